@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// The distance kernels need AVX2+FMA code generation: without a target CPU Swift emits SSE only
+// (see BENCHMARKS.md). `haswell` is a named level (AVX2 + FMA), not `native`, so a binary
+// built here runs on any AVX2 machine.
+let hotPathFlags: [SwiftSetting] = [
+    .unsafeFlags(["-target-cpu", "haswell"]),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "caliby",
+    products: [
+        .executable(name: "caliby", targets: ["caliby"]),
+        .library(name: "CalibyEngine", targets: ["CalibyEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+    ],
+    targets: [
+        .target(
+            name: "CalibyEngine",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: hotPathFlags),
+        .systemLibrary(
+            name: "CReadline",
+            providers: [.apt(["libreadline-dev"])]),
+        .executableTarget(
+            name: "caliby",
+            dependencies: [
+                "CalibyEngine", "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hotPathFlags),
+        .testTarget(
+            name: "CalibyEngineTests",
+            dependencies: ["CalibyEngine"],
+            swiftSettings: hotPathFlags),
+        .testTarget(
+            name: "CalibyCLITests",
+            dependencies: ["caliby"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,83 @@
+import Glibc
+
+/// Every failure the engine reports. The engine never prints: the CLI turns `category` into an exit
+/// status and `description` into the one-line message a user reads.
+public enum CalibyError: Error, CustomStringConvertible, Equatable {
+    /// Another process holds the directory lock in a conflicting mode (the seed's wording).
+    case locked(directory: String)
+    /// The buffer pool is already in use (the seed's wording).
+    case configAfterInit
+    case notADataDirectory(String)
+    case invalidName(String, reason: String)
+    case indexExists(String)
+    case noSuchIndex(String)
+    case invalidArgument(String)
+    case readOnly(String)
+    case io(path: String, operation: String, errno: Int32)
+    case corrupt(path: String, detail: String)
+    /// Bad user data: `location` is "file:line" or "file: record N".
+    case badInput(location: String, message: String)
+    case noSuchFile(String)
+    case capacity(index: String, detail: String)
+    case duplicateID(index: String, id: UInt64)
+    case noSuchID(index: String, id: UInt64)
+    case bufferPoolExhausted(bytes: Int)
+    case interrupted
+
+    public enum Category: Sendable {
+        case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
+    }
+
+    public var category: Category {
+        switch self {
+        case .locked: return .locked
+        case .configAfterInit, .invalidName, .invalidArgument, .readOnly: return .usage
+        case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
+        case .indexExists, .duplicateID: return .exists
+        case .io: return .io
+        case .corrupt: return .corrupt
+        case .badInput: return .data
+        case .capacity, .bufferPoolExhausted: return .capacity
+        case .interrupted: return .interrupted
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .locked(let dir):
+            return "Data directory is already locked: \(dir) (another caliby process is using it)"
+        case .configAfterInit:
+            return "Cannot change buffer config after system is initialized"
+        case .notADataDirectory(let dir):
+            return "\(dir): not a Caliby data directory (run 'caliby init --dir \(dir)' first)"
+        case .invalidName(let name, let reason):
+            return "invalid index name '\(name)': \(reason)"
+        case .indexExists(let name):
+            return "index '\(name)' already exists"
+        case .noSuchIndex(let name):
+            return "no index named '\(name)'"
+        case .invalidArgument(let message):
+            return message
+        case .readOnly(let what):
+            return "\(what) needs write access, but the directory is open read-only"
+        case .io(let path, let operation, let code):
+            return "\(path): \(operation) failed: \(String(cString: strerror(code)))"
+        case .corrupt(let path, let detail):
+            return "\(path): data is damaged: \(detail)"
+        case .badInput(let location, let message):
+            return "\(location): \(message)"
+        case .noSuchFile(let path):
+            return "\(path): no such file"
+        case .capacity(let index, let detail):
+            return "index '\(index)' is full: \(detail)"
+        case .duplicateID(let index, let id):
+            return "index '\(index)' already has id \(id) (use --replace to update it)"
+        case .noSuchID(let index, let id):
+            return "index '\(index)' has no id \(id)"
+        case .bufferPoolExhausted(let bytes):
+            return "buffer pool of \(bytes) bytes is too small: every cached page is in use (raise --buffer-size)"
+        case .interrupted:
+            return "interrupted"
+        }
+    }
+}

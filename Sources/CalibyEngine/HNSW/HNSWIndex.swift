@@ -1,0 +1,558 @@
+import Atomics
+import Dispatch
+import Glibc
+
+/// Hierarchical Navigable Small World graph (Malkov & Yashunin), in the shape of hnswlib's
+/// `hnswalg.h`: flat node records, level-0 links beside the vector, upper levels in separate slots,
+/// insertion with the neighbour-selection heuristic. Everything lives in buffer-pool pages (layout in
+/// HNSWLayout.swift); this object holds only the header copy and per-thread scratch.
+///
+/// Concurrency: no thread ever holds two page latches. Link lists are read under a shared latch into
+/// scratch; a neighbour's list is rewritten only if its page's version is unchanged since it was
+/// read (otherwise the update is recomputed). `entryMutex` guards the header; a node whose level
+/// tops the graph holds `levelMutex` for its whole insertion, as hnswlib holds its global lock.
+public final class HNSWIndex: VectorIndex {
+    public let info: IndexInfo
+    let space: PageSpace
+    let layout: HNSWLayout
+    let metric: Metric
+    let dimensions: Int
+    let M: Int
+    let efConstruction: Int
+    let writable: Bool
+    let labels: LabelMap
+    private let levelMultiplier: Double
+
+    private let entryMutex = Mutex()
+    private let levelMutex = Mutex()
+    private var header: HNSWHeader
+    private var headerChanged = false
+    private let scratch: ScratchPool
+
+    /// Formats a new, empty index in `space`.
+    init(creating info: IndexInfo, space: PageSpace, writable: Bool) throws {
+        self.info = info
+        self.space = space
+        layout = HNSWLayout(config: info.config)
+        metric = info.config.metric
+        dimensions = info.config.dimensions
+        M = layout.M
+        efConstruction = info.config.hnsw?.efConstruction ?? 200
+        self.writable = writable
+        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
+        levelMultiplier = 1 / log(Double(max(M, 2)))
+        header = HNSWHeader()
+        let layout = self.layout
+        scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
+        try space.create(0) { header.store(into: $0, layout: layout, metric: metric) }
+        try space.formatEmptyPages(layout.hashBase..<layout.upperBase)
+    }
+
+    /// Opens an existing index: reads page 0 only.
+    init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
+        self.info = info
+        self.space = space
+        layout = HNSWLayout(config: info.config)
+        metric = info.config.metric
+        dimensions = info.config.dimensions
+        M = layout.M
+        efConstruction = info.config.hnsw?.efConstruction ?? 200
+        self.writable = writable
+        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
+        levelMultiplier = 1 / log(Double(max(M, 2)))
+        let layout = self.layout
+        guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
+            throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
+        }
+        header = try space.read(0) { try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path) }
+        scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
+    }
+
+    public var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
+
+    // MARK: Node access (each call takes and drops one latch)
+
+    @inline(__always)
+    private func distance(_ query: UnsafePointer<Float>, toNode node: Int) throws -> Float {
+        let (page, offset) = layout.node(node)
+        let vectorOffset = offset + layout.vectorOffset
+        let dims = dimensions, metric = self.metric
+        return try space.read(page) {
+            Distance.between(query, ($0 + vectorOffset).assumingMemoryBound(to: Float.self), dims, metric: metric)
+        }
+    }
+
+    /// Distance and deleted mark together, under one latch.
+    @inline(__always)
+    private func distanceAndDeleted(_ query: UnsafePointer<Float>, toNode node: Int) throws -> (Float, Bool) {
+        let (page, offset) = layout.node(node)
+        let vectorOffset = offset + layout.vectorOffset
+        let dims = dimensions, metric = self.metric
+        return try space.read(page) {
+            (Distance.between(query, ($0 + vectorOffset).assumingMemoryBound(to: Float.self), dims, metric: metric),
+             $0.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0)
+        }
+    }
+
+    private func copyVector(of node: Int, into buffer: UnsafeMutablePointer<Float>) throws {
+        let (page, offset) = layout.node(node)
+        let bytes = dimensions * 4
+        try space.read(page) { UnsafeMutableRawPointer(buffer).copyMemory(from: $0 + offset + layout.vectorOffset, byteCount: bytes) }
+    }
+
+    /// Where node's link list at `level` is: (page, offset of the count word).
+    private func linkList(of node: Int, level: Int) throws -> (page: Int, offset: Int) {
+        let (page, offset) = layout.node(node)
+        if level == 0 { return (page, offset + HNSWLayout.countOffset) }
+        let first = try space.read(page) { Int($0.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)) }
+        return layout.upperSlot(first + level - 1)
+    }
+
+    /// Copies a link list into `buffer`; returns the count (clamped to what the level allows).
+    @inline(__always)
+    private func readLinks(of node: Int, level: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> Int {
+        let (page, offset) = try linkList(of: node, level: level)
+        let limit = level == 0 ? layout.maxLinks0 : M
+        return try space.read(page) {
+            let n = min(Int($0.load(fromByteOffset: offset, as: UInt32.self)), limit)
+            UnsafeMutableRawPointer(buffer).copyMemory(from: $0 + offset + 4, byteCount: n * 4)
+            return n
+        }
+    }
+
+    private func writeLinks(of node: Int, level: Int, _ links: [Int]) throws {
+        let (page, offset) = try linkList(of: node, level: level)
+        try space.write(page) { p in
+            p.storeBytes(of: UInt32(links.count), toByteOffset: offset, as: UInt32.self)
+            for (i, link) in links.enumerated() { p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self) }
+        }
+    }
+
+    // MARK: Search
+
+    /// Greedy descent through levels above `target`, returning the closest node found.
+    private func descend(_ query: UnsafePointer<Float>, from entry: Int, topLevel: Int, to target: Int,
+                         scratch: SearchScratch) throws -> (Int, Float) {
+        var current = entry
+        var currentDistance = try distance(query, toNode: entry)
+        var level = topLevel
+        while level > target {
+            var changed = true
+            while changed {
+                changed = false
+                let n = try readLinks(of: current, level: level, into: scratch.links)
+                for i in 0..<n {
+                    let candidate = Int(scratch.links[i])
+                    guard candidate < layout.capacity else { throw corruptLink(current, candidate) }
+                    let d = try distance(query, toNode: candidate)
+                    if d < currentDistance {
+                        currentDistance = d
+                        current = candidate
+                        changed = true
+                    }
+                }
+            }
+            level -= 1
+        }
+        return (current, currentDistance)
+    }
+
+    /// Best-first search of one level (hnswlib's searchBaseLayer). Leaves up to `ef` results in
+    /// `scratch.results` (complemented keys, a max-heap); deleted nodes are walked but not returned.
+    private func searchLevel(_ query: UnsafePointer<Float>, entry: Int, entryDistance: Float, ef: Int, level: Int,
+                             skipDeleted: Bool, scratch: SearchScratch) throws {
+        scratch.visited.clear()
+        scratch.candidates.removeAll()
+        scratch.results.removeAll()
+        _ = scratch.visited.insert(entry)
+        scratch.candidates.push(RankedNode.key(entryDistance, UInt32(entry)))
+        var bound = Float.infinity
+        let entryDeleted = skipDeleted ? try distanceAndDeleted(query, toNode: entry).1 : false
+        if !entryDeleted {
+            scratch.results.push(~RankedNode.key(entryDistance, UInt32(entry)))
+            bound = entryDistance
+        }
+        while !scratch.candidates.isEmpty {
+            let next = scratch.candidates.pop()
+            if RankedNode.distance(next) > bound && scratch.results.count >= ef { break }
+            let node = RankedNode.node(next)
+            let n = try readLinks(of: node, level: level, into: scratch.links)
+            for i in 0..<n {
+                let neighbour = Int(scratch.links[i])
+                guard neighbour < layout.capacity else { throw corruptLink(node, neighbour) }
+                guard scratch.visited.insert(neighbour) else { continue }
+                let (d, deleted) = skipDeleted ? try distanceAndDeleted(query, toNode: neighbour)
+                                               : (try distance(query, toNode: neighbour), false)
+                guard scratch.results.count < ef || d < bound else { continue }
+                let key = RankedNode.key(d, UInt32(neighbour))
+                scratch.candidates.push(key)
+                if !deleted {
+                    scratch.results.push(~key)
+                    if scratch.results.count > ef { scratch.results.pop() }
+                }
+                if !scratch.results.isEmpty { bound = RankedNode.distance(~scratch.results.top) }
+            }
+        }
+    }
+
+    /// The results heap as keys, closest first.
+    private func drainResults(_ scratch: SearchScratch) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: scratch.results.count)
+        var i = out.count - 1
+        while !scratch.results.isEmpty {
+            out[i] = ~scratch.results.pop()
+            i -= 1
+        }
+        return out
+    }
+
+    private func preparedQuery(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> UnsafePointer<Float> {
+        guard metric == .cosine else { return query }
+        scratch.query.update(from: query, count: dimensions)
+        Distance.normalize(scratch.query, dimensions)
+        return UnsafePointer(scratch.query)
+    }
+
+    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
+        let (entry, top, deleted) = entryMutex.withLock { (header.entryPoint, header.maxLevel, header.deletedCount) }
+        guard entry >= 0, parameters.k > 0 else { return [] }
+        return try scratch.with { scratch in
+            let q = preparedQuery(query, scratch: scratch)
+            let (start, startDistance) = try descend(q, from: entry, topLevel: top, to: 0, scratch: scratch)
+            try searchLevel(q, entry: start, entryDistance: startDistance, ef: max(parameters.ef, parameters.k), level: 0,
+                            skipDeleted: deleted > 0, scratch: scratch)
+            return try drainResults(scratch).prefix(parameters.k).map {
+                SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
+            }
+        }
+    }
+
+    private func userID(of node: Int) throws -> UInt64 {
+        let (page, offset) = layout.node(node)
+        return try space.read(page) { $0.load(fromByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self) }
+    }
+
+    // MARK: Insert
+
+    /// hnswlib's getNeighborsByHeuristic2: keep a candidate only if it is closer to the base than to
+    /// every candidate already kept — spreads links across directions. `sorted` is closest first.
+    private func selectNeighbours(_ sorted: [UInt64], limit: Int, scratch: SearchScratch) throws -> [Int] {
+        guard sorted.count > limit else { return sorted.map(RankedNode.node) }
+        var kept: [Int] = []
+        kept.reserveCapacity(limit)
+        for key in sorted {
+            if kept.count >= limit { break }
+            let candidate = RankedNode.node(key)
+            let candidateDistance = RankedNode.distance(key)
+            try copyVector(of: candidate, into: scratch.other)
+            var good = true
+            for other in kept where try distance(UnsafePointer(scratch.other), toNode: other) < candidateDistance {
+                good = false
+                break
+            }
+            if good { kept.append(candidate) }
+        }
+        return kept
+    }
+
+    /// Links `node` (vector `q`) at `level` to its selected neighbours and each of them back to it.
+    private func connect(_ node: Int, vector q: UnsafePointer<Float>, candidates: [UInt64], level: Int,
+                         scratch: SearchScratch) throws {
+        let limit = level == 0 ? layout.maxLinks0 : M
+        let chosen = try selectNeighbours(candidates.filter { RankedNode.node($0) != node }, limit: M, scratch: scratch)
+        try writeLinks(of: node, level: level, chosen)
+        let pivot = UnsafePointer(scratch.pivot)
+        for neighbour in chosen {
+            try copyVector(of: neighbour, into: scratch.pivot)
+            while true {
+                let (page, offset) = try linkList(of: neighbour, level: level)
+                let (links, version) = try space.readVersioned(page) { p -> [Int] in
+                    let n = min(Int(p.load(fromByteOffset: offset, as: UInt32.self)), limit)
+                    return (0..<n).map { Int(p.load(fromByteOffset: offset + 4 + 4 * $0, as: UInt32.self)) }
+                }
+                if links.contains(node) { break }
+                var updated = links
+                if links.count < limit {
+                    updated.append(node)
+                } else {
+                    // Full: re-select among the old links and the new node, seen from the neighbour.
+                    var keyed = try links.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }
+                    keyed.append(RankedNode.key(Distance.between(pivot, q, dimensions, metric: metric), UInt32(node)))
+                    keyed.sort()
+                    updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)
+                }
+                let written = try space.write(page, ifVersion: version) { p -> Bool in
+                    p.storeBytes(of: UInt32(updated.count), toByteOffset: offset, as: UInt32.self)
+                    for (i, link) in updated.enumerated() {
+                        p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self)
+                    }
+                    return true
+                }
+                if written != nil { break }
+            }
+        }
+    }
+
+    /// Same seed → same levels: a build is reproducible whatever the thread interleaving.
+    private func randomLevel(for node: Int) -> Int {
+        var z = UInt64(node) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let uniform = (Double(z >> 11) + 1) / 9_007_199_254_740_992.0
+        return min(Int(-log(uniform) * levelMultiplier), 32)
+    }
+
+    /// Reserves a node number and its upper slots, creating their pages when they are new.
+    private func allocateNode() throws -> (node: Int, level: Int, firstSlot: Int) {
+        try entryMutex.withLock {
+            guard header.nodeCount < layout.capacity else {
+                throw CalibyError.capacity(index: info.name, detail: "all \(layout.capacity) slots are used (--max-elements)")
+            }
+            let node = header.nodeCount
+            let level = min(randomLevel(for: node), layout.upperSlotCapacity - header.upperSlotsUsed)
+            let firstSlot = header.upperSlotsUsed
+            if node % layout.nodesPerPage == 0 { try space.create(layout.node(node).page) { _ in } }
+            for slot in firstSlot..<(firstSlot + level) where slot % layout.upperSlotsPerPage == 0 {
+                try space.create(layout.upperSlot(slot).page) { _ in }
+            }
+            header.nodeCount += 1
+            header.upperSlotsUsed += level
+            headerChanged = true
+            return (node, level, firstSlot)
+        }
+    }
+
+    private func insertOne(id: UInt64, vector: UnsafePointer<Float>, replace: Bool,
+                           scratch: SearchScratch) throws -> Bool {
+        let q = preparedQuery(vector, scratch: scratch)
+        if let existing = try labels.lookup(id) {
+            guard replace else { throw CalibyError.duplicateID(index: info.name, id: id) }
+            try update(existing, vector: q, scratch: scratch)
+            return false
+        }
+        let (node, level, firstSlot) = try allocateNode()
+        if let clash = try labels.insert(id, node: node), clash != node {
+            throw CalibyError.duplicateID(index: info.name, id: id)
+        }
+        let (page, offset) = layout.node(node)
+        try space.write(page) { p in
+            p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self)
+            p.storeBytes(of: UInt32(level), toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+            p.storeBytes(of: UInt32(firstSlot), toByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)
+            (p + offset + layout.vectorOffset).copyMemory(from: q, byteCount: dimensions * 4)
+        }
+        try link(node, level: level, query: q, scratch: scratch)
+        return true
+    }
+
+    /// Wires a node (already written) into the graph from the current entry point.
+    private func link(_ node: Int, level: Int, query q: UnsafePointer<Float>, scratch: SearchScratch) throws {
+        levelMutex.lock()
+        var holdsLevelMutex = true
+        defer { if holdsLevelMutex { levelMutex.unlock() } }
+        let (entry, top) = entryMutex.withLock { (header.entryPoint, header.maxLevel) }
+        if level <= top {
+            levelMutex.unlock()
+            holdsLevelMutex = false
+        }
+        if entry >= 0 && entry != node {
+            var (current, currentDistance) = try descend(q, from: entry, topLevel: top, to: level, scratch: scratch)
+            for lc in stride(from: min(level, top), through: 0, by: -1) {
+                try searchLevel(q, entry: current, entryDistance: currentDistance, ef: efConstruction, level: lc,
+                                skipDeleted: false, scratch: scratch)
+                let found = drainResults(scratch)
+                try connect(node, vector: q, candidates: found, level: lc, scratch: scratch)
+                if let best = found.first(where: { RankedNode.node($0) != node }) {
+                    current = RankedNode.node(best)
+                    currentDistance = RankedNode.distance(best)
+                }
+            }
+        }
+        if level > top || entry < 0 {
+            entryMutex.withLock {
+                header.entryPoint = node
+                header.maxLevel = level
+                headerChanged = true
+            }
+        }
+    }
+
+    /// `--replace`: new vector, then relink the node as hnswlib's updatePoint does.
+    private func update(_ node: Int, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
+        let (page, offset) = layout.node(node)
+        let level = try space.write(page) { p -> Int in
+            (p + offset + layout.vectorOffset).copyMemory(from: q, byteCount: dimensions * 4)
+            let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+            if word & HNSWLayout.deletedBit != 0 {
+                p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+                entryMutex.withLock {
+                    header.deletedCount -= 1
+                    headerChanged = true
+                }
+            }
+            return Int(word & 0xFF)
+        }
+        try link(node, level: level, query: q, scratch: scratch)
+    }
+
+    public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
+        guard writable else { throw CalibyError.readOnly("insert") }
+        guard batch.dimensions == dimensions else {
+            throw CalibyError.invalidArgument("index '\(info.name)' has \(dimensions) dimensions, the input has \(batch.dimensions)")
+        }
+        var summary = InsertSummary()
+        guard batch.count > 0 else { return summary }
+        let ids = try assignIDs(batch)
+        summary.firstID = ids.first
+        summary.lastID = ids.last
+        if !options.replace {
+            let free = entryMutex.withLock { layout.capacity - header.nodeCount }
+            if ids.count > free {
+                throw CalibyError.capacity(index: info.name,
+                                           detail: "\(ids.count) vectors do not fit in the \(free) free slots (--max-elements \(layout.capacity))")
+            }
+        }
+        let next = ManagedAtomic<Int>(0)
+        let inserted = ManagedAtomic<Int>(0)
+        let failed = ManagedAtomic<Bool>(false)
+        let firstError = Mutex()
+        var error: Error?
+        let threads = max(1, min(options.threads, batch.count))
+        batch.vectors.withUnsafeBufferPointer { vectors in
+            DispatchQueue.concurrentPerform(iterations: threads) { worker in
+                scratch.with { scratch in
+                    while !failed.load(ordering: .relaxed) {
+                        let i = next.loadThenWrappingIncrement(ordering: .relaxed)
+                        if i >= ids.count { break }
+                        do {
+                            if options.isCancelled?() == true { throw CalibyError.interrupted }
+                            if try insertOne(id: ids[i], vector: vectors.baseAddress! + i * dimensions,
+                                             replace: options.replace, scratch: scratch) {
+                                inserted.wrappingIncrement(ordering: .relaxed)
+                            }
+                        } catch let caught {
+                            firstError.withLock { if error == nil { error = caught } }
+                            failed.store(true, ordering: .relaxed)
+                        }
+                        if worker == 0, i % 1024 == 0 { options.progress?(i) }
+                    }
+                }
+            }
+        }
+        try writeHeader()
+        if let error { throw error }
+        summary.inserted = inserted.load(ordering: .relaxed)
+        summary.replaced = ids.count - summary.inserted
+        return summary
+    }
+
+    /// Explicit ids as given; missing ones continue after the largest id so far, in input order.
+    private func assignIDs(_ batch: VectorBatch) throws -> [UInt64] {
+        try entryMutex.withLock {
+            var next = header.nextAutoID
+            var ids: [UInt64] = []
+            ids.reserveCapacity(batch.count)
+            for (i, id) in batch.ids.enumerated() {
+                if let id {
+                    ids.append(id)
+                    if id == UInt64.max {
+                        throw CalibyError.badInput(location: "record \(batch.firstRecordNumber + i)", message: "id \(id) is reserved")
+                    }
+                    next = max(next, id + 1)
+                } else {
+                    guard next < UInt64.max else { throw CalibyError.capacity(index: info.name, detail: "automatic ids exhausted") }
+                    ids.append(next)
+                    next += 1
+                }
+            }
+            if next != header.nextAutoID {
+                header.nextAutoID = next
+                headerChanged = true
+            }
+            return ids
+        }
+    }
+
+    private func writeHeader() throws {
+        let (snapshot, changed) = entryMutex.withLock { () -> (HNSWHeader, Bool) in
+            defer { headerChanged = false }
+            return (header, headerChanged)
+        }
+        guard changed else { return }
+        try space.write(0) { snapshot.store(into: $0, layout: layout, metric: metric) }
+    }
+
+    // MARK: Delete
+
+    public func delete(ids: [UInt64]) throws -> Int {
+        guard writable else { throw CalibyError.readOnly("delete") }
+        var deleted = 0
+        for id in ids {
+            guard let node = try labels.lookup(id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
+            let (page, offset) = layout.node(node)
+            let marked = try space.write(page) { p -> Bool in
+                let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+                guard word & HNSWLayout.deletedBit == 0 else { return false }
+                p.storeBytes(of: word | HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+                return true
+            }
+            if marked { deleted += 1 }
+        }
+        entryMutex.withLock {
+            header.deletedCount += deleted
+            headerChanged = deleted > 0 || headerChanged
+        }
+        try writeHeader()
+        return deleted
+    }
+
+    // MARK: Integrity
+
+    public func checkIntegrity() throws -> [String] {
+        var problems: [String] = []
+        let snapshot = entryMutex.withLock { header }
+        let onDisk = try space.read(0) { try HNSWHeader.load(from: $0, layout: layout, metric: metric, path: space.path) }
+        if onDisk != snapshot { problems.append("header page differs from the open index's counters") }
+        var deleted = 0
+        var slotsSeen = 0
+        let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: layout.maxLinks0 + 1)
+        defer { linkBuffer.deallocate() }
+        for node in 0..<snapshot.nodeCount {
+            let (page, offset) = layout.node(node)
+            let (id, word, firstSlot, count, vectorOK) = try space.read(page) { p in
+                (p.load(fromByteOffset: offset, as: UInt64.self),
+                 p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self),
+                 Int(p.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)),
+                 Int(p.load(fromByteOffset: offset + HNSWLayout.countOffset, as: UInt32.self)),
+                 UnsafeBufferPointer(start: (p + offset + layout.vectorOffset).assumingMemoryBound(to: Float.self),
+                                     count: dimensions).allSatisfy(\.isFinite))
+            }
+            let level = Int(word & 0xFF)
+            if word & HNSWLayout.deletedBit != 0 { deleted += 1 }
+            if level > snapshot.maxLevel { problems.append("node \(node): level \(level) above the top level \(snapshot.maxLevel)") }
+            if level > 0 && firstSlot + level > snapshot.upperSlotsUsed { problems.append("node \(node): upper slots out of range") }
+            slotsSeen += level
+            if count > layout.maxLinks0 { problems.append("node \(node): \(count) links at level 0") }
+            if !vectorOK { problems.append("node \(node): vector is not finite") }
+            if try labels.lookup(id) != node { problems.append("node \(node): id \(id) does not map back to it") }
+            for lc in 0...min(level, 63) where problems.count < 100 {
+                let n = try readLinks(of: node, level: lc, into: linkBuffer)
+                for i in 0..<n where Int(linkBuffer[i]) >= snapshot.nodeCount {
+                    problems.append("node \(node): level \(lc) link to \(linkBuffer[i]) beyond \(snapshot.nodeCount) nodes")
+                }
+            }
+            if problems.count >= 100 { break }
+        }
+        if deleted != snapshot.deletedCount { problems.append("\(deleted) nodes marked deleted, header says \(snapshot.deletedCount)") }
+        if slotsSeen != snapshot.upperSlotsUsed { problems.append("\(slotsSeen) upper slots used by nodes, header says \(snapshot.upperSlotsUsed)") }
+        var mapped = 0
+        try labels.forEach { _, node in if node < snapshot.nodeCount { mapped += 1 } }
+        if mapped != snapshot.nodeCount { problems.append("id map holds \(mapped) entries for \(snapshot.nodeCount) nodes") }
+        return problems
+    }
+
+    private func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
+        .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the capacity \(layout.capacity)")
+    }
+}

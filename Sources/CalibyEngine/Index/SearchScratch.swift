@@ -1,0 +1,145 @@
+import Glibc
+
+/// A distance and a node id packed so that integer order is distance order: graph searches keep
+/// their heaps as plain `UInt64` arrays. The float is mapped to an order-preserving unsigned form
+/// (negative inner-product distances sort correctly too).
+@usableFromInline
+struct RankedNode {
+    @inline(__always) static func key(_ distance: Float, _ node: UInt32) -> UInt64 {
+        let bits = distance.bitPattern
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt64(ordered) << 32 | UInt64(node)
+    }
+
+    @inline(__always) static func distance(_ key: UInt64) -> Float {
+        let ordered = UInt32(truncatingIfNeeded: key >> 32)
+        let bits = ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered
+        return Float(bitPattern: bits)
+    }
+
+    @inline(__always) static func node(_ key: UInt64) -> Int { Int(UInt32(truncatingIfNeeded: key)) }
+}
+
+/// A binary min-heap of keys. A max-heap is the same heap over complemented keys (`~key`).
+struct KeyHeap {
+    private(set) var keys: [UInt64] = []
+
+    var count: Int { keys.count }
+    var isEmpty: Bool { keys.isEmpty }
+    var top: UInt64 { keys[0] }
+
+    mutating func removeAll() { keys.removeAll(keepingCapacity: true) }
+
+    @inline(__always)
+    mutating func push(_ key: UInt64) {
+        keys.append(key)
+        var child = keys.count - 1
+        while child > 0 {
+            let parent = (child - 1) >> 1
+            if keys[parent] <= key { break }
+            keys[child] = keys[parent]
+            child = parent
+        }
+        keys[child] = key
+    }
+
+    @inline(__always)
+    @discardableResult
+    mutating func pop() -> UInt64 {
+        let result = keys[0]
+        let last = keys.removeLast()
+        let n = keys.count
+        if n > 0 {
+            var parent = 0
+            while true {
+                var child = 2 * parent + 1
+                if child >= n { break }
+                if child + 1 < n && keys[child + 1] < keys[child] { child += 1 }
+                if last <= keys[child] { break }
+                keys[parent] = keys[child]
+                parent = child
+            }
+            keys[parent] = last
+        }
+        return result
+    }
+}
+
+/// Which nodes a search has seen, cleared in O(1) by bumping a generation tag.
+final class VisitedSet {
+    private var tags: UnsafeMutablePointer<UInt16>
+    private let capacity: Int
+    private var generation: UInt16 = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        tags = .allocate(capacity: capacity)
+        tags.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { tags.deallocate() }
+
+    func clear() {
+        generation &+= 1
+        if generation == 0 {
+            tags.update(repeating: 0, count: capacity)
+            generation = 1
+        }
+    }
+
+    /// True the first time `node` is seen since `clear`.
+    @inline(__always)
+    func insert(_ node: Int) -> Bool {
+        if tags[node] == generation { return false }
+        tags[node] = generation
+        return true
+    }
+}
+
+/// Everything one search or insert thread needs, reused across calls so the hot path allocates
+/// nothing.
+final class SearchScratch {
+    let visited: VisitedSet
+    var candidates = KeyHeap()
+    /// Max-heap of results, as complemented keys.
+    var results = KeyHeap()
+    let links: UnsafeMutablePointer<UInt32>
+    let linkCapacity: Int
+    /// A normalized copy of the query (cosine).
+    let query: UnsafeMutablePointer<Float>
+    /// The candidate under test in neighbour selection.
+    let other: UnsafeMutablePointer<Float>
+    /// The node whose links are being re-selected.
+    let pivot: UnsafeMutablePointer<Float>
+
+    init(nodes: Int, maxLinks: Int, dimensions: Int) {
+        visited = VisitedSet(capacity: nodes)
+        linkCapacity = maxLinks + 1
+        links = .allocate(capacity: linkCapacity)
+        query = .allocate(capacity: dimensions)
+        other = .allocate(capacity: dimensions)
+        pivot = .allocate(capacity: dimensions)
+    }
+
+    deinit {
+        links.deallocate()
+        query.deallocate()
+        other.deallocate()
+        pivot.deallocate()
+    }
+}
+
+/// Hands each thread its own scratch.
+final class ScratchPool {
+    private let mutex = Mutex()
+    private var free: [SearchScratch] = []
+    private let make: () -> SearchScratch
+
+    init(make: @escaping () -> SearchScratch) { self.make = make }
+
+    func with<R>(_ body: (SearchScratch) throws -> R) rethrows -> R {
+        let scratch = mutex.withLock { free.popLast() } ?? make()
+        defer { mutex.withLock { free.append(scratch) } }
+        return try body(scratch)
+    }
+}

@@ -1,0 +1,107 @@
+/// What every index type offers the commands. Implementations keep their whole state in pages of
+/// their `PageSpace`; the objects hold only caches of the header.
+public protocol VectorIndex: AnyObject {
+    var info: IndexInfo { get }
+    /// Live (not deleted) vectors.
+    var count: Int { get }
+
+    /// Inserts a batch; ids come from the batch or, where nil, continue after the largest id so far.
+    /// On error the index may be partly changed: the caller rolls the transaction back.
+    func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary
+
+    /// The `k` nearest live vectors, closest first.
+    func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit]
+
+    /// Marks ids deleted; they never appear in results again.
+    func delete(ids: [UInt64]) throws -> Int
+
+    /// Reads every page and checks the structure; returns the problems found (empty when sound).
+    func checkIntegrity() throws -> [String]
+}
+
+public struct InsertOptions: Sendable {
+    public var replace = false
+    public var threads = 1
+    /// Called now and then from one thread with the number of records done so far.
+    public var progress: (@Sendable (Int) -> Void)?
+    /// Checked between records; when it returns true the insert stops with `.interrupted`.
+    public var isCancelled: (@Sendable () -> Bool)?
+    public init(replace: Bool = false, threads: Int = 1) {
+        self.replace = replace
+        self.threads = threads
+    }
+}
+
+public struct InsertSummary: Sendable, Equatable {
+    public var inserted = 0
+    public var replaced = 0
+    public var firstID: UInt64?
+    public var lastID: UInt64?
+    public init() {}
+}
+
+public struct SearchParameters: Sendable {
+    public var k = 10
+    /// HNSW candidate list size (raised to k when smaller).
+    public var ef = 64
+    /// DiskANN candidate list size (raised to k when smaller).
+    public var searchL = 100
+    public var beamWidth = 4
+    /// Only points carrying this label (DiskANN).
+    public var filter: UInt32?
+    public init(k: Int = 10) { self.k = k }
+}
+
+public struct SearchHit: Sendable, Equatable {
+    public var id: UInt64
+    public var distance: Float
+    public init(id: UInt64, distance: Float) {
+        self.id = id
+        self.distance = distance
+    }
+}
+
+/// Per-type construction, kept in the index layer so the catalog stays type-agnostic.
+extension Database {
+    public func createIndex(name: String, type: IndexType, config: IndexConfig) throws -> VectorIndex {
+        var config = config
+        switch type {
+        case .hnsw:
+            config.hnsw = config.hnsw ?? HNSWConfig()
+            config.diskann = nil
+            try config.validate()
+            let layout = HNSWLayout(config: config)
+            let (info, space) = try registerIndex(name: name, type: type, config: config,
+                                                  pageSize: layout.pageSize, capacityPages: layout.totalPages)
+            let index = try HNSWIndex(creating: info, space: space, writable: true)
+            openObjects[info.id] = index
+            return index
+        case .diskann:
+            throw CalibyError.invalidArgument("index type diskann is not built yet; use --type hnsw")
+        }
+    }
+
+    public func index(named name: String) throws -> VectorIndex {
+        let info = try info(named: name)
+        if let index = openObjects[info.id] as? VectorIndex { return index }
+        let space = try space(for: info)
+        let index: VectorIndex
+        switch info.type {
+        case .hnsw: index = try HNSWIndex(opening: info, space: space, writable: mode == .readWrite)
+        case .diskann: throw CalibyError.invalidArgument("index '\(name)' is of type diskann, which this build cannot read")
+        }
+        openObjects[info.id] = index
+        return index
+    }
+
+    /// A row of `caliby list`.
+    public func summary(of info: IndexInfo) throws -> IndexSummary {
+        IndexSummary(info: info, count: try index(named: info.name).count, diskBytes: try diskBytes(of: info))
+    }
+}
+
+public struct IndexSummary: Sendable {
+    public var info: IndexInfo
+    public var count: Int
+    public var diskBytes: Int
+}

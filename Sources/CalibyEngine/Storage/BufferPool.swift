@@ -1,0 +1,426 @@
+import Atomics
+import Glibc
+
+/// The process-wide page cache, after vmcache (Leis et al., SIGMOD 2023).
+///
+/// Each open file (`PageSpace`) reserves a virtual address range as large as the file can ever grow
+/// (an index's capacity is fixed at create), so page `p` always lives at `base + p * pageSize` and
+/// translating a page number costs one multiply. Physical memory is spent only on resident pages;
+/// the pool keeps their total at or below `budgetBytes` by evicting with a clock and returning the
+/// memory with `madvise(MADV_DONTNEED)`.
+///
+/// Every page has one 64-bit state word: the high 8 bits are the state, the low 56 a version that
+/// grows on every exclusive unlock and every eviction (so a reader can tell whether a page changed
+/// between two looks):
+///
+///     0        unlocked, resident
+///     1...252  resident, held by that many shared latches
+///     253      locked: one writer, or a fault/eviction in progress
+///     254      marked: resident and unlocked, chosen by the clock; any latch clears the mark
+///     255      evicted: not in memory
+///
+/// Invariants:
+/// - A page's bytes are read or written only under a latch (shared or exclusive) on its state word.
+/// - Only the thread that moved a page to `locked` changes its bytes, reads it in or evicts it.
+/// - Resident bytes ≤ budget, except transiently by one page per faulting thread.
+/// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
+///   journal durable (see `Journal`): a committed page is never overwritten before its original
+///   image can be restored.
+public final class BufferPool: @unchecked Sendable {
+    public let budgetBytes: Int
+
+    private let mutex = Mutex()
+    private var resident: [(space: PageSpace, page: Int)] = []
+    private var clockHand = 0
+    private var residentBytesValue = 0
+
+    /// Pages read from files since the pool was made (a one-shot search reports this).
+    public let pagesRead = ManagedAtomic<Int>(0)
+    public let pagesWritten = ManagedAtomic<Int>(0)
+
+    public init(budgetBytes: Int) throws {
+        guard budgetBytes >= 64 * 1024 else {
+            throw CalibyError.invalidArgument("buffer size \(budgetBytes) bytes is below the minimum of 64K")
+        }
+        self.budgetBytes = budgetBytes
+    }
+
+    public var residentBytes: Int { mutex.withLock { residentBytesValue } }
+
+    /// Makes room for one page of `space`, then records it as resident. Called with the page locked.
+    func admit(_ space: PageSpace, page: Int) throws {
+        try mutex.withLock {
+            var scanned = 0
+            while residentBytesValue + space.pageSize > budgetBytes {
+                guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
+                    throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
+                }
+                scanned += 1
+                if clockHand >= resident.count { clockHand = 0 }
+                let candidate = resident[clockHand]
+                switch try candidate.space.clockVisit(candidate.page) {
+                case .keep:
+                    clockHand += 1
+                case .evicted:
+                    residentBytesValue -= candidate.space.pageSize
+                    resident.swapAt(clockHand, resident.count - 1)
+                    resident.removeLast()
+                }
+            }
+            residentBytesValue += space.pageSize
+            resident.append((space, page))
+        }
+    }
+
+    /// Undoes `admit` for a page whose read failed.
+    func forget(_ space: PageSpace, page: Int) {
+        mutex.withLock {
+            if let i = resident.firstIndex(where: { $0.space === space && $0.page == page }) {
+                resident.swapAt(i, resident.count - 1)
+                resident.removeLast()
+                residentBytesValue -= space.pageSize
+            }
+        }
+    }
+
+    /// Drops every page of `space` without writing it (close, drop, rollback).
+    func forgetAll(of space: PageSpace) {
+        mutex.withLock {
+            let before = resident.count
+            resident.removeAll { $0.space === space }
+            residentBytesValue -= (before - resident.count) * space.pageSize
+            clockHand = 0
+        }
+    }
+}
+
+enum ClockOutcome { case keep, evicted }
+
+/// One file's pages in the pool. See `BufferPool` for the state word and its invariants.
+public final class PageSpace: @unchecked Sendable {
+    public let pageSize: Int
+    public let capacityPages: Int
+    public let path: String
+    let pool: BufferPool
+    let file: PosixFile
+    /// Identifies the file in the journal; nil for a temporary space, which is never journaled.
+    let fileID: UInt32?
+    let journal: Journal?
+
+    private let base: UnsafeMutableRawPointer
+    private let states: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
+    /// Per-page bits, changed only by the holder of the page's exclusive latch.
+    private let flags: UnsafeMutablePointer<UInt8>
+    private static let dirtyFlag: UInt8 = 1
+    private static let journaledFlag: UInt8 = 2
+
+    /// Pages the file holds; reads at or past it are corruption (fresh pages come from `create`).
+    private let filePages: ManagedAtomic<Int>
+
+    /// Transaction state, guarded by `txMutex`.
+    private let txMutex = Mutex()
+    private var baselinePages: Int?
+    private var dirtyPages: [Int] = []
+    private var journaledPages: [Int] = []
+    private var wroteSinceSync = false
+
+    private static let stateShift: UInt64 = 56
+    private static let versionMask: UInt64 = (1 << 56) - 1
+    private static let maxShared: UInt64 = 252
+    private static let locked: UInt64 = 253
+    private static let marked: UInt64 = 254
+    private static let evicted: UInt64 = 255
+
+    init(pool: BufferPool, file: PosixFile, fileID: UInt32?, journal: Journal?, pageSize: Int,
+         capacityPages: Int) throws {
+        self.pool = pool
+        self.file = file
+        self.path = file.path
+        self.fileID = fileID
+        self.journal = journal
+        self.pageSize = pageSize
+        self.capacityPages = capacityPages
+        let bytes = pageSize * capacityPages
+        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              mapped != MAP_FAILED else {
+            throw CalibyError.io(path: file.path, operation: "reserve \(bytes) bytes of address space", errno: errno)
+        }
+        base = mapped
+        states = .allocate(capacity: capacityPages)
+        states.initialize(repeating: .init(PageSpace.evicted << PageSpace.stateShift), count: capacityPages)
+        flags = .allocate(capacity: capacityPages)
+        flags.initialize(repeating: 0, count: capacityPages)
+        let size = try file.size()
+        guard size % pageSize == 0 else {
+            throw CalibyError.corrupt(path: file.path, detail: "size \(size) is not a multiple of the page size \(pageSize)")
+        }
+        filePages = ManagedAtomic(size / pageSize)
+    }
+
+    deinit {
+        pool.forgetAll(of: self)
+        munmap(base, pageSize * capacityPages)
+        states.deallocate()
+        flags.deallocate()
+    }
+
+    public var usableBytes: Int { PageLayout.usableBytes(pageSize) }
+    public var pagesInFile: Int { filePages.load(ordering: .acquiring) }
+
+    @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
+    @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
+
+    // MARK: Latches
+
+    /// Reads page `page` under a shared latch. `version` is the page's version while latched.
+    @inline(__always)
+    public func read<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> R {
+        try latchShared(page)
+        defer { unlatchShared(page) }
+        return try body(UnsafeRawPointer(address(page)))
+    }
+
+    /// Like `read`, also returning the version, for a later `write(_:ifVersion:_:)`.
+    public func readVersioned<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> (R, UInt64) {
+        try latchShared(page)
+        defer { unlatchShared(page) }
+        let version = state(page).load(ordering: .acquiring) & PageSpace.versionMask
+        return (try body(UnsafeRawPointer(address(page))), version)
+    }
+
+    /// Changes page `page` under an exclusive latch; the page becomes dirty in the transaction.
+    public func write<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+        try latchExclusive(page, fresh: false)
+        defer { unlatchExclusive(page) }
+        try markDirty(page)
+        return try body(address(page))
+    }
+
+    /// Runs `body` only if the page still has `version`; returns nil when it changed in between.
+    public func write<R>(_ page: Int, ifVersion version: UInt64,
+                         _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R? {
+        try latchExclusive(page, fresh: false)
+        defer { unlatchExclusive(page) }
+        guard state(page).load(ordering: .relaxed) & PageSpace.versionMask == version else { return nil }
+        try markDirty(page)
+        return try body(address(page))
+    }
+
+    /// Starts a page past the end of the file: zero-filled, dirty, never read from disk.
+    public func create<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+        precondition(page < capacityPages, "page \(page) beyond the reserved range of \(path)")
+        try latchExclusive(page, fresh: true)
+        defer { unlatchExclusive(page) }
+        memset(address(page), 0, pageSize)
+        try markDirty(page)
+        return try body(address(page))
+    }
+
+    @inline(__always)
+    private func latchShared(_ page: Int) throws {
+        let word = state(page)
+        var attempts = 0
+        while true {
+            let current = word.load(ordering: .acquiring)
+            let st = current >> PageSpace.stateShift
+            if st < PageSpace.maxShared {
+                if word.weakCompareExchange(expected: current, desired: current &+ (1 << PageSpace.stateShift),
+                                            ordering: .acquiring).exchanged { return }
+            } else if st == PageSpace.marked {
+                let desired = (current & PageSpace.versionMask) | (1 << PageSpace.stateShift)
+                if word.weakCompareExchange(expected: current, desired: desired, ordering: .acquiring).exchanged { return }
+            } else if st == PageSpace.evicted {
+                if try fault(page, expected: current, fresh: false) {
+                    // We hold it locked; hand it over as one shared latch.
+                    word.store((current & PageSpace.versionMask) | (1 << PageSpace.stateShift), ordering: .releasing)
+                    return
+                }
+            }
+            backoff(&attempts)
+        }
+    }
+
+    @inline(__always)
+    private func unlatchShared(_ page: Int) {
+        state(page).wrappingDecrement(by: 1 << PageSpace.stateShift, ordering: .releasing)
+    }
+
+    private func latchExclusive(_ page: Int, fresh: Bool) throws {
+        let word = state(page)
+        var attempts = 0
+        while true {
+            let current = word.load(ordering: .acquiring)
+            let st = current >> PageSpace.stateShift
+            if st == 0 || st == PageSpace.marked {
+                let desired = (current & PageSpace.versionMask) | (PageSpace.locked << PageSpace.stateShift)
+                if word.weakCompareExchange(expected: current, desired: desired, ordering: .acquiring).exchanged { return }
+            } else if st == PageSpace.evicted {
+                if try fault(page, expected: current, fresh: fresh) { return }
+            }
+            backoff(&attempts)
+        }
+    }
+
+    private func unlatchExclusive(_ page: Int) {
+        let word = state(page)
+        let version = (word.load(ordering: .relaxed) &+ 1) & PageSpace.versionMask
+        word.store(version, ordering: .releasing)
+    }
+
+    /// Brings an evicted page in. Returns false if another thread got there first; true with the
+    /// page resident and locked by the caller.
+    private func fault(_ page: Int, expected: UInt64, fresh: Bool) throws -> Bool {
+        guard page >= 0 && page < capacityPages else {
+            throw CalibyError.corrupt(path: path, detail: "reference to page \(page) beyond the file's \(capacityPages) pages")
+        }
+        let word = state(page)
+        let lockedWord = (expected & PageSpace.versionMask) | (PageSpace.locked << PageSpace.stateShift)
+        guard word.compareExchange(expected: expected, desired: lockedWord, ordering: .acquiring).exchanged else {
+            return false
+        }
+        do {
+            try pool.admit(self, page: page)
+        } catch {
+            word.store(expected, ordering: .releasing)
+            throw error
+        }
+        if fresh { return true }
+        do {
+            guard page < filePages.load(ordering: .acquiring) else {
+                throw CalibyError.corrupt(path: path, detail: "page \(page) is past the end of the file")
+            }
+            let got = try file.read(into: address(page), count: pageSize, at: page * pageSize)
+            pool.pagesRead.wrappingIncrement(ordering: .relaxed)
+            if got < pageSize {
+                throw CalibyError.corrupt(path: path, detail: "page \(page) is truncated")
+            }
+            if let problem = PageTrailer.verify(UnsafeRawPointer(address(page)), pageSize: pageSize, pageNumber: page) {
+                throw CalibyError.corrupt(path: path, detail: "page \(page): \(problem)")
+            }
+        } catch {
+            madvise(address(page), pageSize, MADV_DONTNEED)
+            pool.forget(self, page: page)
+            word.store(expected, ordering: .releasing)
+            throw error
+        }
+        return true
+    }
+
+    /// One look by the pool's clock (pool mutex held): mark an unlocked page, evict a marked one.
+    func clockVisit(_ page: Int) throws -> ClockOutcome {
+        let word = state(page)
+        let current = word.load(ordering: .acquiring)
+        let st = current >> PageSpace.stateShift
+        let version = current & PageSpace.versionMask
+        if st == 0 {
+            _ = word.compareExchange(expected: current, desired: version | (PageSpace.marked << PageSpace.stateShift),
+                                     ordering: .relaxed)
+            return .keep
+        }
+        guard st == PageSpace.marked,
+              word.compareExchange(expected: current, desired: version | (PageSpace.locked << PageSpace.stateShift),
+                                   ordering: .acquiring).exchanged else { return .keep }
+        if flags[page] & PageSpace.dirtyFlag != 0 {
+            do {
+                try writeBack(page)
+            } catch {
+                word.store(current, ordering: .releasing)
+                throw error
+            }
+        }
+        madvise(address(page), pageSize, MADV_DONTNEED)
+        word.store(((version &+ 1) & PageSpace.versionMask) | (PageSpace.evicted << PageSpace.stateShift),
+                   ordering: .releasing)
+        return .evicted
+    }
+
+    // MARK: Transactions (see Journal for the protocol)
+
+    /// First change to a page in this transaction: journal its committed image, remember it dirty.
+    private func markDirty(_ page: Int) throws {
+        guard flags[page] & PageSpace.dirtyFlag == 0 else { return }
+        try txMutex.withLock {
+            try joinTransaction()
+            if let journal, let fileID, page < baselinePages!, flags[page] & PageSpace.journaledFlag == 0 {
+                try journal.recordPage(fileID: fileID, page: page, image: UnsafeRawPointer(address(page)), size: pageSize)
+                flags[page] |= PageSpace.journaledFlag
+                journaledPages.append(page)
+            }
+            dirtyPages.append(page)
+        }
+        flags[page] |= PageSpace.dirtyFlag
+    }
+
+    /// Records the file's size the first time a transaction touches it (txMutex held).
+    private func joinTransaction() throws {
+        guard baselinePages == nil else { return }
+        let pages = filePages.load(ordering: .acquiring)
+        baselinePages = pages
+        if let journal, let fileID { try journal.recordFileSize(fileID: fileID, bytes: pages * pageSize) }
+    }
+
+    /// Writes empty pages straight to a file that does not reach `pages` yet, bypassing the cache:
+    /// formatting a large empty region (a hash table) must not churn the pool. Truncation undoes it.
+    public func formatEmptyPages(_ pages: Range<Int>) throws {
+        precondition(pages.lowerBound >= filePages.load(ordering: .acquiring) && pages.upperBound <= capacityPages)
+        try txMutex.withLock { try joinTransaction() }
+        try journal?.makeDurable()
+        let chunkPages = max(1, (1 << 20) / pageSize)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkPages * pageSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        var page = pages.lowerBound
+        while page < pages.upperBound {
+            let n = min(chunkPages, pages.upperBound - page)
+            memset(buffer, 0, n * pageSize)
+            for i in 0..<n { PageTrailer.stamp(buffer + i * pageSize, pageSize: pageSize, pageNumber: page + i) }
+            try file.write(buffer, count: n * pageSize, at: page * pageSize)
+            pool.pagesWritten.wrappingIncrement(by: n, ordering: .relaxed)
+            page += n
+        }
+        filePages.store(max(filePages.load(ordering: .acquiring), pages.upperBound), ordering: .releasing)
+        txMutex.withLock { wroteSinceSync = true }
+    }
+
+    /// Writes a dirty page (caller holds it locked). The journal is made durable first.
+    private func writeBack(_ page: Int) throws {
+        try journal?.makeDurable()
+        PageTrailer.stamp(address(page), pageSize: pageSize, pageNumber: page)
+        try file.write(address(page), count: pageSize, at: page * pageSize)
+        pool.pagesWritten.wrappingIncrement(ordering: .relaxed)
+        flags[page] &= ~PageSpace.dirtyFlag
+        txMutex.withLock { wroteSinceSync = true }
+        var pages = filePages.load(ordering: .relaxed)
+        while page >= pages {
+            let (done, original) = filePages.compareExchange(expected: pages, desired: page + 1, ordering: .releasing)
+            if done { break }
+            pages = original
+        }
+    }
+
+    /// Whether this transaction changed anything in this file.
+    var hasChanges: Bool { txMutex.withLock { baselinePages != nil } }
+
+    /// Commit step 2: every dirty page to the file, then fsync. Runs with no latch held by anyone
+    /// (the database is quiescent between operations).
+    func writeDirtyPages() throws {
+        let pages = txMutex.withLock { dirtyPages.sorted() }
+        for page in pages where flags[page] & PageSpace.dirtyFlag != 0 {
+            try latchExclusive(page, fresh: false)
+            defer { unlatchExclusive(page) }
+            if flags[page] & PageSpace.dirtyFlag != 0 { try writeBack(page) }
+        }
+        if txMutex.withLock({ wroteSinceSync }) { try file.sync() }
+    }
+
+    /// Commit step 4, after the journal is gone: forget the transaction.
+    func endTransaction() {
+        txMutex.withLock {
+            for page in journaledPages { flags[page] &= ~PageSpace.journaledFlag }
+            journaledPages.removeAll()
+            dirtyPages.removeAll()
+            baselinePages = nil
+            wroteSinceSync = false
+        }
+    }
+}

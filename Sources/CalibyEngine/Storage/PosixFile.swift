@@ -1,0 +1,143 @@
+import Glibc
+
+/// A file descriptor with the handful of calls the storage layer needs, each turning `errno` into a
+/// `CalibyError.io` that names the file. Short reads and writes are retried until complete.
+final class PosixFile {
+    let path: String
+    let fd: Int32
+
+    init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
+        let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+        if fd < 0 {
+            if errno == ENOENT { throw CalibyError.noSuchFile(path) }
+            throw CalibyError.io(path: path, operation: "open", errno: errno)
+        }
+        self.path = path
+        self.fd = fd
+    }
+
+    deinit { Glibc.close(fd) }
+
+    /// Reads exactly `count` bytes at `offset`; returns how many were read before end of file.
+    @discardableResult
+    func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CalibyError.io(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    func write(_ buffer: UnsafeRawPointer, count: Int, at offset: Int) throws {
+        var done = 0
+        while done < count {
+            let n = pwrite(fd, buffer + done, count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CalibyError.io(path: path, operation: "write", errno: errno)
+            }
+            done += n
+        }
+    }
+
+    func write(_ bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { try write($0.baseAddress!, count: $0.count, at: offset) }
+    }
+
+    func readAll() throws -> [UInt8] {
+        let count = try size()
+        var bytes = [UInt8](repeating: 0, count: count)
+        let got = try bytes.withUnsafeMutableBytes { try read(into: $0.baseAddress!, count: count, at: 0) }
+        return Array(bytes.prefix(got))
+    }
+
+    func sync() throws {
+        if fsync(fd) != 0 { throw CalibyError.io(path: path, operation: "fsync", errno: errno) }
+    }
+
+    func truncate(to size: Int) throws {
+        if ftruncate(fd, off_t(size)) != 0 { throw CalibyError.io(path: path, operation: "truncate", errno: errno) }
+    }
+
+    func size() throws -> Int {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw CalibyError.io(path: path, operation: "stat", errno: errno) }
+        return Int(st.st_size)
+    }
+
+    /// Bytes the file occupies on disk (holes excluded).
+    func allocatedBytes() throws -> Int {
+        var st = stat()
+        if fstat(fd, &st) != 0 { throw CalibyError.io(path: path, operation: "stat", errno: errno) }
+        return Int(st.st_blocks) * 512
+    }
+}
+
+/// Directory-level operations; each durable change to a directory entry ends with `syncDirectory`.
+enum FileSystem {
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            prefix += "/" + part
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw CalibyError.io(path: prefix, operation: "mkdir", errno: errno)
+            }
+        }
+        if !isDirectory(path) { throw CalibyError.io(path: path, operation: "mkdir", errno: ENOTDIR) }
+    }
+
+    static func syncDirectory(_ path: String) throws {
+        let dir = try PosixFile(path: path, flags: O_RDONLY | O_DIRECTORY)
+        try dir.sync()
+    }
+
+    static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw CalibyError.io(path: path, operation: "unlink", errno: errno)
+        }
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        if Glibc.rename(from, to) != 0 { throw CalibyError.io(path: from, operation: "rename", errno: errno) }
+    }
+
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw CalibyError.io(path: path, operation: "opendir", errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content:
+    /// write a sibling, fsync it, rename over, fsync the directory.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8], directory: String) throws {
+        let temporary = path + ".tmp"
+        let file = try PosixFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try file.write(bytes, at: 0)
+        try file.sync()
+        try rename(temporary, path)
+        try syncDirectory(directory)
+    }
+}

@@ -1,0 +1,78 @@
+/// Distance kernels: the hot path of every search and build.
+///
+/// Explicit `SIMD8<Float>` over unaligned pointer loads, two accumulators to hide add latency, and
+/// no fused multiply-add (with a target CPU that has FMA it measured slower here; without one it is a
+/// library call per lane — shared/notes/swift-simd.md). The package builds these with
+/// `-target-cpu haswell` so they become AVX2.
+public enum Distance {
+    @inline(__always)
+    public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 16 <= count {
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let d1 = ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+            acc0 += d0 * d0
+            acc1 += d1 * d1
+            i += 16
+        }
+        if i + 8 <= count {
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc0 += d0 * d0
+            i += 8
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            let d = a[i] - b[i]
+            sum += d * d
+            i += 1
+        }
+        return sum
+    }
+
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var i = 0
+        while i + 16 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc1 += ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
+            i += 16
+        }
+        if i + 8 <= count {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        var sum = (acc0 + acc1).sum()
+        while i < count {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// The metric's distance, smaller is closer. Cosine vectors are normalized before they get here.
+    @inline(__always)
+    public static func between(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, metric: Metric) -> Float {
+        switch metric {
+        case .l2: return squaredL2(a, b, count)
+        case .ip, .cosine: return 1 - dot(a, b, count)
+        }
+    }
+
+    /// Scales `vector` to unit length in place (cosine); a zero vector stays zero.
+    public static func normalize(_ vector: UnsafeMutablePointer<Float>, _ count: Int) {
+        let norm = dot(vector, vector, count).squareRoot()
+        guard norm > 0 else { return }
+        let scale = 1 / norm
+        for i in 0..<count { vector[i] *= scale }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import CalibyEngine
+import Glibc
+
+@main
+struct CalibyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caliby",
+        abstract: "An embedded vector database: named HNSW indexes in one data directory.",
+        discussion: """
+            Every command opens the data directory (--dir, $CALIBY_DIR, or \(GlobalOptions.defaultDirectoryDescription)), \
+            takes its lock, does its work as one atomic transaction, and releases the directory. \
+            A command killed at any instant leaves the directory as it was before the command.
+            """,
+        version: "caliby 0.1.0",
+        subcommands: [
+            InitCommand.self, CreateCommand.self, ListCommand.self, InfoCommand.self, InsertCommand.self,
+            SearchCommand.self, DeleteCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self,
+        ])
+
+    /// Engine errors become one line on stderr and their documented exit status; everything else
+    /// (usage, help, version) is argument-parser's.
+    static func main() {
+        _ = processStart
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CalibyError {
+            reportAndExit(error)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

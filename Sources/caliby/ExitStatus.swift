@@ -1,0 +1,53 @@
+import ArgumentParser
+import CalibyEngine
+import Glibc
+
+/// The documented exit statuses (man caliby, EXIT STATUS). Usage errors keep argument-parser's 64.
+enum ExitStatus: Int32, CaseIterable {
+    case success = 0
+    case failure = 1
+    case usage = 64
+    case badInput = 65
+    case notFound = 66
+    case exists = 67
+    case full = 68
+    case io = 74
+    case locked = 75
+    case damaged = 76
+    case interrupted = 130
+
+    init(_ category: CalibyError.Category) {
+        switch category {
+        case .usage: self = .usage
+        case .data: self = .badInput
+        case .notFound: self = .notFound
+        case .exists: self = .exists
+        case .capacity: self = .full
+        case .io: self = .io
+        case .locked: self = .locked
+        case .corrupt: self = .damaged
+        case .interrupted: self = .interrupted
+        }
+    }
+
+    var meaning: String {
+        switch self {
+        case .success: return "success"
+        case .failure: return "an error not listed below"
+        case .usage: return "bad command line: unknown option, bad value, invalid index name"
+        case .badInput: return "bad input data: wrong dimension, not a number, NaN/Inf, truncated record"
+        case .notFound: return "no such data directory, index, id or input file"
+        case .exists: return "the index name or vector id exists already"
+        case .full: return "the index is full (--max-elements) or the buffer pool is too small"
+        case .io: return "an operating-system I/O error"
+        case .locked: return "Data directory is already locked by another process"
+        case .damaged: return "a checksum or structure check failed: the data is damaged"
+        case .interrupted: return "interrupted (Ctrl-C); nothing was committed"
+        }
+    }
+}
+
+func reportAndExit(_ error: CalibyError) -> Never {
+    fputs("caliby: error: \(error)\n", stderr)
+    exit(ExitStatus(error.category).rawValue)
+}

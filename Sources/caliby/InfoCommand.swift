@@ -1,0 +1,38 @@
+import ArgumentParser
+import CalibyEngine
+
+struct InfoCommand: DatabaseCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show one index's parameters and counts.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Index name.")
+    var name: String
+
+    @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")
+    var format: OutputFormat?
+
+    var access: AccessMode { .readOnly }
+
+    func execute(in session: Session) throws {
+        let database = session.database
+        let info = try database.info(named: name)
+        let summary = try database.summary(of: info)
+        var table = Table(columns: ["property", "value"])
+        var rows: [(String, Cell)] = [
+            ("name", .text(info.name)), ("type", .text(info.type.rawValue)), ("dims", .int(info.config.dimensions)),
+            ("metric", .text(info.config.metric.rawValue)), ("vectors", .int(summary.count)),
+            ("capacity", .int(info.config.maxElements)), ("bytes", .int(summary.diskBytes)),
+            ("page_size", .int(info.pageSize)), ("file", .text(database.directory + "/" + info.fileName)),
+            ("created", .text(isoTimestamp(info.createdAt))),
+        ]
+        if let hnsw = info.config.hnsw { rows += [("M", .int(hnsw.M)), ("ef_construction", .int(hnsw.efConstruction))] }
+        if let diskann = info.config.diskann {
+            rows += [("R", .int(diskann.R)), ("L", .int(diskann.L)), ("alpha", .real(diskann.alpha))]
+        }
+        table.rows = rows.map { [.text($0.0), $0.1] }
+        Terminal.write(table.render(Terminal.format(format)))
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import CalibyEngine
+
+extension VectorFormat: ExpressibleByArgument {}
+
+struct InsertCommand: DatabaseCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "insert",
+        abstract: "Add vectors from .fvecs, .bvecs, CSV/TSV or JSON lines (a file or standard input).",
+        discussion: """
+            The whole command is one atomic commit: a bad record anywhere (wrong dimension, not a number, \
+            NaN/Inf, truncated record, duplicate id, no room) leaves the index exactly as it was, \
+            unless --commit-every committed earlier chunks.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Index name.")
+    var name: String
+
+    @Argument(help: "Input file, or - for standard input.")
+    var file: String = "-"
+
+    @Option(name: .long, help: "Input format (default: from the file extension).")
+    var format: VectorFormat?
+
+    @Option(name: .long, help: "CSV/TSV: 1-based column holding each row's id.")
+    var idColumn: Int?
+
+    @Option(name: .long, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';').")
+    var labelsColumn: Int?
+
+    @Option(name: .long, help: "A file of ids, one per line, for the records in order.")
+    var ids: String?
+
+    @Flag(name: .long, help: "Update the vector of an id that exists instead of failing.")
+    var replace = false
+
+    @Option(name: .long, help: "Build threads (default: all cores).")
+    var threads: Int = processorCount()
+
+    @Option(name: .long, help: "Commit after every N records (for very long loads).")
+    var commitEvery: Int?
+
+    @Flag(name: .shortAndLong, help: "No progress bar and no summary line.")
+    var quiet = false
+
+    var access: AccessMode { .readWrite }
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let commitEvery, commitEvery < 1 { throw ValidationError("--commit-every must be at least 1") }
+        if let idColumn, idColumn < 1 { throw ValidationError("--id-column is 1-based") }
+        if let labelsColumn, labelsColumn < 1 { throw ValidationError("--labels-column is 1-based") }
+        if idColumn != nil && ids != nil { throw ValidationError("give --id-column or --ids, not both") }
+    }
+
+    func execute(in session: Session) throws {
+        let database = session.database
+        let index = try database.index(named: name)
+        guard let format = format ?? VectorFormat.infer(fromPath: file) else {
+            throw CalibyError.invalidArgument(file == "-" ? "reading standard input needs --format (fvecs, bvecs, csv, tsv, jsonl)"
+                                                         : "\(file): unknown extension; give --format")
+        }
+        let reader = try VectorReader(path: file, options: VectorReaderOptions(
+            format: format, dimensions: index.info.config.dimensions, idColumn: idColumn, labelsColumn: labelsColumn))
+        let explicitIDs = try ids.map(readIDList)
+        let progress = ProgressBar(total: reader.totalBytes, enabled: !quiet)
+        Interrupt.install()
+        var options = InsertOptions(replace: replace, threads: threads)
+        options.isCancelled = { Interrupt.isRequested }
+        let started = monotonicNow()
+        var batch = VectorBatch(dimensions: index.info.config.dimensions)
+        var done = 0, sinceCommit = 0
+        var total = InsertSummary()
+        let batchSize = min(commitEvery ?? 50_000, 50_000)
+        while try reader.next(into: &batch, maxRecords: batchSize) {
+            if let explicitIDs {
+                guard done + batch.count <= explicitIDs.count else {
+                    throw CalibyError.badInput(location: ids!, message: "has \(explicitIDs.count) ids but the input has more records")
+                }
+                batch.ids = explicitIDs[done..<(done + batch.count)].map { $0 }
+            }
+            let before = done
+            options.progress = { i in
+                progress.update(done: before + i, fraction: reader.totalBytes.map { Double(reader.bytesRead) / Double(max($0, 1)) })
+            }
+            let summary = try index.insert(batch, options: options)
+            total.inserted += summary.inserted
+            total.replaced += summary.replaced
+            total.firstID = total.firstID ?? summary.firstID
+            total.lastID = summary.lastID ?? total.lastID
+            done += batch.count
+            sinceCommit += batch.count
+            if let commitEvery, sinceCommit >= commitEvery {
+                try database.flush()
+                sinceCommit = 0
+            }
+        }
+        if let explicitIDs, explicitIDs.count != done {
+            throw CalibyError.badInput(location: ids!, message: "has \(explicitIDs.count) ids for \(done) records")
+        }
+        progress.finish()
+        if !quiet {
+            let seconds = monotonicNow() - started
+            var line = "inserted \(total.inserted) vectors into '\(name)'"
+            if total.replaced > 0 { line += ", replaced \(total.replaced)" }
+            if let first = total.firstID, let last = total.lastID { line += " (ids \(first)…\(last))" }
+            line += " in \(String(format1: seconds)) s"
+            Terminal.note(line)
+        }
+    }
+}
+
+extension String {
+    /// One decimal place without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
+    }
+}

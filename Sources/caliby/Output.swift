@@ -1,0 +1,132 @@
+import ArgumentParser
+import CalibyEngine
+import Glibc
+
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case table, tsv, csv, json, jsonl
+}
+
+/// One value of a result table; numbers stay numbers in JSON.
+enum Cell {
+    case text(String)
+    case int(Int)
+    case uint(UInt64)
+    case real(Double)
+
+    var plain: String {
+        switch self {
+        case .text(let s): return s
+        case .int(let i): return String(i)
+        case .uint(let u): return String(u)
+        case .real(let d): return d.isFinite ? "\(Float(d))" : "nan"
+        }
+    }
+
+    var json: String {
+        switch self {
+        case .text(let s): return jsonString(s)
+        case .real(let d) where !d.isFinite: return "null"
+        default: return plain
+        }
+    }
+
+    var isNumber: Bool { if case .text = self { return false } else { return true } }
+}
+
+/// Every command's tabular output goes through here, so each format is written once: aligned
+/// columns for people, exact TSV/CSV/JSON/JSON-lines for scripts (documented in caliby(1)).
+struct Table {
+    var columns: [String]
+    var rows: [[Cell]] = []
+
+    func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .table: return aligned()
+        case .tsv: return ([columns] + rows.map { $0.map(\.plain) }).map { $0.map(tsvField).joined(separator: "\t") + "\n" }.joined()
+        case .csv: return ([columns] + rows.map { $0.map(\.plain) }).map { $0.map(csvField).joined(separator: ",") + "\n" }.joined()
+        case .jsonl: return rows.map { object($0) + "\n" }.joined()
+        case .json: return rows.isEmpty ? "[]\n" : "[\n" + rows.map { "  " + object($0) }.joined(separator: ",\n") + "\n]\n"
+        }
+    }
+
+    private func object(_ row: [Cell]) -> String {
+        "{" + zip(columns, row).map { "\(jsonString($0)):\($1.json)" }.joined(separator: ",") + "}"
+    }
+
+    private func aligned() -> String {
+        let texts = rows.map { $0.map(\.plain) }
+        var widths = columns.map(\.count)
+        for row in texts { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        func line(_ cells: [String], numeric: [Bool]) -> String {
+            cells.enumerated().map { i, cell in
+                let pad = String(repeating: " ", count: widths[i] - cell.count)
+                return numeric[i] ? pad + cell : cell + pad
+            }.joined(separator: "  ").trailingSpacesRemoved + "\n"
+        }
+        let numeric = columns.indices.map { i in rows.first.map { $0[i].isNumber } ?? false }
+        return line(columns, numeric: numeric) + texts.map { line($0, numeric: numeric) }.joined()
+    }
+
+    private func tsvField(_ s: String) -> String {
+        String(s.map { $0 == "\t" || $0 == "\n" ? " " : $0 })
+    }
+
+    private func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingAll("\"", with: "\"\"") + "\""
+    }
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+extension String {
+    var trailingSpacesRemoved: String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
+    }
+}
+
+/// Standard output and error as a command sees them.
+enum Terminal {
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+    static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    static func write(_ text: String) { fputs(text, stdout) }
+    static func note(_ text: String) { fputs(text + "\n", stderr) }
+
+    /// The format the user asked for, else a table on a terminal and TSV in a pipe.
+    static func format(_ requested: OutputFormat?) -> OutputFormat {
+        requested ?? (stdoutIsTerminal ? .table : .tsv)
+    }
+}
+
+/// "2026-11-25T12:00:00Z" from seconds since the epoch.
+func isoTimestamp(_ seconds: Int64) -> String {
+    var time = time_t(seconds)
+    var parts = tm()
+    gmtime_r(&time, &parts)
+    var buffer = [CChar](repeating: 0, count: 32)
+    strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+    return String(cString: buffer)
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Atomics
+import CalibyEngine
+import Dispatch
+
+struct SearchCommand: DatabaseCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find the k nearest vectors to each query.",
+        discussion: """
+            Queries come from --vector, --file, or standard input. Output has one row per hit: \
+            query (0-based), rank (1-based), id, distance — closest first. With --groundtruth the output \
+            is instead one row: k, queries, recall, qps, threads, ef.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Index name.")
+    var name: String
+
+    @Option(name: .long, help: "One query: values separated by commas or spaces.")
+    var vector: String?
+
+    @Option(name: .long, help: "A file of queries (.fvecs, .bvecs, .csv, .tsv, .jsonl); - for standard input.")
+    var file: String?
+
+    @Option(name: .long, help: "Query file format (default: from the extension; csv on standard input).")
+    var inputFormat: VectorFormat?
+
+    @Option(name: .short, help: "Neighbours per query.")
+    var k: Int = 10
+
+    @Option(name: .long, help: "HNSW: candidate list size (raised to k when smaller).")
+    var ef: Int = 64
+
+    @Option(name: .long, help: "Search threads for a batch of queries.")
+    var threads: Int = 1
+
+    @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")
+    var format: OutputFormat?
+
+    @Option(name: .long, help: "A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.")
+    var groundtruth: String?
+
+    @Flag(name: .long, help: "Report pages read and time from process start to answer on stderr.")
+    var stats = false
+
+    var access: AccessMode { .readOnly }
+
+    func validate() throws {
+        if k < 1 { throw ValidationError("-k must be at least 1") }
+        if ef < 1 { throw ValidationError("--ef must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if vector != nil && file != nil { throw ValidationError("give --vector or --file, not both") }
+    }
+
+    func execute(in session: Session) throws {
+        let database = session.database
+        let index = try database.index(named: name)
+        let queries = try readQueries(dimensions: index.info.config.dimensions)
+        var parameters = SearchParameters(k: k)
+        parameters.ef = ef
+        let started = monotonicNow()
+        let results = try runQueries(index, queries, parameters)
+        let elapsed = monotonicNow() - started
+        if let groundtruth {
+            let truth = try readIvecs(path: groundtruth)
+            guard truth.count >= queries.count else {
+                throw CalibyError.badInput(location: groundtruth, message: "has \(truth.count) rows for \(queries.count) queries")
+            }
+            var hits = 0
+            for (found, expected) in zip(results, truth) {
+                let wanted = Set(expected.prefix(k).map { UInt64(UInt32(bitPattern: $0)) })
+                hits += found.filter { wanted.contains($0.id) }.count
+            }
+            let recall = Double(hits) / Double(queries.count * k)
+            var table = Table(columns: ["k", "queries", "recall", "qps", "threads", "ef"])
+            table.rows = [[.int(k), .int(queries.count), .real(recall), .real((Double(queries.count) / elapsed).rounded()),
+                           .int(threads), .int(ef)]]
+            Terminal.write(table.render(Terminal.format(format)))
+        } else {
+            var table = Table(columns: ["query", "rank", "id", "distance"])
+            for (q, hits) in results.enumerated() {
+                for (rank, hit) in hits.enumerated() {
+                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(Double(hit.distance))])
+                }
+            }
+            Terminal.write(table.render(Terminal.format(format)))
+        }
+        if stats {
+            let pages = database.pool.pagesRead.load(ordering: .relaxed)
+            Terminal.note("read \(pages) pages (\(pages * index.info.pageSize) bytes) of index files; "
+                + "\(String(format1: (monotonicNow() - processStart) * 1000)) ms from start to answer")
+        }
+    }
+
+    private func readQueries(dimensions: Int) throws -> VectorBatch {
+        var batch = VectorBatch(dimensions: dimensions)
+        if let vector {
+            batch.vectors = try parseVectorArgument(vector, dimensions: dimensions)
+            batch.ids = [nil]
+            batch.labels = [[]]
+            return batch
+        }
+        let path = file ?? "-"
+        let format = inputFormat ?? VectorFormat.infer(fromPath: path) ?? .csv
+        let reader = try VectorReader(path: path, options: VectorReaderOptions(format: format, dimensions: dimensions))
+        var all = VectorBatch(dimensions: dimensions)
+        while try reader.next(into: &batch, maxRecords: 65_536) {
+            all.vectors += batch.vectors
+            all.ids += batch.ids
+            all.labels += batch.labels
+        }
+        if all.count == 0 { throw CalibyError.badInput(location: reader.displayName, message: "no queries") }
+        return all
+    }
+
+    private func runQueries(_ index: VectorIndex, _ queries: VectorBatch, _ parameters: SearchParameters) throws -> [[SearchHit]] {
+        let n = queries.count, d = queries.dimensions
+        var results = [[SearchHit]](repeating: [], count: n)
+        if threads == 1 || n == 1 {
+            try queries.vectors.withUnsafeBufferPointer { v in
+                for q in 0..<n { results[q] = try index.search(v.baseAddress! + q * d, parameters: parameters) }
+            }
+            return results
+        }
+        let next = ManagedAtomic<Int>(0)
+        let failure = Mutex()
+        var firstError: Error?
+        results.withUnsafeMutableBufferPointer { out in
+            queries.vectors.withUnsafeBufferPointer { v in
+                DispatchQueue.concurrentPerform(iterations: min(threads, n)) { _ in
+                    while true {
+                        let q = next.loadThenWrappingIncrement(ordering: .relaxed)
+                        if q >= n { break }
+                        do {
+                            out[q] = try index.search(v.baseAddress! + q * d, parameters: parameters)
+                        } catch {
+                            failure.withLock { if firstError == nil { firstError = error } }
+                            break
+                        }
+                    }
+                }
+            }
+        }
+        if let firstError { throw firstError }
+        return results
+    }
+}
+
+/// Taken when the process starts running Swift code, for `search --stats`.
+let processStart = monotonicNow()
