@@ -20,15 +20,14 @@ struct GlobalOptions: ParsableArguments {
 
     var directory: String {
         if let dir { return dir }
-        let env = ProcessInfoLite.environment
-        if let dir = env["CALIBY_DIR"], !dir.isEmpty { return dir }
-        if let data = env["XDG_DATA_HOME"], !data.isEmpty { return data + "/caliby" }
-        return (env["HOME"] ?? ".") + "/.local/share/caliby"
+        if let dir = ProcessEnvironment.value("CALIBY_DIR") { return dir }
+        if let data = ProcessEnvironment.value("XDG_DATA_HOME") { return data + "/caliby" }
+        return (ProcessEnvironment.value("HOME") ?? ".") + "/.local/share/caliby"
     }
 
     func bufferBytes() throws -> Int {
         if let bufferSize { return try ByteSize.parse(bufferSize, option: "--buffer-size") }
-        if let env = ProcessInfoLite.environment["CALIBY_BUFFER_SIZE"], !env.isEmpty {
+        if let env = ProcessEnvironment.value("CALIBY_BUFFER_SIZE") {
             return try ByteSize.parse(env, option: "CALIBY_BUFFER_SIZE")
         }
         return Caliby.defaultBufferBytes
@@ -71,19 +70,5 @@ extension String {
         while s.first?.isWhitespace == true { s.removeFirst() }
         while s.last?.isWhitespace == true { s.removeLast() }
         return String(s)
-    }
-}
-
-/// The environment without Foundation.
-enum ProcessInfoLite {
-    static var environment: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") { result[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
-            pointer += 1
-        }
-        return result
     }
 }

@@ -42,6 +42,9 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: "A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.")
     var groundtruth: String?
 
+    @Flag(name: .long, help: "Run the queries once, untimed, before the timed run (steady-state QPS).")
+    var warmup = false
+
     @Flag(name: .long, help: "Report pages read and time from process start to answer on stderr.")
     var stats = false
 
@@ -60,6 +63,7 @@ struct SearchCommand: DatabaseCommand {
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
         parameters.ef = ef
+        if warmup { _ = try runQueries(index, queries, parameters) }
         let started = monotonicNow()
         let results = try runQueries(index, queries, parameters)
         let elapsed = monotonicNow() - started

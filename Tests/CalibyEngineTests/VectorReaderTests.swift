@@ -113,8 +113,13 @@ final class VectorReaderTests: XCTestCase {
 
     func testFvecsWithDefaultBufferAcrossRefills() throws {
         // 2,100 records of 4 KB cross the 4 MiB buffer boundary twice, mid-record.
-        let rows = (0..<2100).map { r in (0..<1000).map { Float(r * 1000 + $0) } }
-        let path = try write("big.fvecs", fvecs(rows))
+        var words: [UInt32] = []
+        words.reserveCapacity(2100 * 1001)
+        for record in 0..<2100 {
+            words.append(1000)
+            for value in record * 1000..<(record + 1) * 1000 { words.append(Float(value).bitPattern) }
+        }
+        let path = try write("big.fvecs", words.withUnsafeBytes(Array.init))
         let reader = try VectorReader(path: path, options: options(.fvecs, dimensions: 1000))
         var batch = VectorBatch(dimensions: 0)
         var seen = 0
@@ -239,6 +244,38 @@ final class VectorReaderTests: XCTestCase {
         assertBadInput(missing, options(.csv, id: 3), at: "\(missing):1", "missing id column 3 (line has 2 fields)")
         let quote = try write("quote.csv", text: "1,\"2\n")
         assertBadInput(quote, options(.csv), at: "\(quote):1", "field 2: unterminated quote")
+    }
+
+    func testNumberParsingAgreesWithStrtofBitForBit() {
+        // Deterministic LCG so a failure is reproducible.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func random(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var samples = ["0", "-0", "16777216", "16777217", "0.1", "1e10", "1e-10", "3.4028235e38", "1.17549435e-38",
+                       "7.", ".5", "1e+3", "123456789012", "0.000000000001"]
+        for _ in 0..<20000 {
+            var digits = (0..<(1 + random(9))).map { _ in String(random(10)) }.joined()
+            digits.insert(".", at: digits.index(digits.startIndex, offsetBy: random(digits.count)))
+            samples.append((random(2) == 0 ? "-" : "") + digits + (random(2) == 0 ? "" : "e\(random(31) - 15)"))
+        }
+        for sample in samples {
+            var bytes = Array(sample.utf8) + [0]
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                let start = buffer.baseAddress!
+                let parsed = ByteSpan(start: start, end: start + buffer.count - 1).float
+                let expected = start.withMemoryRebound(to: CChar.self, capacity: buffer.count) { strtof($0, nil) }
+                XCTAssertEqual(parsed?.bitPattern, expected.bitPattern, sample)
+            }
+        }
+        for notNumber in ["", "-", ".", "1e", "1e+", "1.2.3", "1,5", "--1", "1 2", "0x"] {
+            var bytes = Array(notNumber.utf8) + [0]
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                let start = buffer.baseAddress!
+                XCTAssertNil(ByteSpan(start: start, end: start + buffer.count - 1).float, notNumber)
+            }
+        }
     }
 
     // MARK: JSON lines

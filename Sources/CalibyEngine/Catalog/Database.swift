@@ -257,7 +257,9 @@ public final class Database {
     /// Releases the directory; uncommitted changes are rolled back (the seed: flush, then close).
     public func close() throws {
         try rollback()
+        for space in spaces.values { pool.forgetAll(of: space) }
         spaces.removeAll()
         openObjects.removeAll()
+        lock.release()
     }
 }

@@ -129,17 +129,19 @@ final class SearchScratch {
     }
 }
 
-/// Hands each thread its own scratch.
-final class ScratchPool {
+/// Hands each thread its own scratch; each index type has its own kind of scratch.
+final class PerThreadPool<Scratch: AnyObject> {
     private let mutex = Mutex()
-    private var free: [SearchScratch] = []
-    private let make: () -> SearchScratch
+    private var free: [Scratch] = []
+    private let make: () -> Scratch
 
-    init(make: @escaping () -> SearchScratch) { self.make = make }
+    init(make: @escaping () -> Scratch) { self.make = make }
 
-    func with<R>(_ body: (SearchScratch) throws -> R) rethrows -> R {
+    func with<R>(_ body: (Scratch) throws -> R) rethrows -> R {
         let scratch = mutex.withLock { free.popLast() } ?? make()
         defer { mutex.withLock { free.append(scratch) } }
         return try body(scratch)
     }
 }
+
+typealias ScratchPool = PerThreadPool<SearchScratch>

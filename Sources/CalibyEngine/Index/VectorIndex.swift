@@ -1,3 +1,5 @@
+import Glibc
+
 /// What every index type offers the commands. Implementations keep their whole state in pages of
 /// their `PageSpace`; the objects hold only caches of the header.
 public protocol VectorIndex: AnyObject {
@@ -97,6 +99,22 @@ extension Database {
     /// A row of `caliby list`.
     public func summary(of info: IndexInfo) throws -> IndexSummary {
         IndexSummary(info: info, count: try index(named: info.name).count, diskBytes: try diskBytes(of: info))
+    }
+}
+
+/// The seed's direct API: an index with no data directory, in the shared buffer pool over an
+/// unnamed scratch file (so it may still exceed memory). Nothing is journaled or kept.
+public enum TemporaryIndex {
+    public static func hnsw(name: String = "temporary", config: IndexConfig) throws -> VectorIndex {
+        var config = config
+        config.hnsw = config.hnsw ?? HNSWConfig()
+        try config.validate()
+        let layout = HNSWLayout(config: config)
+        let info = IndexInfo(id: 0, name: name, type: .hnsw, config: config, pageSize: layout.pageSize,
+                             capacityPages: layout.totalPages, createdAt: Int64(time(nil)))
+        let space = try PageSpace(pool: Caliby.pool(), file: PosixFile.anonymous(), fileID: nil, journal: nil,
+                                  pageSize: layout.pageSize, capacityPages: layout.totalPages)
+        return try HNSWIndex(creating: info, space: space, writable: true)
     }
 }
 

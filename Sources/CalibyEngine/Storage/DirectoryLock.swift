@@ -28,6 +28,14 @@ final class DirectoryLock {
         mode = newMode
     }
 
+    /// Lets go before the object dies (the REPL and tests reopen in one process).
+    func release() {
+        var request = flock()
+        request.l_type = Int16(F_UNLCK)
+        request.l_whence = Int16(SEEK_SET)
+        _ = fcntl(file.fd, F_SETLK, &request)
+    }
+
     private func acquire(_ mode: AccessMode, directory: String, waitSeconds: Double) throws {
         let deadline = monotonicSeconds() + max(0, waitSeconds)
         while true {

@@ -16,6 +16,22 @@ final class PosixFile {
         self.fd = fd
     }
 
+    /// A scratch file that no directory names: it vanishes with the process.
+    static func anonymous() throws -> PosixFile {
+        let base = ProcessEnvironment.value("TMPDIR") ?? "/tmp"
+        var template = Array((base + "/caliby-temporary-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw CalibyError.io(path: base, operation: "create temporary file", errno: errno) }
+        let path = String(cString: template)
+        unlink(path)
+        return PosixFile(fd: fd, path: path)
+    }
+
+    private init(fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
     deinit { Glibc.close(fd) }
 
     /// Reads exactly `count` bytes at `offset`; returns how many were read before end of file.
@@ -139,5 +155,14 @@ enum FileSystem {
         try file.sync()
         try rename(temporary, path)
         try syncDirectory(directory)
+    }
+}
+
+/// Environment variables without Foundation; empty counts as unset.
+public enum ProcessEnvironment {
+    public static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
     }
 }

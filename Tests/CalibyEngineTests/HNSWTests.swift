@@ -1,0 +1,180 @@
+import Foundation
+import XCTest
+@testable import CalibyEngine
+
+final class HNSWTests: XCTestCase {
+    private let d = 24
+
+    private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2,
+                          pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir, pool: pool)
+        let index = try db.createIndex(name: name, type: .hnsw, config: IndexConfig(
+            dimensions: d, maxElements: capacity, metric: metric, hnsw: HNSWConfig(M: 16, efConstruction: 100)))
+        return (db, index, dir)
+    }
+
+    func testRecallAgainstBruteForce() throws {
+        let (db, index, _) = try newIndex()
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 11)
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 12)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10)
+        XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 64), 0.95)
+        try db.close()
+    }
+
+    func testInnerProductAndCosineRecall() throws {
+        for metric in [Metric.ip, .cosine] {
+            let (db, index, _) = try newIndex(metric: metric)
+            var base = clusteredVectors(count: 1500, dimensions: d, seed: 13)
+            var queries = clusteredVectors(count: 50, dimensions: d, seed: 14)
+            _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+            if metric == .cosine {
+                for v in [0, 1] {
+                    var data = v == 0 ? base : queries
+                    data.withUnsafeMutableBufferPointer { p in
+                        for o in stride(from: 0, to: p.count, by: d) { Distance.normalize(p.baseAddress! + o, d) }
+                    }
+                    if v == 0 { base = data } else { queries = data }
+                }
+            }
+            let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10, metric: metric)
+            XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 200), 0.9, "\(metric)")
+            if metric == .cosine {
+                let hit = try search(index, Array(queries[0..<d]), k: 1)[0][0]
+                XCTAssertGreaterThanOrEqual(hit.distance, -1e-5)
+                XCTAssertLessThanOrEqual(hit.distance, 2)
+            }
+            try db.close()
+        }
+    }
+
+    func testExplicitIDsRoundTripAndAutoIDsContinue() throws {
+        let (db, index, _) = try newIndex()
+        let vectors = clusteredVectors(count: 200, dimensions: d, seed: 15)
+        var rng = SeededGenerator(seed: 16)
+        let ids = (0..<200).map { _ in UInt64.random(in: 1_000_000...UInt64.max - 1, using: &rng) }
+        _ = try index.insert(batch(vectors, dimensions: d, ids: ids), options: InsertOptions())
+        for i in stride(from: 0, to: 200, by: 17) {
+            let top = try search(index, Array(vectors[i * d..<(i + 1) * d]), k: 1)[0][0]
+            XCTAssertEqual(top.id, ids[i])
+            XCTAssertEqual(top.distance, 0, accuracy: 1e-4)
+        }
+        let summary = try index.insert(batch(clusteredVectors(count: 2, dimensions: d, seed: 17), dimensions: d), options: InsertOptions())
+        XCTAssertEqual(summary.firstID, ids.max()! + 1)
+        try db.close()
+    }
+
+    func testDuplicateIDIsRefusedUnlessReplacing() throws {
+        let (db, index, _) = try newIndex()
+        let vectors = clusteredVectors(count: 50, dimensions: d, seed: 18)
+        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions())
+        try db.flush()
+        let moved = clusteredVectors(count: 1, dimensions: d, seed: 19)
+        XCTAssertThrowsError(try index.insert(batch(moved, dimensions: d, ids: [7]), options: InsertOptions())) {
+            XCTAssertEqual($0 as? CalibyError, .duplicateID(index: "v", id: 7))
+        }
+        try db.rollback()
+        let again = try db.index(named: "v")
+        let summary = try again.insert(batch(moved, dimensions: d, ids: [7]), options: InsertOptions(replace: true))
+        XCTAssertEqual(summary.replaced, 1)
+        XCTAssertEqual(again.count, 50)
+        XCTAssertEqual(try search(again, moved, k: 1)[0][0].id, 7)
+        try db.close()
+    }
+
+    func testDeletedIDsNeverReturned() throws {
+        let (db, index, _) = try newIndex()
+        let vectors = clusteredVectors(count: 500, dimensions: d, seed: 20)
+        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions())
+        let gone = Set<UInt64>((0..<500).filter { $0 % 3 == 0 })
+        XCTAssertEqual(try index.delete(ids: Array(gone)), gone.count)
+        XCTAssertEqual(index.count, 500 - gone.count)
+        for hits in try search(index, vectors, k: 10) {
+            XCTAssertTrue(hits.allSatisfy { !gone.contains($0.id) })
+            XCTAssertEqual(hits.count, 10)
+        }
+        XCTAssertThrowsError(try index.delete(ids: [999_999]))
+        XCTAssertEqual(try index.checkIntegrity(), [])
+        try db.close()
+    }
+
+    func testReopenGivesIdenticalResults() throws {
+        let (db, index, dir) = try newIndex()
+        _ = try index.insert(batch(clusteredVectors(count: 1000, dimensions: d, seed: 21), dimensions: d), options: InsertOptions(threads: 2))
+        try db.flush()
+        let queries = clusteredVectors(count: 30, dimensions: d, seed: 22)
+        let before = try search(index, queries)
+        try db.close()
+        let reopened = try openDatabase(dir)
+        XCTAssertEqual(try search(try reopened.index(named: "v"), queries), before)
+        try reopened.close()
+    }
+
+    func testTinyBufferGivesIdenticalResults() throws {
+        let base = clusteredVectors(count: 1500, dimensions: d, seed: 23)
+        let queries = clusteredVectors(count: 30, dimensions: d, seed: 24)
+        let (db, index, dir) = try newIndex()
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions())
+        try db.flush()
+        let expected = try search(index, queries)
+        try db.close()
+        let tiny = try BufferPool(budgetBytes: 64 * 1024)
+        let reopened = try openDatabase(dir, pool: tiny)
+        XCTAssertEqual(try search(try reopened.index(named: "v"), queries), expected)
+        XCTAssertLessThanOrEqual(tiny.residentBytes, 64 * 1024)
+        try reopened.close()
+
+        // Building under a pool a quarter of the index as well: pages go through eviction while
+        // dirty, and the build must come out the same as in memory.
+        let part = Array(base[0..<(600 * d)])
+        let (db2, inMemory, _) = try newIndex("w", capacity: 600)
+        _ = try inMemory.insert(batch(part, dimensions: d), options: InsertOptions())
+        let inMemoryResults = try search(inMemory, queries)
+        try db2.close()
+        let quarter = try BufferPool(budgetBytes: 96 * 1024)
+        let (db3, evicting, _) = try newIndex("w", capacity: 600, pool: quarter)
+        _ = try evicting.insert(batch(part, dimensions: d), options: InsertOptions())
+        try db3.flush()
+        XCTAssertGreaterThan(quarter.pagesWritten.load(ordering: .relaxed), 0)
+        XCTAssertEqual(try search(evicting, queries), inMemoryResults)
+        XCTAssertEqual(try evicting.checkIntegrity(), [])
+        try db3.close()
+    }
+
+    func testParallelBuildMatchesSingleThreadRecall() throws {
+        let base = clusteredVectors(count: 2500, dimensions: d, seed: 25)
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 26)
+        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10)
+        var recalls: [Double] = []
+        for threads in [1, 4] {
+            let (db, index, _) = try newIndex()
+            _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: threads))
+            XCTAssertEqual(index.count, 2500)
+            XCTAssertEqual(try index.checkIntegrity(), [])
+            recalls.append(try recall(index, queries: queries, truth: truth, k: 10, ef: 64))
+            try db.close()
+        }
+        XCTAssertEqual(recalls[0], recalls[1], accuracy: 0.02)
+        XCTAssertGreaterThanOrEqual(recalls[1], 0.95)
+    }
+
+    func testCapacityIsEnforcedBeforeInserting() throws {
+        let (db, index, _) = try newIndex(capacity: 100)
+        XCTAssertThrowsError(try index.insert(batch(clusteredVectors(count: 101, dimensions: d, seed: 27), dimensions: d),
+                                              options: InsertOptions())) {
+            XCTAssertEqual(($0 as? CalibyError)?.category, .capacity)
+        }
+        XCTAssertEqual(index.count, 0)
+        try db.close()
+    }
+
+    func testTemporaryIndexNeedsNoDirectory() throws {
+        let index = try TemporaryIndex.hnsw(config: IndexConfig(dimensions: d, maxElements: 500))
+        let vectors = clusteredVectors(count: 300, dimensions: d, seed: 28)
+        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions())
+        XCTAssertEqual(try search(index, Array(vectors[0..<d]), k: 1)[0][0].id, 0)
+    }
+}

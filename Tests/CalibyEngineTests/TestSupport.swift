@@ -1,0 +1,99 @@
+import Foundation
+import XCTest
+@testable import CalibyEngine
+
+/// Deterministic test data: clustered like real embeddings, so recall numbers mean something.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func gaussian() -> Float {
+        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
+        let u2 = Double.random(in: 0..<1, using: &self)
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
+    }
+}
+
+func clusteredVectors(count: Int, dimensions: Int, clusters: Int = 20, seed: UInt64) -> [Float] {
+    var rng = SeededGenerator(seed: seed)
+    let centres = (0..<clusters * dimensions).map { _ in rng.gaussian() * 10 }
+    var out = [Float]()
+    out.reserveCapacity(count * dimensions)
+    for _ in 0..<count {
+        let c = Int.random(in: 0..<clusters, using: &rng)
+        for d in 0..<dimensions { out.append(centres[c * dimensions + d] + rng.gaussian() * 2) }
+    }
+    return out
+}
+
+func batch(_ vectors: [Float], dimensions: Int, ids: [UInt64]? = nil) -> VectorBatch {
+    var b = VectorBatch(dimensions: dimensions)
+    b.vectors = vectors
+    let n = vectors.count / dimensions
+    b.ids = ids ?? [UInt64?](repeating: nil, count: n)
+    b.labels = [[UInt32]](repeating: [], count: n)
+    return b
+}
+
+/// Exact k nearest by brute force, as (id = row number) sets.
+func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric: Metric = .l2) -> [[UInt64]] {
+    let n = base.count / dimensions
+    return stride(from: 0, to: queries.count, by: dimensions).map { qo in
+        var scored: [(Float, Int)] = []
+        base.withUnsafeBufferPointer { b in
+            queries.withUnsafeBufferPointer { q in
+                for i in 0..<n {
+                    scored.append((Distance.between(q.baseAddress! + qo, b.baseAddress! + i * dimensions, dimensions, metric: metric), i))
+                }
+            }
+        }
+        return scored.sorted { $0.0 < $1.0 }.prefix(k).map { UInt64($0.1) }
+    }
+}
+
+func recall(_ index: VectorIndex, queries: [Float], truth: [[UInt64]], k: Int, ef: Int) throws -> Double {
+    let d = index.info.config.dimensions
+    var hits = 0
+    var parameters = SearchParameters(k: k)
+    parameters.ef = ef
+    for (q, expected) in truth.enumerated() {
+        let found = try queries.withUnsafeBufferPointer { try index.search($0.baseAddress! + q * d, parameters: parameters) }
+        hits += Set(found.map(\.id)).intersection(expected).count
+    }
+    return Double(hits) / Double(truth.count * k)
+}
+
+func search(_ index: VectorIndex, _ queries: [Float], k: Int = 10) throws -> [[SearchHit]] {
+    let d = index.info.config.dimensions
+    return try stride(from: 0, to: queries.count, by: d).map { qo in
+        try queries.withUnsafeBufferPointer { try index.search($0.baseAddress! + qo, parameters: SearchParameters(k: k)) }
+    }
+}
+
+/// A fresh directory under the system temp folder, removed after the test.
+func temporaryDirectory(_ test: XCTestCase) -> String {
+    let path = NSTemporaryDirectory() + "caliby-test-" + UUID().uuidString
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+    return path
+}
+
+/// Copies every file of a directory: the state a crash at this instant would leave on disk.
+func crashImage(of directory: String, into copy: String) throws {
+    try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+    for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+        try FileManager.default.copyItem(atPath: directory + "/" + name, toPath: copy + "/" + name)
+    }
+}
+
+/// One process-wide pool for all engine tests (the engine allows one configuration per process).
+let testPool: BufferPool = try! BufferPool(budgetBytes: 64 << 20)
+
+func openDatabase(_ directory: String, pool: BufferPool = testPool, mode: AccessMode = .readWrite) throws -> Database {
+    try Database(directory: directory, mode: mode, waitSeconds: 0, pool: pool)
+}
