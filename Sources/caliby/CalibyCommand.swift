@@ -16,6 +16,7 @@ struct CalibyCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, InfoCommand.self, InsertCommand.self,
             SearchCommand.self, DeleteCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self,
+            ReplCommand.self, ExitCodesCommand.self,
         ])
 
     /// Engine errors become one line on stderr and their documented exit status; everything else
@@ -28,7 +29,7 @@ struct CalibyCommand: ParsableCommand {
         } catch let error as CalibyError {
             reportAndExit(error)
         } catch {
-            exit(withError: error)
+            reportUsageErrorAndExit(error)
         }
     }
 }

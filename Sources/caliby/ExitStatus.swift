@@ -48,6 +48,26 @@ enum ExitStatus: Int32, CaseIterable {
 }
 
 func reportAndExit(_ error: CalibyError) -> Never {
-    fputs("caliby: error: \(error)\n", stderr)
-    exit(ExitStatus(error.category).rawValue)
+    exit(report(error))
+}
+
+/// Argument errors in one line ("caliby: error: …"), like engine errors; help and version requests
+/// keep argument-parser's own output.
+func reportUsageErrorAndExit(_ error: Error) -> Never {
+    guard CalibyCommand.exitCode(for: error) != .success else { CalibyCommand.exit(withError: error) }
+    exit(report(error))
+}
+
+/// Prints a failure as the one line "caliby: error: …" on stderr and returns its exit status: the
+/// documented status of an engine error, argument-parser's (64) for a usage error. The command line
+/// exits with it; the REPL goes on, or ends with it under --bail. `help` is what a usage error
+/// points to: 'caliby help' on the command line, 'help' in the REPL.
+func report(_ error: Error, help: String = "caliby help") -> Int32 {
+    if let error = error as? CalibyError {
+        fputs("caliby: error: \(error)\n", stderr)
+        return ExitStatus(error.category).rawValue
+    }
+    let message = CalibyCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+    fputs("caliby: error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) (see '\(help)')\n", stderr)
+    return CalibyCommand.exitCode(for: error).rawValue
 }

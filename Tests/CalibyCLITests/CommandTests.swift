@@ -1,0 +1,163 @@
+import Foundation
+import XCTest
+
+/// Each command's behaviour and each bad input's error, as a user sees them.
+final class CommandTests: XCTestCase {
+    func testRecoveryListsEveryIndexWithItsParameters() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "a", "--dim", "8", "--max-elements", "100"], in: dir)
+        try succeed(["create", "b.v2", "--dim", "3", "--max-elements", "5", "--metric", "cosine", "--M", "8"], in: dir)
+        try succeed(["create", "c_3", "--dim", "128", "--max-elements", "1000", "--metric", "ip", "--ef-construction", "50"], in: dir)
+        let list = try succeed(["list", "--format", "csv"], in: dir)
+        let rows = list.split(separator: "\n").map { $0.split(separator: ",").prefix(6).joined(separator: ",") }
+        XCTAssertEqual(rows, ["name,type,dims,metric,vectors,capacity", "a,hnsw,8,l2,0,100", "b.v2,hnsw,3,cosine,0,5",
+                              "c_3,hnsw,128,ip,0,1000"])
+        let info = try succeed(["info", "b.v2", "--format", "tsv"], in: dir)
+        XCTAssertTrue(info.contains("M\t8\n"), info)
+        let json = try succeed(["list", "--format", "json"], in: dir)
+        XCTAssertTrue(json.hasPrefix("[\n  {\"name\":\"a\",\"type\":\"hnsw\",\"dims\":8,"), json)
+    }
+
+    func testInsertThenSearchRoundTripsIDsInEveryOutputFormat() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "3", "--max-elements", "10"], in: dir)
+        try succeed(["insert", "v", "-", "--format", "csv", "--id-column", "1"], in: dir,
+                    input: "id,x,y,z\n42,0,0,0\n7,1,1,1\n9,5,5,5\n")
+        XCTAssertEqual(try succeed(["search", "v", "--vector", "1,1,1.5", "-k", "2", "--format", "tsv"], in: dir),
+                       "query\trank\tid\tdistance\n0\t1\t7\t0.25\n0\t2\t42\t4.25\n")
+        XCTAssertEqual(try succeed(["search", "v", "--vector", "1 1 1.5", "-k", "1", "--format", "jsonl"], in: dir),
+                       "{\"query\":0,\"rank\":1,\"id\":7,\"distance\":0.25}\n")
+        XCTAssertEqual(try succeed(["search", "v", "--file", "-", "--input-format", "csv", "-k", "1", "--format", "csv"],
+                                   in: dir, input: "0,0,0\n5,5,4\n"),
+                       "query,rank,id,distance\n0,1,42,0.0\n1,1,9,1.0\n")
+        // Automatic ids continue after the largest so far.
+        try succeed(["insert", "v", "-", "--format", "csv"], in: dir, input: "2,2,2\n")
+        XCTAssertEqual(try succeed(["search", "v", "--vector", "2,2,2", "-k", "1", "--format", "tsv"], in: dir),
+                       "query\trank\tid\tdistance\n0\t1\t43\t0.0\n")
+    }
+
+    private func expectFailure(_ arguments: [String], in dir: String, input: String? = nil, status: Int32,
+                               mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try CLI.run(arguments, directory: dir, input: input)
+        XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
+        for word in mentions { XCTAssertTrue(result.stderr.contains(word), "\(arguments): \(result.stderr)", file: file, line: line) }
+        XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count, 1,
+                       "one line: \(result.stderr)", file: file, line: line)
+    }
+
+    func testBadNamesAndOptionsAreRefusedAndChangeNothing() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "ok", "--dim", "4", "--max-elements", "10"], in: dir)
+        let before = try succeed(["list", "--format", "tsv"], in: dir)
+        try expectFailure(["create", "ok", "--dim", "4", "--max-elements", "10"], in: dir, status: 67, mentions: ["already exists"])
+        for bad in ["a/b", "..", "x y", String(repeating: "n", count: 65), ""] {
+            try expectFailure(["create", bad, "--dim", "4", "--max-elements", "10"], in: dir, status: 64, mentions: ["invalid index name"])
+        }
+        try expectFailure(["create", "z", "--dim", "0", "--max-elements", "10"], in: dir, status: 64, mentions: ["--dim"])
+        try expectFailure(["create", "z", "--dim", "4", "--max-elements", "-1"], in: dir, status: 64, mentions: ["max-elements"])
+        try expectFailure(["create", "z", "--dim", "4", "--max-elements", "10", "--M", "1"], in: dir, status: 64, mentions: ["--M"])
+        try expectFailure(["create", "z", "--dim", "4", "--max-elements", "10", "--metric", "hamming"], in: dir, status: 64,
+                          mentions: ["hamming"])
+        try expectFailure(["list", "--buffer-size", "lots"], in: dir, status: 64, mentions: ["--buffer-size", "lots"])
+        try expectFailure(["drop", "missing"], in: dir, status: 66, mentions: ["no index named 'missing'"])
+        try expectFailure(["search", "missing", "--vector", "1"], in: dir, status: 66, mentions: ["missing"])
+        XCTAssertEqual(try succeed(["list", "--format", "tsv"], in: dir), before)
+        let nowhere = NSTemporaryDirectory() + "caliby-none-" + UUID().uuidString
+        try expectFailure(["list"], in: nowhere, status: 66, mentions: ["not a Caliby data directory", "caliby init"])
+    }
+
+    func testBadInputRecordsAreNamedAndTheIndexIsUnchanged() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "3", "--max-elements", "5"], in: dir)
+        try succeed(["insert", "v", "-", "--format", "csv"], in: dir, input: "1,2,3\n")
+        let good = String(repeating: "1,2,3\n", count: 2)
+        let cases: [(String, String, [String])] = [
+            ("wrong dimension", good + "1,2\n", ["<stdin>:3", "expected 3 values, found 2"]),
+            ("not a number", good + "1,x,3\n", ["<stdin>:3", "'x' is not a number"]),
+            ("nan", "1,2,nan\n", ["<stdin>:1", "not finite"]),
+            ("infinity", "1,2,inf\n", ["<stdin>:1", "not finite"]),
+        ]
+        for (what, input, mentions) in cases {
+            let result = try CLI.run(["insert", "v", "-", "--format", "csv"], directory: dir, input: input)
+            XCTAssertEqual(result.status, 65, "\(what): \(result.stderr)")
+            for word in mentions { XCTAssertTrue(result.stderr.contains(word), "\(what): \(result.stderr)") }
+        }
+        try expectFailure(["insert", "v", "-", "--format", "csv"], in: dir, input: String(repeating: "1,2,3\n", count: 5),
+                          status: 68, mentions: ["full"])
+        try expectFailure(["insert", "v", "-", "--format", "csv", "--id-column", "1"], in: dir, input: "0,1,1,1\n",
+                          status: 67, mentions: ["already has id 0", "--replace"])
+        var truncated = fvecs([1, 2, 3, 4, 5, 6], dimensions: 3)
+        truncated.removeLast(2)
+        let file = try makeTemporaryFile("bad.fvecs", contents: truncated)
+        try expectFailure(["insert", "v", file], in: dir, status: 65, mentions: ["bad.fvecs: record 2", "truncated"])
+        try expectFailure(["insert", "v", "/nonexistent/x.fvecs"], in: dir, status: 66, mentions: ["/nonexistent/x.fvecs"])
+        XCTAssertTrue(try succeed(["list", "--format", "tsv"], in: dir).contains("v\thnsw\t3\tl2\t1\t5"), "still one vector")
+        try succeed(["insert", "v", "-", "--format", "csv", "--id-column", "1", "--replace"], in: dir, input: "0,9,9,9\n")
+        XCTAssertEqual(try succeed(["search", "v", "--vector", "9,9,9", "-k", "1", "--format", "tsv"], in: dir),
+                       "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
+    }
+
+    func testDamagedPageGivesAClearErrorNotACrash() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "8", "--max-elements", "200"], in: dir)
+        let data = try makeTemporaryFile("v.fvecs", contents: fvecs(testVectors(count: 200, dimensions: 8, seed: 3), dimensions: 8))
+        try succeed(["insert", "v", data, "--quiet"], in: dir)
+        let path = dir + "/index_1.dat"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let page = bytes.count / 4096 - 1
+        bytes[page * 4096 + 40] ^= 0x04
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let check = try CLI.run(["check"], directory: dir)
+        XCTAssertEqual(check.status, 76, check.stderr)
+        XCTAssertTrue(check.stdout.contains("index_1.dat") && check.stdout.contains("page \(page)"), check.stdout)
+        let search = try CLI.run(["search", "v", "--file", data, "-k", "3"], directory: dir)
+        XCTAssertEqual(search.status, 76, search.stderr)
+        XCTAssertTrue(search.stderr.contains("index_1.dat: data is damaged: page \(page): checksum mismatch"), search.stderr)
+    }
+
+    func testTinyBufferRoundTripsDataLargerThanIt() throws {
+        let dir = try makeDataDirectory()
+        let d = 32
+        let vectors = testVectors(count: 3000, dimensions: d, seed: 9)
+        let data = try makeTemporaryFile("v.fvecs", contents: fvecs(vectors, dimensions: d))
+        try succeed(["create", "v", "--dim", "\(d)", "--max-elements", "3000", "--ef-construction", "60"], in: dir)
+        try succeed(["insert", "v", data, "--quiet", "--buffer-size", "256K"], in: dir)
+        let queries = try makeTemporaryFile("q.fvecs", contents: fvecs(Array(vectors[0..<(20 * d)]), dimensions: d))
+        let small = try succeed(["search", "v", "--file", queries, "--format", "tsv", "--buffer-size", "128K"], in: dir)
+        let large = try succeed(["search", "v", "--file", queries, "--format", "tsv"], in: dir)
+        XCTAssertEqual(small, large)
+        let rows = large.split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
+        XCTAssertEqual(rows.count, 20 * 10)
+        for q in 0..<20 { XCTAssertEqual(rows[q * 10][2], "\(q)", "each query finds itself first") }
+        XCTAssertEqual(try succeed(["check"], in: dir), "v: ok\n")
+    }
+
+    func testSearchStatsReportPagesRead() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "4", "--max-elements", "10"], in: dir)
+        try succeed(["insert", "v", "-", "--format", "csv"], in: dir, input: "1,2,3,4\n")
+        let result = try CLI.run(["search", "v", "--vector", "1,2,3,4", "--stats"], directory: dir)
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("read ") && result.stderr.contains(" pages ("), result.stderr)
+    }
+
+    func testGroundTruthReportsRecall() throws {
+        let dir = try makeDataDirectory()
+        let d = 8
+        let base = testVectors(count: 500, dimensions: d, seed: 5)
+        let baseFile = try makeTemporaryFile("b.fvecs", contents: fvecs(base, dimensions: d))
+        let queryFile = try makeTemporaryFile("q.fvecs", contents: fvecs(Array(base[0..<(10 * d)]), dimensions: d))
+        var truth = Data()
+        for q in 0..<10 {
+            for value in [Int32(1), Int32(q)] { withUnsafeBytes(of: value) { truth.append(contentsOf: $0) } }
+        }
+        let truthFile = try makeTemporaryFile("gt.ivecs", contents: truth)
+        try succeed(["create", "v", "--dim", "\(d)", "--max-elements", "500"], in: dir)
+        try succeed(["insert", "v", baseFile, "--quiet"], in: dir)
+        let out = try succeed(["search", "v", "--file", queryFile, "--groundtruth", truthFile, "-k", "1", "--format", "csv"], in: dir)
+        let row = out.split(separator: "\n")[1].split(separator: ",")
+        XCTAssertEqual(row[0], "1")
+        XCTAssertEqual(row[1], "10")
+        XCTAssertEqual(row[2], "1.0")
+    }
+}

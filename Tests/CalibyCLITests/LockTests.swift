@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+
+/// The directory lock as users meet it: separate `caliby` processes.
+final class LockTests: XCTestCase {
+    /// Starts `caliby insert` reading a pipe we keep open: it holds the write lock until we close it.
+    private func holdWriteLock(_ dir: String) throws -> (Process, Pipe) {
+        try succeed(["create", "held", "--dim", "2", "--max-elements", "10"], in: dir)
+        let process = CLI.start(["insert", "held", "-", "--format", "csv", "--quiet"], directory: dir)
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        try waitUntilLocked(dir)
+        return (process, input)
+    }
+
+    /// Starts `caliby search` reading queries from a pipe we keep open: it holds a read lock.
+    private func holdReadLock(_ dir: String) throws -> (Process, Pipe) {
+        let process = CLI.start(["search", "held", "--file", "-"], directory: dir)
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        return (process, input)
+    }
+
+    private func waitUntilLocked(_ dir: String) throws {
+        for _ in 0..<100 {
+            if try CLI.run(["flush"], directory: dir).status == 75 { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        XCTFail("the holder never took the lock")
+    }
+
+    func testSecondWriterIsRefusedWithTheSeedMessageAndChangesNothing() throws {
+        let dir = try makeDataDirectory()
+        let (holder, input) = try holdWriteLock(dir)
+        let refused = try CLI.run(["create", "other", "--dim", "2", "--max-elements", "10"], directory: dir)
+        XCTAssertEqual(refused.status, 75)
+        XCTAssertTrue(refused.stderr.contains("Data directory is already locked"), refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, "one line")
+        let reader = try CLI.run(["list"], directory: dir)
+        XCTAssertEqual(reader.status, 75, "a reader waits for no writer")
+        try input.fileHandleForWriting.close()
+        holder.waitUntilExit()
+        XCTAssertEqual(holder.terminationStatus, 0)
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "held\n", "the refused create changed nothing")
+    }
+
+    func testWaitOptionWaitsForTheLock() throws {
+        let dir = try makeDataDirectory()
+        let (holder, input) = try holdWriteLock(dir)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? input.fileHandleForWriting.close() }
+        let waited = try CLI.run(["create", "late", "--dim", "2", "--max-elements", "10", "--wait", "20"], directory: dir)
+        XCTAssertEqual(waited.status, 0, waited.stderr)
+        holder.waitUntilExit()
+    }
+
+    func testReadersShareTheDirectoryButExcludeWriters() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "held", "--dim", "2", "--max-elements", "10"], in: dir)
+        try succeed(["insert", "held", "-", "--format", "csv"], in: dir, input: "1,2\n3,4\n")
+        let (reader, input) = try holdReadLock(dir)
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "held\n", "a second reader runs alongside")
+        let search = try CLI.run(["search", "held", "--vector", "1,2", "-k", "1", "--format", "tsv"], directory: dir)
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertEqual(search.stdout, "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
+        let writer = try CLI.run(["drop", "held"], directory: dir)
+        XCTAssertEqual(writer.status, 75)
+        input.fileHandleForWriting.write(Data("1,2\n".utf8))
+        try input.fileHandleForWriting.close()
+        reader.waitUntilExit()
+        XCTAssertEqual(reader.terminationStatus, 0)
+        try succeed(["drop", "held"], in: dir)
+    }
+
+    func testLockIsFreeAfterTheHolderIsKilled() throws {
+        let dir = try makeDataDirectory()
+        let (holder, input) = try holdWriteLock(dir)
+        input.fileHandleForWriting.write(Data("1,2\n".utf8))
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        XCTAssertEqual(holder.terminationReason, .uncaughtSignal)
+        let list = try CLI.run(["list", "--format", "tsv"], directory: dir)
+        XCTAssertEqual(list.status, 0, list.stderr)
+        XCTAssertTrue(list.stdout.contains("held\thnsw\t2\tl2\t0\t10"), "the killed insert committed nothing: \(list.stdout)")
+        try succeed(["create", "after", "--dim", "2", "--max-elements", "10"], in: dir)
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job: build caliby, then load the embedded sample set into a fresh data directory, search
+# it, and show what is on disk.  Usage: ./demo.sh [DATA_DIR]   (default: ./demo-data)
+set -euo pipefail
+cd "$(dirname "$0")"
+swift build -c release
+caliby=.build/release/caliby
+dir=${1:-./demo-data}
+sample=examples/data/sample.fvecs
+queries=examples/data/sample-queries.fvecs
+truth=examples/data/sample-groundtruth.ivecs
+
+rm -rf "$dir"
+"$caliby" init --dir "$dir"
+"$caliby" create demo --dir "$dir" --dim 32 --max-elements 2000 --metric l2
+"$caliby" insert demo "$sample" --dir "$dir"
+echo "--- three nearest neighbours of the first query"
+"$caliby" search demo --dir "$dir" --file "$queries" -k 3 --format table | head -4
+echo "--- recall@10 over all queries at two settings"
+"$caliby" search demo --dir "$dir" --file "$queries" --groundtruth "$truth" --ef 16 --format table
+"$caliby" search demo --dir "$dir" --file "$queries" --groundtruth "$truth" --ef 64 --format table
+echo "--- the directory"
+"$caliby" list --dir "$dir" --format table
+"$caliby" check --dir "$dir"
+ls -la "$dir"
