@@ -22,8 +22,9 @@ let package = Package(
     targets: [
         .target(
             name: "CalibyEngine",
-            dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["CPrefetch", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: hotPathFlags),
+        .systemLibrary(name: "CPrefetch"),
         .systemLibrary(
             name: "CReadline",
             providers: [.apt(["libreadline-dev"])]),

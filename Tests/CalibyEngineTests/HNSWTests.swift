@@ -178,3 +178,16 @@ final class HNSWTests: XCTestCase {
         XCTAssertEqual(try search(index, Array(vectors[0..<d]), k: 1)[0][0].id, 0)
     }
 }
+
+final class HNSWLayoutTests: XCTestCase {
+    func testNodeAddressingMatchesDivisionForEveryRecordSize() {
+        for (dimensions, M) in [(1, 2), (3, 4), (24, 16), (128, 16), (960, 32), (1536, 16), (4096, 8)] {
+            let layout = HNSWLayout(config: IndexConfig(dimensions: dimensions, maxElements: 1 << 31, hnsw: HNSWConfig(M: M)))
+            for id in [0, 1, layout.nodesPerPage - 1, layout.nodesPerPage, 12_345_677, (1 << 31) - 1] {
+                let (page, offset) = layout.node(id)
+                XCTAssertEqual(page, layout.nodeBase + id / layout.nodesPerPage, "d=\(dimensions) id=\(id)")
+                XCTAssertEqual(offset, id % layout.nodesPerPage * layout.recordBytes)
+            }
+        }
+    }
+}

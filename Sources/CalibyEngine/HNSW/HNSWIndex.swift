@@ -22,6 +22,8 @@ public final class HNSWIndex: VectorIndex {
     let writable: Bool
     let labels: LabelMap
     private let levelMultiplier: Double
+    /// Cache lines of each neighbour's vector to prefetch.
+    private let prefetchLines: Int
 
     private let entryMutex = Mutex()
     private let levelMutex = Mutex()
@@ -41,6 +43,7 @@ public final class HNSWIndex: VectorIndex {
         self.writable = writable
         labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
         levelMultiplier = 1 / log(Double(max(M, 2)))
+        prefetchLines = HNSWIndex.prefetchLines(dimensions: info.config.dimensions)
         header = HNSWHeader()
         let layout = self.layout
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
@@ -60,6 +63,7 @@ public final class HNSWIndex: VectorIndex {
         self.writable = writable
         labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
         levelMultiplier = 1 / log(Double(max(M, 2)))
+        prefetchLines = HNSWIndex.prefetchLines(dimensions: info.config.dimensions)
         let layout = self.layout
         guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
             throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
@@ -67,6 +71,10 @@ public final class HNSWIndex: VectorIndex {
         header = try space.read(0) { try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path) }
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
     }
+
+    /// The whole vector, up to 2 KiB: measured on 100k×128 (ef 32), 1 line gave +20% QPS over
+    /// none, 2 lines +27%, the whole 8 lines +70% — the stream prefetcher does not start in time.
+    static func prefetchLines(dimensions: Int) -> Int { min(32, (dimensions * 4 + 63) / 64) }
 
     public var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
 
@@ -77,7 +85,7 @@ public final class HNSWIndex: VectorIndex {
         let (page, offset) = layout.node(node)
         let vectorOffset = offset + layout.vectorOffset
         let dims = dimensions, metric = self.metric
-        return try space.read(page) {
+        return try space.readOptimistic(page) {
             Distance.between(query, ($0 + vectorOffset).assumingMemoryBound(to: Float.self), dims, metric: metric)
         }
     }
@@ -88,7 +96,7 @@ public final class HNSWIndex: VectorIndex {
         let (page, offset) = layout.node(node)
         let vectorOffset = offset + layout.vectorOffset
         let dims = dimensions, metric = self.metric
-        return try space.read(page) {
+        return try space.readOptimistic(page) {
             (Distance.between(query, ($0 + vectorOffset).assumingMemoryBound(to: Float.self), dims, metric: metric),
              $0.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0)
         }
@@ -113,7 +121,7 @@ public final class HNSWIndex: VectorIndex {
     private func readLinks(of node: Int, level: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> Int {
         let (page, offset) = try linkList(of: node, level: level)
         let limit = level == 0 ? layout.maxLinks0 : M
-        return try space.read(page) {
+        return try space.readOptimistic(page) {
             let n = min(Int($0.load(fromByteOffset: offset, as: UInt32.self)), limit)
             UnsafeMutableRawPointer(buffer).copyMemory(from: $0 + offset + 4, byteCount: n * 4)
             return n
@@ -177,10 +185,20 @@ public final class HNSWIndex: VectorIndex {
             if RankedNode.distance(next) > bound && scratch.results.count >= ef { break }
             let node = RankedNode.node(next)
             let n = try readLinks(of: node, level: level, into: scratch.links)
+            // Keep the unvisited neighbours and start fetching their vectors before the first
+            // distance: the loop is bound by memory latency, not arithmetic.
+            var fresh = 0
             for i in 0..<n {
                 let neighbour = Int(scratch.links[i])
                 guard neighbour < layout.capacity else { throw corruptLink(node, neighbour) }
                 guard scratch.visited.insert(neighbour) else { continue }
+                let (page, offset) = layout.node(neighbour)
+                space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
+                scratch.links[fresh] = UInt32(neighbour)
+                fresh += 1
+            }
+            for i in 0..<fresh {
+                let neighbour = Int(scratch.links[i])
                 let (d, deleted) = skipDeleted ? try distanceAndDeleted(query, toNode: neighbour)
                                                : (try distance(query, toNode: neighbour), false)
                 guard scratch.results.count < ef || d < bound else { continue }

@@ -1,4 +1,5 @@
 import Atomics
+import CPrefetch
 import Glibc
 
 /// The process-wide page cache, after vmcache (Leis et al., SIGMOD 2023).
@@ -179,6 +180,46 @@ public final class PageSpace: @unchecked Sendable {
         try latchShared(page)
         defer { unlatchShared(page) }
         return try body(UnsafeRawPointer(address(page)))
+    }
+
+    /// Reads page `page` without taking a latch (vmcache's optimistic read): note the version, run
+    /// `body`, and accept its result only if the version is unchanged and the page was neither
+    /// locked nor evicted meanwhile; otherwise run it again. `body` may see a page mid-change, so it
+    /// must only read, clamp whatever it uses as a count or index, and have no other effect. The
+    /// graph searches use this: it costs two plain loads where a latch costs two atomic writes.
+    @inline(__always)
+    public func readOptimistic<R>(_ page: Int, _ body: (UnsafeRawPointer) -> R) throws -> R {
+        let word = state(page)
+        var attempts = 0
+        while true {
+            let before = word.load(ordering: .acquiring)
+            let st = before >> PageSpace.stateShift
+            if st <= PageSpace.maxShared {
+                let result = body(UnsafeRawPointer(address(page)))
+                atomicMemoryFence(ordering: .acquiring)
+                let after = word.load(ordering: .relaxed)
+                let afterState = after >> PageSpace.stateShift
+                if (after ^ before) & PageSpace.versionMask == 0 && afterState <= PageSpace.maxShared { return result }
+            } else if st == PageSpace.marked {
+                // Reading is a use: take the clock's mark off so a hot page is not evicted.
+                _ = word.compareExchange(expected: before, desired: before & PageSpace.versionMask, ordering: .relaxed)
+                continue
+            } else if st == PageSpace.evicted {
+                if try fault(page, expected: before, fresh: false) {
+                    word.store(before & PageSpace.versionMask, ordering: .releasing)
+                }
+                continue
+            }
+            backoff(&attempts)
+        }
+    }
+
+    /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
+    /// mapped but empty, and a prefetch there does nothing.
+    @inline(__always)
+    public func prefetch(_ page: Int, offset: Int, lines: Int) {
+        let start = address(page) + offset
+        for line in 0..<lines { caliby_prefetch(start + line &* 64) }
     }
 
     /// Like `read`, also returning the version, for a later `write(_:ifVersion:_:)`.
