@@ -15,7 +15,7 @@ struct InsertCommand: DatabaseCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index name.")
+    @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
     @Argument(help: "Input file, or - for standard input.")
@@ -74,7 +74,8 @@ struct InsertCommand: DatabaseCommand {
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
         let batchSize = min(commitEvery ?? 50_000, 50_000)
-        while try reader.next(into: &batch, maxRecords: batchSize) {
+        var readingSeconds = 0.0
+        while try timed(&readingSeconds, { try reader.next(into: &batch, maxRecords: batchSize) }) {
             if let explicitIDs {
                 guard done + batch.count <= explicitIDs.count else {
                     throw CalibyError.badInput(location: ids!, message: "has \(explicitIDs.count) ids but the input has more records")
@@ -106,10 +107,17 @@ struct InsertCommand: DatabaseCommand {
             var line = "inserted \(total.inserted) vectors into '\(name)'"
             if total.replaced > 0 { line += ", replaced \(total.replaced)" }
             if let first = total.firstID, let last = total.lastID { line += " (ids \(first)…\(last))" }
-            line += " in \(String(format1: seconds)) s"
+            line += " in \(String(format1: seconds)) s (reading input \(String(format1: readingSeconds)) s)"
             Terminal.note(line)
         }
     }
+}
+
+/// Runs `body`, adding its wall time to `total`.
+func timed<R>(_ total: inout Double, _ body: () throws -> R) rethrows -> R {
+    let start = monotonicNow()
+    defer { total += monotonicNow() - start }
+    return try body()
 }
 
 extension String {

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Measures caliby on a TEXMEX data set the way shared/bench/peers.py measures hnswlib, FAISS and
+USearch, and prints rows in the same markdown shape so the two tables sit side by side.
+
+usage: caliby_bench.py DATADIR --caliby PATH [--M 16] [--efc 200] [--threads 2] [--efs 16,32,64,128,256]
+"""
+import argparse, os, shutil, statistics, struct, subprocess, tempfile, time
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def run_measured(cmd):
+    """Runs cmd; returns (stdout, peak resident bytes of that process alone)."""
+    with tempfile.TemporaryFile() as out:
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        if status != 0:
+            raise SystemExit(f'{cmd} failed with status {status}')
+        out.seek(0)
+        return out.read().decode(), usage.ru_maxrss * 1024
+
+
+def parse_row(tsv):
+    header, row = tsv.strip().splitlines()[:2]
+    return dict(zip(header.split('\t'), row.split('\t')))
+
+
+def first_query(path):
+    with open(path, 'rb') as f:
+        d = struct.unpack('<i', f.read(4))[0]
+        return ','.join(repr(x) for x in struct.unpack('<%df' % d, f.read(4 * d)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('data')
+    ap.add_argument('--caliby', required=True)
+    ap.add_argument('--M', type=int, default=16)
+    ap.add_argument('--efc', type=int, default=200)
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--efs', default='16,32,64,128,256')
+    ap.add_argument('--metric', default='l2')
+    a = ap.parse_args()
+    base, query, gt = (os.path.join(a.data, f) for f in ('base.fvecs', 'query.fvecs', 'groundtruth.ivecs'))
+    with open(base, 'rb') as f:
+        dim = struct.unpack('<i', f.read(4))[0]
+    n = os.path.getsize(base) // (4 + 4 * dim)
+    work = tempfile.mkdtemp(prefix='caliby-bench-')
+    d = os.path.join(work, 'db')
+    cal = [a.caliby]
+    try:
+        run(cal + ['init', '--dir', d])
+        run(cal + ['create', 'bench', '--dir', d, '--dim', str(dim), '--max-elements', str(n), '--metric', a.metric,
+                   '--M', str(a.M), '--ef-construction', str(a.efc)])
+        t = time.perf_counter()
+        note = run(cal + ['insert', 'bench', base, '--dir', d, '--threads', str(a.threads)]).stderr.strip()
+        build = time.perf_counter() - t
+        print(f'caliby insert: {note}')
+        size = os.path.getsize(os.path.join(d, 'index_1.dat')) / 1e6
+        print(f'| caliby | {build:.1f} | {size:.0f} | ef | recall@10 | QPS (batch, 1 thread) | | |')
+        results = {}
+        for ef in map(int, a.efs.split(',')):
+            out = run(cal + ['search', 'bench', '--dir', d, '--file', query, '--groundtruth', gt, '-k', '10',
+                             '--ef', str(ef), '--warmup', '--format', 'tsv']).stdout
+            row = parse_row(out)
+            results[ef] = row
+            print(f"| caliby | {build:.1f} | {size:.0f} | {ef} | {float(row['recall']):.4f} | {float(row['qps']):.0f} | | |",
+                  flush=True)
+        # Cold one-shot: a fresh process opens the directory and answers one query (OS cache warm).
+        q = first_query(query)
+        cold = []
+        for _ in range(5):
+            subprocess.run(['sync'])
+            t = time.perf_counter()
+            out = run(cal + ['search', 'bench', '--dir', d, '--vector', q, '-k', '10', '--ef', '64', '--stats'])
+            cold.append(time.perf_counter() - t)
+        pages = out.stderr.strip()
+        print(f'| caliby cold one-shot (fresh process: open + 1 query) | wall {statistics.median(cold)*1e3:.0f} ms | {pages} |')
+        # A buffer a quarter of the index: same answers, bounded memory.
+        quarter = max(64 * 1024, os.path.getsize(os.path.join(d, 'index_1.dat')) // 4)
+        full = run(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64', '--format', 'tsv']).stdout
+        small, peak = run_measured(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64',
+                                          '--format', 'tsv', '--buffer-size', str(quarter)])
+        print(f'| caliby --buffer-size {quarter / 2**20:.0f} MiB (¼ of the index) | results identical: {small == full} | '
+              f'peak RSS {peak / 2**20:.0f} MiB | budget + 64 MiB = {quarter / 2**20 + 64:.0f} MiB |')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: caliby against hnswlib, FAISS and USearch on the same files, in one run.
+#   bench/run.sh [N] [DIM]      (default 1000000 128)
+# Needs ../shared/bench (synth.py, peers.py) beside the checkout, python3 and network access to PyPI
+# for the peers. Data and the venv live outside the repository ($CALIBY_BENCH_HOME, default /tmp).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+dim=${2:-128}
+home=${CALIBY_BENCH_HOME:-/tmp/caliby-bench}
+shared=${CALIBY_SHARED:-../shared/bench}
+venv=$home/venv
+data=$home/synth-$n-$dim
+mkdir -p "$home"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q numpy hnswlib faiss-cpu usearch
+fi
+[ -f "$data/groundtruth.ivecs" ] || "$venv/bin/python" "$shared/synth.py" "$data" --n "$n" --dim "$dim" --queries 1000
+swift build -c release
+echo "## $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+"$venv/bin/python" bench/caliby_bench.py "$data" --caliby .build/release/caliby
+# The peers' OpenBLAS settings here slow numpy; the peers' own HNSW code does not use BLAS.
+"$venv/bin/python" "$shared/peers.py" "$data"
