@@ -213,17 +213,6 @@ public final class HNSWIndex: VectorIndex {
         }
     }
 
-    /// The results heap as keys, closest first.
-    private func drainResults(_ scratch: SearchScratch) -> [UInt64] {
-        var out = [UInt64](repeating: 0, count: scratch.results.count)
-        var i = out.count - 1
-        while !scratch.results.isEmpty {
-            out[i] = ~scratch.results.pop()
-            i -= 1
-        }
-        return out
-    }
-
     private func preparedQuery(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> UnsafePointer<Float> {
         guard metric == .cosine else { return query }
         scratch.query.update(from: query, count: dimensions)
@@ -239,7 +228,7 @@ public final class HNSWIndex: VectorIndex {
             let (start, startDistance) = try descend(q, from: entry, topLevel: top, to: 0, scratch: scratch)
             try searchLevel(q, entry: start, entryDistance: startDistance, ef: max(parameters.ef, parameters.k), level: 0,
                             skipDeleted: deleted > 0, scratch: scratch)
-            return try drainResults(scratch).prefix(parameters.k).map {
+            return try scratch.results.drainComplemented().prefix(parameters.k).map {
                 SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
             }
         }
@@ -379,7 +368,7 @@ public final class HNSWIndex: VectorIndex {
             for lc in stride(from: min(level, top), through: 0, by: -1) {
                 try searchLevel(q, entry: current, entryDistance: currentDistance, ef: efConstruction, level: lc,
                                 skipDeleted: false, scratch: scratch)
-                let found = drainResults(scratch)
+                let found = scratch.results.drainComplemented()
                 try connect(node, vector: q, candidates: found, level: lc, scratch: scratch)
                 if let best = found.first(where: { RankedNode.node($0) != node }) {
                     current = RankedNode.node(best)

@@ -20,48 +20,78 @@ struct RankedNode {
     @inline(__always) static func node(_ key: UInt64) -> Int { Int(UInt32(truncatingIfNeeded: key)) }
 }
 
-/// A binary min-heap of keys. A max-heap is the same heap over complemented keys (`~key`).
+/// A binary min-heap of keys over raw storage: it lives in long-lived scratch and is mutated on
+/// the hottest path, where an Array's uniqueness and bounds checks showed up in profiles. A max-heap
+/// is the same heap over complemented keys (`~key`).
 struct KeyHeap {
-    private(set) var keys: [UInt64] = []
+    private var storage: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
+    private(set) var count = 0
 
-    var count: Int { keys.count }
-    var isEmpty: Bool { keys.isEmpty }
-    var top: UInt64 { keys[0] }
+    init(capacity: Int = 256) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
 
-    mutating func removeAll() { keys.removeAll(keepingCapacity: true) }
+    /// Owned by one SearchScratch, which frees it.
+    func deallocate() { storage.deallocate() }
+
+    var isEmpty: Bool { count == 0 }
+    var top: UInt64 { storage[0] }
+
+    mutating func removeAll() { count = 0 }
 
     @inline(__always)
     mutating func push(_ key: UInt64) {
-        keys.append(key)
-        var child = keys.count - 1
+        if count == capacity { grow() }
+        var child = count
+        count += 1
         while child > 0 {
             let parent = (child - 1) >> 1
-            if keys[parent] <= key { break }
-            keys[child] = keys[parent]
+            if storage[parent] <= key { break }
+            storage[child] = storage[parent]
             child = parent
         }
-        keys[child] = key
+        storage[child] = key
     }
 
     @inline(__always)
     @discardableResult
     mutating func pop() -> UInt64 {
-        let result = keys[0]
-        let last = keys.removeLast()
-        let n = keys.count
+        let result = storage[0]
+        count -= 1
+        let last = storage[count]
+        let n = count
         if n > 0 {
             var parent = 0
             while true {
                 var child = 2 * parent + 1
                 if child >= n { break }
-                if child + 1 < n && keys[child + 1] < keys[child] { child += 1 }
-                if last <= keys[child] { break }
-                keys[parent] = keys[child]
+                if child + 1 < n && storage[child + 1] < storage[child] { child += 1 }
+                if last <= storage[child] { break }
+                storage[parent] = storage[child]
                 parent = child
             }
-            keys[parent] = last
+            storage[parent] = last
         }
         return result
+    }
+
+    /// Empties a max-heap of complemented keys, returning the keys closest first (one sort beats
+    /// `count` pops).
+    mutating func drainComplemented() -> [UInt64] {
+        var out = UnsafeBufferPointer(start: storage, count: count).map { ~$0 }
+        out.sort()
+        count = 0
+        return out
+    }
+
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+        bigger.update(from: storage, count: count)
+        storage.deallocate()
+        storage = bigger
+        capacity *= 2
     }
 }
 
@@ -122,6 +152,8 @@ final class SearchScratch {
     }
 
     deinit {
+        candidates.deallocate()
+        results.deallocate()
         links.deallocate()
         query.deallocate()
         other.deallocate()
