@@ -32,30 +32,30 @@ public final class HNSWIndex: VectorIndex {
     private let scratch: ScratchPool
 
     /// Formats a new, empty index in `space`.
-    init(creating info: IndexInfo, space: PageSpace, writable: Bool) throws {
-        self.info = info
-        self.space = space
-        layout = HNSWLayout(config: info.config)
-        metric = info.config.metric
-        dimensions = info.config.dimensions
-        M = layout.M
-        efConstruction = info.config.hnsw?.efConstruction ?? 200
-        self.writable = writable
-        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
-        levelMultiplier = 1 / log(Double(max(M, 2)))
-        prefetchLines = HNSWIndex.prefetchLines(dimensions: info.config.dimensions)
-        header = HNSWHeader()
-        let layout = self.layout
-        scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
+    convenience init(creating info: IndexInfo, space: PageSpace, writable: Bool) throws {
+        self.init(info: info, space: space, writable: writable, header: HNSWHeader())
+        let (layout, header, metric) = (self.layout, self.header, self.metric)
         try space.create(0) { header.store(into: $0, layout: layout, metric: metric) }
         try space.formatEmptyPages(layout.hashBase..<layout.upperBase)
     }
 
     /// Opens an existing index: reads page 0 only.
-    init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
+    convenience init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
+        let layout = HNSWLayout(config: info.config)
+        guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
+            throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
+        }
+        let header = try space.read(0) {
+            try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path)
+        }
+        self.init(info: info, space: space, writable: writable, header: header)
+    }
+
+    private init(info: IndexInfo, space: PageSpace, writable: Bool, header: HNSWHeader) {
         self.info = info
         self.space = space
-        layout = HNSWLayout(config: info.config)
+        let layout = HNSWLayout(config: info.config)
+        self.layout = layout
         metric = info.config.metric
         dimensions = info.config.dimensions
         M = layout.M
@@ -64,11 +64,7 @@ public final class HNSWIndex: VectorIndex {
         labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
         levelMultiplier = 1 / log(Double(max(M, 2)))
         prefetchLines = HNSWIndex.prefetchLines(dimensions: info.config.dimensions)
-        let layout = self.layout
-        guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
-            throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
-        }
-        header = try space.read(0) { try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path) }
+        self.header = header
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
     }
 
