@@ -266,7 +266,7 @@ public final class HNSWIndex: VectorIndex {
         try writeLinks(of: node, level: level, chosen)
         let pivot = UnsafePointer(scratch.pivot)
         for neighbour in chosen {
-            try copyVector(of: neighbour, into: scratch.pivot)
+            var pivotLoaded = false
             while true {
                 let (page, offset) = try linkList(of: neighbour, level: level)
                 let (links, version) = try space.readVersioned(page) { p -> [Int] in
@@ -279,6 +279,10 @@ public final class HNSWIndex: VectorIndex {
                     updated.append(node)
                 } else {
                     // Full: re-select among the old links and the new node, seen from the neighbour.
+                    if !pivotLoaded {
+                        try copyVector(of: neighbour, into: scratch.pivot)
+                        pivotLoaded = true
+                    }
                     var keyed = try links.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }
                     keyed.append(RankedNode.key(Distance.between(pivot, q, dimensions, metric: metric), UInt32(node)))
                     keyed.sort()
