@@ -6,7 +6,7 @@ import Glibc
 struct CalibyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caliby",
-        abstract: "An embedded vector database: named HNSW indexes in one data directory.",
+        abstract: "An embedded vector database: named HNSW and DiskANN indexes in one data directory.",
         discussion: """
             Every command opens the data directory (--dir, $CALIBY_DIR, or \(GlobalOptions.defaultDirectoryDescription)), \
             takes its lock, does its work as one atomic transaction, and releases the directory. \
@@ -15,7 +15,7 @@ struct CalibyCommand: ParsableCommand {
         version: "caliby 0.1.0",
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, InfoCommand.self, InsertCommand.self,
-            SearchCommand.self, DeleteCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self,
+            SearchCommand.self, DeleteCommand.self, ConsolidateCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self,
             ReplCommand.self, ExitCodesCommand.self,
         ])
 

@@ -9,7 +9,7 @@ struct CheckCommand: DatabaseCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index names (default: all).")
+    @Argument(help: "Index names (default: all).", completion: .indexName)
     var names: [String] = []
 
     var access: AccessMode { .readOnly }

@@ -4,11 +4,16 @@ import CalibyEngine
 struct DeleteCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
-        abstract: "Mark vectors deleted: they never appear in results again.")
+        abstract: "Mark vectors deleted: they never appear in results again.",
+        discussion: """
+            In a DiskANN index deleted vectors keep their slots until a consolidation (see \
+            caliby consolidate), which delete runs by itself once more than \
+            \(Int(DiskANNIndex.autoConsolidateFraction * 100))% of the index's vectors are deleted.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index name.")
+    @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
     @Argument(help: "Ids to delete.")

@@ -8,7 +8,7 @@ struct DropCommand: DatabaseCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index name.")
+    @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
     var access: AccessMode { .readWrite }

@@ -8,7 +8,7 @@ struct InfoCommand: DatabaseCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index name.")
+    @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
     @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")

@@ -4,25 +4,31 @@ import Glibc
 
 /// A file of unsigned ids, one per line (blank lines skipped); errors name the file and line.
 func readIDList(_ path: String) throws -> [UInt64] {
-    guard let file = fopen(path, "r") else {
-        throw errno == ENOENT ? CalibyError.noSuchFile(path) : CalibyError.io(path: path, operation: "open", errno: errno)
-    }
-    defer { fclose(file) }
     var ids: [UInt64] = []
-    var line: UnsafeMutablePointer<CChar>?
-    var capacity = 0
-    var number = 0
-    while getline(&line, &capacity, file) >= 0 {
-        number += 1
-        let text = String(cString: line!).trimmingSpaces
-        if text.isEmpty { continue }
+    try forEachLine(of: path) { number, text in
+        if text.isEmpty { return }
         guard let id = UInt64(text) else {
             throw CalibyError.badInput(location: "\(path):\(number)", message: "'\(text)' is not an unsigned 64-bit id")
         }
         ids.append(id)
     }
-    free(line)
     return ids
+}
+
+/// Calls `body` with each line's 1-based number and its text without surrounding spaces.
+func forEachLine(of path: String, _ body: (Int, String) throws -> Void) throws {
+    guard let file = fopen(path, "r") else {
+        throw errno == ENOENT ? CalibyError.noSuchFile(path) : CalibyError.io(path: path, operation: "open", errno: errno)
+    }
+    defer { fclose(file) }
+    var line: UnsafeMutablePointer<CChar>?
+    defer { free(line) }
+    var capacity = 0
+    var number = 0
+    while getline(&line, &capacity, file) >= 0 {
+        number += 1
+        try body(number, String(cString: line!).trimmingSpaces)
+    }
 }
 
 /// "0.1,0.2 0.3" → [0.1, 0.2, 0.3]; commas and/or spaces separate.
@@ -57,6 +63,29 @@ enum Interrupt {
     }
 
     static var isRequested: Bool { requested.load(ordering: .relaxed) }
+
+    /// Takes back a request. The REPL calls it at its prompt (where Ctrl-C cancels the line) and
+    /// before each command, so a press that no command consumed does not count as the first of two.
+    static func take() -> Bool { requested.exchange(false, ordering: .relaxed) }
+
+    nonisolated(unsafe) private static var terminating = ManagedAtomic<Bool>(false)
+
+    /// SIGTERM and SIGHUP, for the REPL: they stop the running command as Ctrl-C does, and the
+    /// session ends (committing what is pending) once it returns. Installed without SA_RESTART so
+    /// that a read blocked on the next line returns EINTR instead of waiting for more input.
+    static func installTermination() {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in
+            Interrupt.terminating.store(true, ordering: .relaxed)
+            Interrupt.requested.store(true, ordering: .relaxed)
+        }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGTERM, &action, nil)
+        sigaction(SIGHUP, &action, nil)
+    }
+
+    static var isTerminationRequested: Bool { terminating.load(ordering: .relaxed) }
 }
 
 /// A one-line progress bar on stderr (count, rate, ETA), drawn only on a terminal.

@@ -33,6 +33,9 @@ struct InsertCommand: DatabaseCommand {
     @Option(name: .long, help: "A file of ids, one per line, for the records in order.")
     var ids: String?
 
+    @Option(name: .long, help: "A file of labels, one line per record in order: numbers separated by ';' or ',' (a blank line: none).")
+    var labels: String?
+
     @Flag(name: .long, help: "Update the vector of an id that exists instead of failing.")
     var replace = false
 
@@ -53,6 +56,7 @@ struct InsertCommand: DatabaseCommand {
         if let idColumn, idColumn < 1 { throw ValidationError("--id-column is 1-based") }
         if let labelsColumn, labelsColumn < 1 { throw ValidationError("--labels-column is 1-based") }
         if idColumn != nil && ids != nil { throw ValidationError("give --id-column or --ids, not both") }
+        if labelsColumn != nil && labels != nil { throw ValidationError("give --labels-column or --labels, not both") }
     }
 
     func execute(in session: Session) throws {
@@ -65,6 +69,7 @@ struct InsertCommand: DatabaseCommand {
         let reader = try VectorReader(path: file, options: VectorReaderOptions(
             format: format, dimensions: index.info.config.dimensions, idColumn: idColumn, labelsColumn: labelsColumn))
         let explicitIDs = try ids.map(readIDList)
+        let explicitLabels = try labels.map(readLabelList)
         let progress = ProgressBar(total: reader.totalBytes, enabled: !quiet)
         Interrupt.install()
         var options = InsertOptions(replace: replace, threads: threads)
@@ -73,7 +78,10 @@ struct InsertCommand: DatabaseCommand {
         var batch = VectorBatch(dimensions: index.info.config.dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
-        let batchSize = min(commitEvery ?? 50_000, 50_000)
+        // DiskANN builds a batch into an empty index with the two-pass Vamana construction and
+        // inserts later batches one by one, so a bulk load into an empty diskann index is one batch.
+        let bulkLoad = index.info.type == .diskann && index.count == 0 && commitEvery == nil
+        let batchSize = bulkLoad ? Int.max : min(commitEvery ?? 50_000, 50_000)
         var readingSeconds = 0.0
         while try timed(&readingSeconds, { try reader.next(into: &batch, maxRecords: batchSize) }) {
             if let explicitIDs {
@@ -81,6 +89,12 @@ struct InsertCommand: DatabaseCommand {
                     throw CalibyError.badInput(location: ids!, message: "has \(explicitIDs.count) ids but the input has more records")
                 }
                 batch.ids = explicitIDs[done..<(done + batch.count)].map { $0 }
+            }
+            if let explicitLabels {
+                guard done + batch.count <= explicitLabels.count else {
+                    throw CalibyError.badInput(location: labels!, message: "has \(explicitLabels.count) lines but the input has more records")
+                }
+                batch.labels = Array(explicitLabels[done..<(done + batch.count)])
             }
             let before = done
             options.progress = { i in
@@ -101,6 +115,9 @@ struct InsertCommand: DatabaseCommand {
         if let explicitIDs, explicitIDs.count != done {
             throw CalibyError.badInput(location: ids!, message: "has \(explicitIDs.count) ids for \(done) records")
         }
+        if let explicitLabels, explicitLabels.count != done {
+            throw CalibyError.badInput(location: labels!, message: "has \(explicitLabels.count) lines for \(done) records")
+        }
         progress.finish()
         if !quiet {
             let seconds = monotonicNow() - started
@@ -111,6 +128,23 @@ struct InsertCommand: DatabaseCommand {
             Terminal.note(line)
         }
     }
+}
+
+/// A `--labels` file: per line, UInt32 labels separated by ';' or ',' (blank: none).
+private func readLabelList(_ path: String) throws -> [[UInt32]] {
+    var lists: [[UInt32]] = []
+    try forEachLine(of: path) { number, text in
+        let fields = text.split(separator: ";", omittingEmptySubsequences: false)
+            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        lists.append(try text.isEmpty ? [] : fields.map { field in
+            guard let label = UInt32(String(field).trimmingSpaces) else {
+                throw CalibyError.badInput(location: "\(path):\(number)",
+                                           message: "'\(field)' is not a label (a whole number from 0 to \(UInt32.max))")
+            }
+            return label
+        })
+    }
+    return lists
 }
 
 /// Runs `body`, adding its wall time to `total`.

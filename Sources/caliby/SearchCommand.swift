@@ -10,12 +10,12 @@ struct SearchCommand: DatabaseCommand {
         discussion: """
             Queries come from --vector, --file, or standard input. Output has one row per hit: \
             query (0-based), rank (1-based), id, distance — closest first. With --groundtruth the output \
-            is instead one row: k, queries, recall, qps, threads, ef.
+            is instead one row: k, queries, recall, qps, threads, and ef (HNSW) or L (DiskANN).
             """)
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Index name.")
+    @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
     @Option(name: .long, help: "One query: values separated by commas or spaces.")
@@ -32,6 +32,15 @@ struct SearchCommand: DatabaseCommand {
 
     @Option(name: .long, help: "HNSW: candidate list size (raised to k when smaller).")
     var ef: Int = 64
+
+    @Option(name: .customLong("L"), help: "DiskANN: candidate list size (raised to k when smaller).")
+    var L: Int = SearchParameters().searchL
+
+    @Option(name: .long, help: "DiskANN: closest candidates expanded together in each step of the search.")
+    var beamWidth: Int = SearchParameters().beamWidth
+
+    @Option(name: .long, help: "DiskANN: only vectors carrying this label.")
+    var filter: UInt32?
 
     @Option(name: .long, help: "Search threads for a batch of queries.")
     var threads: Int = 1
@@ -53,6 +62,8 @@ struct SearchCommand: DatabaseCommand {
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1") }
         if ef < 1 { throw ValidationError("--ef must be at least 1") }
+        if L < 1 { throw ValidationError("--L must be at least 1") }
+        if beamWidth < 1 { throw ValidationError("--beam-width must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if vector != nil && file != nil { throw ValidationError("give --vector or --file, not both") }
     }
@@ -60,9 +71,15 @@ struct SearchCommand: DatabaseCommand {
     func execute(in session: Session) throws {
         let database = session.database
         let index = try database.index(named: name)
+        if filter != nil && index.info.type != .diskann {
+            throw CalibyError.invalidArgument("--filter needs a diskann index; '\(name)' is \(index.info.type.rawValue), which keeps no labels")
+        }
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
         parameters.ef = ef
+        parameters.searchL = L
+        parameters.beamWidth = beamWidth
+        parameters.filter = filter
         if warmup { _ = try runQueries(index, queries, parameters) }
         let started = monotonicNow()
         let results = try runQueries(index, queries, parameters)
@@ -78,9 +95,10 @@ struct SearchCommand: DatabaseCommand {
                 hits += found.filter { wanted.contains($0.id) }.count
             }
             let recall = Double(hits) / Double(queries.count * k)
-            var table = Table(columns: ["k", "queries", "recall", "qps", "threads", "ef"])
+            let listSize = index.info.type == .hnsw ? ("ef", ef) : ("L", L)
+            var table = Table(columns: ["k", "queries", "recall", "qps", "threads", listSize.0])
             table.rows = [[.int(k), .int(queries.count), .real(recall), .real((Double(queries.count) / elapsed).rounded()),
-                           .int(threads), .int(ef)]]
+                           .int(threads), .int(listSize.1)]]
             Terminal.write(table.render(Terminal.format(format)))
         } else {
             var table = Table(columns: ["query", "rank", "id", "distance"])

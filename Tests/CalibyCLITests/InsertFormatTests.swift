@@ -4,8 +4,10 @@ import XCTest
 /// `caliby insert` from every input shape, and chunked commits.
 final class InsertFormatTests: XCTestCase {
     private func topID(_ dir: String, _ vector: String) throws -> String {
-        let out = try succeed(["search", "v", "--vector", vector, "-k", "1", "--format", "tsv"], in: dir)
-        return String(out.split(separator: "\n")[1].split(separator: "\t")[2])
+        let out = try succeed(["search", "v", "--vector=" + vector, "-k", "1", "--format", "tsv"], in: dir)
+        let rows = out.split(separator: "\n")
+        guard rows.count == 2 else { return "no hit in \(out)" }
+        return String(rows[1].split(separator: "\t")[2])
     }
 
     func testJSONLinesBvecsAndIDFiles() throws {
@@ -13,7 +15,7 @@ final class InsertFormatTests: XCTestCase {
         try succeed(["create", "v", "--dim", "2", "--max-elements", "20"], in: dir)
         let jsonl = try makeTemporaryFile("v.jsonl", contents: Data("""
             {"vector": [1.5, 2], "id": 100}
-            {"id": 200, "labels": [3], "vector": [-4, 8e-1]}
+            {"id": 200, "note": "ignored", "vector": [-4, 8e-1]}
 
             """.utf8))
         try succeed(["insert", "v", jsonl], in: dir)
@@ -32,6 +34,9 @@ final class InsertFormatTests: XCTestCase {
         XCTAssertEqual(short.status, 65, short.stderr)
         XCTAssertTrue(short.stderr.contains("one.txt"), short.stderr)
         XCTAssertTrue(try succeed(["list", "--format", "tsv"], in: dir).contains("v\thnsw\t2\tl2\t4\t20"))
+        let labelled = try CLI.run(["insert", "v", "-", "--format", "jsonl"], directory: dir, input: "{\"vector\": [1, 2], \"labels\": [3]}\n")
+        XCTAssertEqual(labelled.status, 64)
+        XCTAssertTrue(labelled.stderr.contains("labels are kept only by diskann indexes"), labelled.stderr)
         let badJSON = try CLI.run(["insert", "v", "-", "--format", "jsonl"], directory: dir, input: "{\"vector\": [1, 2]}\n{\"vector\": [1]}\n")
         XCTAssertEqual(badJSON.status, 65)
         XCTAssertTrue(badJSON.stderr.contains("<stdin>:2"), badJSON.stderr)

@@ -7,9 +7,9 @@ import Glibc
 /// insertion with the neighbour-selection heuristic. Everything lives in buffer-pool pages (layout in
 /// HNSWLayout.swift); this object holds only the header copy and per-thread scratch.
 ///
-/// Concurrency: no thread ever holds two page latches. Link lists are read under a shared latch into
-/// scratch; a neighbour's list is rewritten only if its page's version is unchanged since it was
-/// read (otherwise the update is recomputed). `entryMutex` guards the header; a node whose level
+/// Concurrency: no thread ever holds two page latches. Searches read pages optimistically; a
+/// neighbour's list is rewritten only if it still holds what was read (otherwise the update is
+/// recomputed). `entryMutex` guards the header; a node whose level
 /// tops the graph holds `levelMutex` for its whole insertion, as hnswlib holds its global lock.
 public final class HNSWIndex: VectorIndex {
     public let info: IndexInfo
@@ -269,10 +269,7 @@ public final class HNSWIndex: VectorIndex {
             var pivotLoaded = false
             while true {
                 let (page, offset) = try linkList(of: neighbour, level: level)
-                let (links, version) = try space.readVersioned(page) { p -> [Int] in
-                    let n = min(Int(p.load(fromByteOffset: offset, as: UInt32.self)), limit)
-                    return (0..<n).map { Int(p.load(fromByteOffset: offset + 4 + 4 * $0, as: UInt32.self)) }
-                }
+                let links = try space.read(page) { readList($0, offset, limit) }
                 if links.contains(node) { break }
                 var updated = links
                 if links.count < limit {
@@ -288,16 +285,24 @@ public final class HNSWIndex: VectorIndex {
                     keyed.sort()
                     updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)
                 }
-                let written = try space.write(page, ifVersion: version) { p -> Bool in
+                // Rewrite only if the list is as we read it: another thread may have changed it while
+                // we re-selected. (Contents, not the page version: evictions move the version.)
+                let written = try space.write(page) { p -> Bool in
+                    guard readList(UnsafeRawPointer(p), offset, limit) == links else { return false }
                     p.storeBytes(of: UInt32(updated.count), toByteOffset: offset, as: UInt32.self)
                     for (i, link) in updated.enumerated() {
                         p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self)
                     }
                     return true
                 }
-                if written != nil { break }
+                if written { break }
             }
         }
+    }
+
+    private func readList(_ p: UnsafeRawPointer, _ offset: Int, _ limit: Int) -> [Int] {
+        let n = min(Int(p.load(fromByteOffset: offset, as: UInt32.self)), limit)
+        return (0..<n).map { Int(p.load(fromByteOffset: offset + 4 + 4 * $0, as: UInt32.self)) }
     }
 
     /// Same seed → same levels: a build is reproducible whatever the thread interleaving.
@@ -408,6 +413,9 @@ public final class HNSWIndex: VectorIndex {
         guard batch.dimensions == dimensions else {
             throw CalibyError.invalidArgument("index '\(info.name)' has \(dimensions) dimensions, the input has \(batch.dimensions)")
         }
+        if batch.labels.contains(where: { !$0.isEmpty }) {
+            throw CalibyError.invalidArgument("index '\(info.name)' is hnsw: labels are kept only by diskann indexes")
+        }
         var summary = InsertSummary()
         guard batch.count > 0 else { return summary }
         let ids = try assignIDs(batch)
@@ -420,59 +428,33 @@ public final class HNSWIndex: VectorIndex {
                                            detail: "\(ids.count) vectors do not fit in the \(free) free slots (--max-elements \(layout.capacity))")
             }
         }
-        let next = ManagedAtomic<Int>(0)
         let inserted = ManagedAtomic<Int>(0)
-        let failed = ManagedAtomic<Bool>(false)
-        let firstError = Mutex()
-        var error: Error?
-        let threads = max(1, min(options.threads, batch.count))
-        batch.vectors.withUnsafeBufferPointer { vectors in
-            DispatchQueue.concurrentPerform(iterations: threads) { worker in
-                scratch.with { scratch in
-                    while !failed.load(ordering: .relaxed) {
-                        let i = next.loadThenWrappingIncrement(ordering: .relaxed)
-                        if i >= ids.count { break }
-                        do {
-                            if options.isCancelled?() == true { throw CalibyError.interrupted }
-                            if try insertOne(id: ids[i], vector: vectors.baseAddress! + i * dimensions,
-                                             replace: options.replace, scratch: scratch) {
-                                inserted.wrappingIncrement(ordering: .relaxed)
-                            }
-                        } catch let caught {
-                            firstError.withLock { if error == nil { error = caught } }
-                            failed.store(true, ordering: .relaxed)
+        var failure: Error?
+        do {
+            try batch.vectors.withUnsafeBufferPointer { vectors in
+                try forEachInParallel(ids.count, options: options) { i in
+                    try scratch.with { scratch in
+                        if try insertOne(id: ids[i], vector: vectors.baseAddress! + i * dimensions,
+                                         replace: options.replace, scratch: scratch) {
+                            inserted.wrappingIncrement(ordering: .relaxed)
                         }
-                        if worker == 0, i % 1024 == 0 { options.progress?(i) }
                     }
                 }
             }
+        } catch {
+            failure = error
         }
         try writeHeader()
-        if let error { throw error }
+        if let failure { throw failure }
         summary.inserted = inserted.load(ordering: .relaxed)
         summary.replaced = ids.count - summary.inserted
         return summary
     }
 
-    /// Explicit ids as given; missing ones continue after the largest id so far, in input order.
     private func assignIDs(_ batch: VectorBatch) throws -> [UInt64] {
         try entryMutex.withLock {
             var next = header.nextAutoID
-            var ids: [UInt64] = []
-            ids.reserveCapacity(batch.count)
-            for (i, id) in batch.ids.enumerated() {
-                if let id {
-                    ids.append(id)
-                    if id == UInt64.max {
-                        throw CalibyError.badInput(location: "record \(batch.firstRecordNumber + i)", message: "id \(id) is reserved")
-                    }
-                    next = max(next, id + 1)
-                } else {
-                    guard next < UInt64.max else { throw CalibyError.capacity(index: info.name, detail: "automatic ids exhausted") }
-                    ids.append(next)
-                    next += 1
-                }
-            }
+            let ids = try batch.assignIDs(next: &next, index: info.name)
             if next != header.nextAutoID {
                 header.nextAutoID = next
                 headerChanged = true

@@ -172,7 +172,7 @@ struct LabelMap {
         guard tombstones > slotCount / 4 else { return false }
         for p in 0..<pageCount {
             let bytes = slots(onPage: p).count * LabelMap.slotBytes
-            try space.write(firstPage + p) { $0.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+            try space.write(firstPage + p) { _ = $0.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
         }
         for (id, node) in entries { _ = try insert(id, node: node) }
         return true

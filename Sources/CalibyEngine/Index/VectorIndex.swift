@@ -21,6 +21,14 @@ public protocol VectorIndex: AnyObject {
     func checkIntegrity() throws -> [String]
 }
 
+/// Index types whose deletes leave marked points in the graph until a separate pass takes them out
+/// and frees their slots.
+public protocol Consolidating: VectorIndex {
+    /// Removes deleted points from the graph and frees their slots for new inserts; returns how
+    /// many slots it freed.
+    func consolidate(threads: Int) throws -> Int
+}
+
 public struct InsertOptions: Sendable {
     public var replace = false
     public var threads = 1
@@ -79,7 +87,15 @@ extension Database {
             openObjects[info.id] = index
             return index
         case .diskann:
-            throw CalibyError.invalidArgument("index type diskann is not built yet; use --type hnsw")
+            config.diskann = config.diskann ?? DiskANNConfig()
+            config.hnsw = nil
+            try config.validate()
+            let layout = DiskANNLayout(config: config)
+            let (info, space) = try registerIndex(name: name, type: type, config: config,
+                                                  pageSize: layout.pageSize, capacityPages: layout.totalPages)
+            let index = try DiskANNIndex(creating: info, space: space, writable: true)
+            openObjects[info.id] = index
+            return index
         }
     }
 
@@ -90,7 +106,7 @@ extension Database {
         let index: VectorIndex
         switch info.type {
         case .hnsw: index = try HNSWIndex(opening: info, space: space, writable: mode == .readWrite)
-        case .diskann: throw CalibyError.invalidArgument("index '\(name)' is of type diskann, which this build cannot read")
+        case .diskann: index = try DiskANNIndex(opening: info, space: space, writable: mode == .readWrite)
         }
         openObjects[info.id] = index
         return index

@@ -222,28 +222,10 @@ public final class PageSpace: @unchecked Sendable {
         for line in 0..<lines { caliby_prefetch(start + line &* 64) }
     }
 
-    /// Like `read`, also returning the version, for a later `write(_:ifVersion:_:)`.
-    public func readVersioned<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> (R, UInt64) {
-        try latchShared(page)
-        defer { unlatchShared(page) }
-        let version = state(page).load(ordering: .acquiring) & PageSpace.versionMask
-        return (try body(UnsafeRawPointer(address(page))), version)
-    }
-
     /// Changes page `page` under an exclusive latch; the page becomes dirty in the transaction.
     public func write<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
         try latchExclusive(page, fresh: false)
         defer { unlatchExclusive(page) }
-        try markDirty(page)
-        return try body(address(page))
-    }
-
-    /// Runs `body` only if the page still has `version`; returns nil when it changed in between.
-    public func write<R>(_ page: Int, ifVersion version: UInt64,
-                         _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R? {
-        try latchExclusive(page, fresh: false)
-        defer { unlatchExclusive(page) }
-        guard state(page).load(ordering: .relaxed) & PageSpace.versionMask == version else { return nil }
         try markDirty(page)
         return try body(address(page))
     }

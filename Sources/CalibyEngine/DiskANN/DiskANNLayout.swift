@@ -1,0 +1,280 @@
+/// Where everything of a DiskANN index lives in its file. Capacity is fixed at create, so every
+/// region has a fixed place and the file grows only as the node region fills.
+///
+///     page 0                      header (see DiskANNHeader)
+///     [labelBase, hashBase)       label start table (see LabelStarts), written empty at create
+///     [hashBase, nodeBase)        id map (LabelMap), written empty at create
+///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, never split across pages
+///
+/// Node record: the vector, its out-links and its labels share a page, so one hop of a search reads
+/// one page when cold (DiskANN's on-disk node).
+///     0   UInt64  user id
+///     8   UInt32  state: 0 free, 1 live, 2 deleted (marked, still linked until consolidation)
+///     12  UInt32  next free slot + 1 (free slots only; 0 ends the list)
+///     16  UInt32  label count (≤ maxLabelsPerNode)
+///     20  UInt32  labels [maxLabelsPerNode], ascending
+///     52  UInt32  link count (≤ R)
+///     56  UInt32  links [R]
+///     v   Float   vector [dimensions], v = 56 + 4·R rounded up to 16
+///
+/// Label table entry (8 bytes): UInt32 label, UInt32 start node + 1 (0 = entry free for reuse).
+struct DiskANNLayout {
+    /// Labels one vector may carry, kept inline so a filtered hop needs no second page.
+    static let maxLabelsPerNode = 8
+    /// Distinct labels an index may hold, each with its own start point in the fixed table.
+    static let maxLabels = 4096
+    static let labelEntryBytes = 8
+
+    static let idOffset = 0
+    static let stateOffset = 8
+    static let nextFreeOffset = 12
+    static let labelCountOffset = 16
+    static let labelsOffset = 20
+    static let linkCountOffset = labelsOffset + 4 * maxLabelsPerNode
+    static let linksOffset = linkCountOffset + 4
+
+    let dimensions: Int
+    let R: Int
+    let capacity: Int
+    let pageSize: Int
+    let vectorOffset: Int
+    let recordBytes: Int
+    let nodesPerPage: Int
+    let labelEntriesPerPage: Int
+    let hashSlots: Int
+
+    let labelBase = 1
+    let hashBase: Int
+    let nodeBase: Int
+    let totalPages: Int
+
+    init(config: IndexConfig) {
+        dimensions = config.dimensions
+        R = config.diskann?.R ?? DiskANNConfig().R
+        capacity = config.maxElements
+        vectorOffset = (DiskANNLayout.linksOffset + 4 * R + 15) / 16 * 16
+        recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
+        pageSize = PageLayout.pageSize(forRecord: recordBytes)
+        let usable = PageLayout.usableBytes(pageSize)
+        nodesPerPage = usable / recordBytes
+        labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
+        hashSlots = LabelMap.slotCount(capacity: capacity)
+        hashBase = labelBase + (DiskANNLayout.maxLabels + labelEntriesPerPage - 1) / labelEntriesPerPage
+        nodeBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
+        totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
+    }
+
+    @inline(__always) func node(_ id: Int) -> (page: Int, offset: Int) {
+        let q = id / nodesPerPage
+        return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
+    }
+
+    @inline(__always) func labelEntry(_ entry: Int) -> (page: Int, offset: Int) {
+        let q = entry / labelEntriesPerPage
+        return (labelBase + q, (entry - q * labelEntriesPerPage) * DiskANNLayout.labelEntryBytes)
+    }
+
+    /// The record at `offset` of a page the caller has latched; valid only inside that latch.
+    @inline(__always) func record(_ page: UnsafeRawPointer, _ offset: Int) -> NodeRecord {
+        NodeRecord(base: UnsafeMutableRawPointer(mutating: page + offset), vectorOffset: vectorOffset)
+    }
+
+    @inline(__always) func record(_ page: UnsafeMutableRawPointer, _ offset: Int) -> NodeRecord {
+        NodeRecord(base: page + offset, vectorOffset: vectorOffset)
+    }
+}
+
+enum NodeState: UInt32 {
+    case free = 0, live = 1, deleted = 2
+}
+
+/// Typed access to one node record in a latched page. Setters are used only under an exclusive latch.
+struct NodeRecord {
+    let base: UnsafeMutableRawPointer
+    let vectorOffset: Int
+
+    var id: UInt64 {
+        get { base.load(fromByteOffset: DiskANNLayout.idOffset, as: UInt64.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: DiskANNLayout.idOffset, as: UInt64.self) }
+    }
+
+    /// The raw state word (checked against `NodeState` by the integrity check).
+    var stateWord: UInt32 {
+        get { base.load(fromByteOffset: DiskANNLayout.stateOffset, as: UInt32.self) }
+        nonmutating set { base.storeBytes(of: newValue, toByteOffset: DiskANNLayout.stateOffset, as: UInt32.self) }
+    }
+
+    var state: NodeState { NodeState(rawValue: stateWord) ?? .free }
+
+    var nextFree: Int {
+        get { Int(base.load(fromByteOffset: DiskANNLayout.nextFreeOffset, as: UInt32.self)) - 1 }
+        nonmutating set { base.storeBytes(of: UInt32(newValue + 1), toByteOffset: DiskANNLayout.nextFreeOffset, as: UInt32.self) }
+    }
+
+    /// Clamped, so a damaged count never reads past the record.
+    var labelCount: Int {
+        min(Int(base.load(fromByteOffset: DiskANNLayout.labelCountOffset, as: UInt32.self)), DiskANNLayout.maxLabelsPerNode)
+    }
+
+    var rawLabelCount: Int { Int(base.load(fromByteOffset: DiskANNLayout.labelCountOffset, as: UInt32.self)) }
+
+    @inline(__always) func label(_ i: Int) -> UInt32 {
+        base.load(fromByteOffset: DiskANNLayout.labelsOffset + 4 * i, as: UInt32.self)
+    }
+
+    var labels: [UInt32] { (0..<labelCount).map(label) }
+
+    /// Whether the node carries any of `filter` (the Filtered-DiskANN test for following a node).
+    @inline(__always) func carriesAny(of filter: [UInt32]) -> Bool {
+        for i in 0..<labelCount where filter.contains(label(i)) { return true }
+        return false
+    }
+
+    func setLabels(_ labels: [UInt32]) {
+        base.storeBytes(of: UInt32(labels.count), toByteOffset: DiskANNLayout.labelCountOffset, as: UInt32.self)
+        for (i, label) in labels.enumerated() {
+            base.storeBytes(of: label, toByteOffset: DiskANNLayout.labelsOffset + 4 * i, as: UInt32.self)
+        }
+    }
+
+    var rawLinkCount: Int { Int(base.load(fromByteOffset: DiskANNLayout.linkCountOffset, as: UInt32.self)) }
+
+    @inline(__always) func linkCount(limit: Int) -> Int { min(rawLinkCount, limit) }
+
+    @inline(__always) var links: UnsafeMutablePointer<UInt32> {
+        (base + DiskANNLayout.linksOffset).assumingMemoryBound(to: UInt32.self)
+    }
+
+    func setLinks(_ links: [UInt32]) {
+        base.storeBytes(of: UInt32(links.count), toByteOffset: DiskANNLayout.linkCountOffset, as: UInt32.self)
+        for (i, link) in links.enumerated() { self.links[i] = link }
+    }
+
+    @inline(__always) var vector: UnsafeMutablePointer<Float> {
+        (base + vectorOffset).assumingMemoryBound(to: Float.self)
+    }
+
+    /// Zeroes the whole record (a slot going back to the free list).
+    func clear(bytes: Int) { base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
+}
+
+/// Page 0 of a DiskANN file. The index object keeps a copy and writes it back at the end of every
+/// operation that changes it, inside the same transaction.
+struct DiskANNHeader: Equatable {
+    static let magic: UInt64 = 0x314E_4E41_4442_4C43  // "CLBDANN1"
+    /// Slots ever used: records past it have never been written.
+    var nodeCount = 0
+    /// Slots on the free list (freed by consolidation, reused by inserts first).
+    var freeCount = 0
+    var freeHead = -1
+    /// Slots marked deleted and not yet consolidated.
+    var deletedCount = 0
+    /// Where unfiltered searches start: near the centre of the data.
+    var medoid = -1
+    /// One past the largest user id so far: where automatic ids continue.
+    var nextAutoID: UInt64 = 0
+    /// Label table entries in use or freed (the table's used prefix).
+    var labelEntries = 0
+
+    var usedCount: Int { nodeCount - freeCount }
+    var liveCount: Int { nodeCount - freeCount - deletedCount }
+
+    func store(into page: UnsafeMutableRawPointer, layout: DiskANNLayout, metric: Metric) {
+        let fields: [UInt64] = [
+            DiskANNHeader.magic, UInt64(layout.dimensions), UInt64(layout.R), UInt64(layout.capacity),
+            UInt64(Metric.allCases.firstIndex(of: metric)!), UInt64(nodeCount), UInt64(freeCount),
+            UInt64(bitPattern: Int64(freeHead)), UInt64(deletedCount), UInt64(bitPattern: Int64(medoid)), nextAutoID,
+            UInt64(labelEntries),
+        ]
+        for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
+    }
+
+    /// Reads and checks page 0 against the catalog's parameters.
+    static func load(from page: UnsafeRawPointer, layout: DiskANNLayout, metric: Metric, path: String) throws -> DiskANNHeader {
+        func field(_ i: Int) -> UInt64 { page.load(fromByteOffset: i * 8, as: UInt64.self) }
+        guard field(0) == magic else { throw CalibyError.corrupt(path: path, detail: "page 0 is not a DiskANN header") }
+        guard field(1) == UInt64(layout.dimensions), field(2) == UInt64(layout.R), field(3) == UInt64(layout.capacity),
+              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!) else {
+            throw CalibyError.corrupt(path: path, detail: "header parameters differ from the catalog's")
+        }
+        var header = DiskANNHeader()
+        header.nodeCount = Int(truncatingIfNeeded: field(5))
+        header.freeCount = Int(truncatingIfNeeded: field(6))
+        header.freeHead = Int(Int64(bitPattern: field(7)))
+        header.deletedCount = Int(truncatingIfNeeded: field(8))
+        header.medoid = Int(Int64(bitPattern: field(9)))
+        header.nextAutoID = field(10)
+        header.labelEntries = Int(truncatingIfNeeded: field(11))
+        let n = header.nodeCount
+        guard (0...layout.capacity).contains(n), (0...n).contains(header.freeCount),
+              (0...(n - header.freeCount)).contains(header.deletedCount),
+              (header.freeHead < 0) == (header.freeCount == 0), header.freeHead < n,
+              (header.medoid < 0) == (header.usedCount == 0), header.medoid < n,
+              (0...DiskANNLayout.maxLabels).contains(header.labelEntries) else {
+            throw CalibyError.corrupt(path: path, detail: "header counters are inconsistent")
+        }
+        return header
+    }
+}
+
+/// The per-label start points of filtered search (Filtered-DiskANN's st(f)), held in memory and
+/// persisted in the label table region; only the entries changed since the last write go back.
+struct LabelStarts {
+    private(set) var entries: [(label: UInt32, start: Int)] = []
+    private var entryOf: [UInt32: Int] = [:]
+    private var freeEntries: [Int] = []
+    private(set) var changedEntries: Set<Int> = []
+
+    /// The start point of `label`, if any vector carries it.
+    func start(of label: UInt32) -> Int? {
+        guard let entry = entryOf[label], entries[entry].start >= 0 else { return nil }
+        return entries[entry].start
+    }
+
+    /// How many of `labels` would take an entry (those without a start: a freed entry still keyed to
+    /// its label counts among the available ones, and may go to another label first), and how many
+    /// entries are available.
+    func roomNeeded(for labels: Set<UInt32>) -> (needed: Int, available: Int) {
+        (labels.filter { start(of: $0) == nil }.count, DiskANNLayout.maxLabels - entries.count + freeEntries.count)
+    }
+
+    /// Sets or moves the start of `label`; the caller checked room with `roomNeeded`.
+    mutating func setStart(_ label: UInt32, _ node: Int) {
+        let entry: Int
+        if let existing = entryOf[label] {
+            entry = existing
+            if entries[entry].start < 0 { freeEntries.removeAll { $0 == entry } }
+        } else if let reused = freeEntries.popLast() {
+            entryOf[entries[reused].label] = nil
+            entry = reused
+        } else {
+            precondition(entries.count < DiskANNLayout.maxLabels, "label table overflow")
+            entry = entries.count
+            entries.append((label, -1))
+        }
+        entries[entry] = (label, node)
+        entryOf[label] = entry
+        changedEntries.insert(entry)
+    }
+
+    /// No vector carries `label` any more: its entry becomes free for another label.
+    mutating func clearStart(_ label: UInt32) {
+        guard let entry = entryOf[label], entries[entry].start >= 0 else { return }
+        entries[entry].start = -1
+        freeEntries.append(entry)
+        changedEntries.insert(entry)
+    }
+
+    mutating func markWritten() { changedEntries.removeAll() }
+
+    init() {}
+
+    init(loading count: Int, read: (Int) throws -> (label: UInt32, start: Int)) rethrows {
+        for entry in 0..<count {
+            let value = try read(entry)
+            entries.append(value)
+            entryOf[value.label] = entry
+            if value.start < 0 { freeEntries.append(entry) }
+        }
+    }
+}

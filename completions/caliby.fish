@@ -1,0 +1,230 @@
+function __caliby_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __caliby_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __caliby_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __caliby_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __caliby_parse_tokens -S
+    set -l unparsed_tokens (__caliby_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'caliby'
+        __caliby_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'init'
+            __caliby_parse_subcommand 0 'dir=' 'buffer-size=' 'wait=' 'version' 'h/help'
+        case 'create'
+            __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'type=' 'dim=' 'max-elements=' 'metric=' 'M=' 'ef-construction=' 'R=' 'L=' 'alpha=' 'version' 'h/help'
+        case 'list'
+            __caliby_parse_subcommand 0 'dir=' 'buffer-size=' 'wait=' 'format=' 'names-only' 'version' 'h/help'
+        case 'info'
+            __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'format=' 'version' 'h/help'
+        case 'insert'
+            __caliby_parse_subcommand 2 'dir=' 'buffer-size=' 'wait=' 'format=' 'id-column=' 'labels-column=' 'ids=' 'labels=' 'replace' 'threads=' 'commit-every=' 'q/quiet' 'version' 'h/help'
+        case 'search'
+            __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'vector=' 'file=' 'input-format=' 'k=' 'ef=' 'L=' 'beam-width=' 'filter=' 'threads=' 'format=' 'groundtruth=' 'warmup' 'stats' 'version' 'h/help'
+        case 'delete'
+            __caliby_parse_subcommand -r 2 'dir=' 'buffer-size=' 'wait=' 'ids-file=' 'version' 'h/help'
+        case 'consolidate'
+            __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'threads=' 'version' 'h/help'
+        case 'drop'
+            __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'version' 'h/help'
+        case 'flush'
+            __caliby_parse_subcommand 0 'dir=' 'buffer-size=' 'wait=' 'version' 'h/help'
+        case 'check'
+            __caliby_parse_subcommand -r 1 'dir=' 'buffer-size=' 'wait=' 'version' 'h/help'
+        case 'repl'
+            __caliby_parse_subcommand 0 'dir=' 'buffer-size=' 'wait=' 'read-only' 'bail' 'version' 'h/help'
+        case 'exit-codes'
+            __caliby_parse_subcommand 0 'format=' 'version' 'h/help'
+        case 'help'
+            __caliby_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __caliby_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __caliby_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __caliby_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __caliby_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__caliby_tokens -p)
+    if test -z "$(__caliby_tokens -t)"
+        set -l index (count (__caliby_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'caliby' -f
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'init' -d 'Create a data directory (lock file and empty catalog); harmless on an existing one.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'create' -d 'Create a named index with fixed dimensions and capacity.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'list' -d 'List the indexes: name, type, dimensions, metric, vectors, capacity, size on disk, creation time.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'info' -d 'Show one index\'s parameters and counts.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'insert' -d 'Add vectors from .fvecs, .bvecs, CSV/TSV or JSON lines (a file or standard input).'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'search' -d 'Find the k nearest vectors to each query.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'delete' -d 'Mark vectors deleted: they never appear in results again.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'consolidate' -d 'Take deleted vectors out of a DiskANN graph and free their slots for new vectors.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'drop' -d 'Remove an index and its file.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'flush' -d 'Commit every pending change (in the REPL); succeeds when nothing is pending.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'check' -d 'Verify every page checksum and the graph structure of indexes (all by default).'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'repl' -d 'Run commands on one open data directory, typed at a prompt or read from a script.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'exit-codes' -d 'List the exit statuses of caliby commands and what each means.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby init" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby init" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby init" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby init" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby init" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" type' -l 'type' -d 'Index type.' -rfka 'hnsw diskann'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" dim' -l 'dim' -d 'Vector dimensions.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" max-elements' -l 'max-elements' -d 'Capacity: the most vectors the index will ever hold.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" metric' -l 'metric' -d 'Distance: l2 (squared Euclidean), ip (1 − inner product), cosine (1 − cosine).' -rfka 'l2 ip cosine'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" M' -l 'M' -d 'HNSW: links per node (level 0 keeps 2·M).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" ef-construction' -l 'ef-construction' -d 'HNSW: candidate list size while building.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" R' -l 'R' -d 'DiskANN: maximum out-degree.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" L' -l 'L' -d 'DiskANN: candidate list size while building.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" alpha' -l 'alpha' -d 'DiskANN: pruning slack (≥ 1).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby create" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" format' -l 'format' -d 'Output format (default: table on a terminal, tsv otherwise).' -rfka 'table tsv csv json jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" names-only' -l 'names-only' -d 'Print only the names, one per line (for scripts and completion).'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby list" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby info" -eq 1' -fka '(__caliby_custom_completion ---completion info -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" format' -l 'format' -d 'Output format (default: table on a terminal, tsv otherwise).' -rfka 'table tsv csv json jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby info" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby insert" -eq 1' -fka '(__caliby_custom_completion ---completion insert -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" format' -l 'format' -d 'Input format (default: from the file extension).' -rfka 'fvecs bvecs csv tsv jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" id-column' -l 'id-column' -d 'CSV/TSV: 1-based column holding each row\'s id.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" labels-column' -l 'labels-column' -d 'CSV/TSV: 1-based column holding labels (numbers separated by \';\').' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" ids' -l 'ids' -d 'A file of ids, one per line, for the records in order.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" labels' -l 'labels' -d 'A file of labels, one line per record in order: numbers separated by \';\' or \',\' (a blank line: none).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" replace' -l 'replace' -d 'Update the vector of an id that exists instead of failing.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" threads' -l 'threads' -d 'Build threads (default: all cores).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" commit-every' -l 'commit-every' -d 'Commit after every N records (for very long loads).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" q quiet' -l 'quiet' -s 'q' -d 'No progress bar and no summary line.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby insert" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby search" -eq 1' -fka '(__caliby_custom_completion ---completion search -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" vector' -l 'vector' -d 'One query: values separated by commas or spaces.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" file' -l 'file' -d 'A file of queries (.fvecs, .bvecs, .csv, .tsv, .jsonl); - for standard input.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" input-format' -l 'input-format' -d 'Query file format (default: from the extension; csv on standard input).' -rfka 'fvecs bvecs csv tsv jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" k' -s 'k' -d 'Neighbours per query.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" ef' -l 'ef' -d 'HNSW: candidate list size (raised to k when smaller).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" L' -l 'L' -d 'DiskANN: candidate list size (raised to k when smaller).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" beam-width' -l 'beam-width' -d 'DiskANN: closest candidates expanded together in each step of the search.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" filter' -l 'filter' -d 'DiskANN: only vectors carrying this label.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" threads' -l 'threads' -d 'Search threads for a batch of queries.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" format' -l 'format' -d 'Output format (default: table on a terminal, tsv otherwise).' -rfka 'table tsv csv json jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" groundtruth' -l 'groundtruth' -d 'A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" warmup' -l 'warmup' -d 'Run the queries once, untimed, before the timed run (steady-state QPS).'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" stats' -l 'stats' -d 'Report pages read and time from process start to answer on stderr.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby delete" -eq 1' -fka '(__caliby_custom_completion ---completion delete -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" ids-file' -l 'ids-file' -d 'A file of ids, one per line.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby delete" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby consolidate" -eq 1' -fka '(__caliby_custom_completion ---completion consolidate -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" threads' -l 'threads' -d 'Threads (default: all cores).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby consolidate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby drop" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby drop" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby drop" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby drop" -eq 1' -fka '(__caliby_custom_completion ---completion drop -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby drop" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby drop" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby flush" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby flush" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby flush" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby flush" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby flush" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby check" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby check" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby check" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby check" -ge 1' -fka '(__caliby_custom_completion ---completion check -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby check" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby check" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" dir' -l 'dir' -d 'Data directory (default: $CALIBY_DIR, else $XDG_DATA_HOME/caliby (~/.local/share/caliby)).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" buffer-size' -l 'buffer-size' -d 'Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once.' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" read-only' -l 'read-only' -d 'Share the directory with other readers; commands that modify it are refused.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" bail' -l 'bail' -d 'End the session at the first error, with that error\'s exit status.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby repl" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby exit-codes" format' -l 'format' -d 'Output format (default: table on a terminal, tsv otherwise).' -rfka 'table tsv csv json jsonl'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby exit-codes" version' -l 'version' -d 'Show the version.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby exit-codes" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby help" version' -l 'version' -d 'Show the version.'
