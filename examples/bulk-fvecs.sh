@@ -6,12 +6,7 @@
 # usage: examples/bulk-fvecs.sh [COUNT]   (default: 5000 vectors of 24 dimensions)
 #   CALIBY      the caliby binary (default: caliby on PATH)
 #   CALIBY_DIR  the data directory (default: a temporary one, removed at the end)
-set -euo pipefail
-cd "$(dirname "$0")"
-caliby=${CALIBY:-caliby}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export CALIBY_DIR=${CALIBY_DIR:-$work/vectors}
+source "$(dirname "$0")/setup.bash"
 count=${1:-5000}
 
 python3 make-vectors.py "$work/set" --count "$count" --dim 24 --queries 50 -k 10

@@ -5,12 +5,7 @@
 # usage: examples/repl-session.sh
 #   CALIBY      the caliby binary (default: caliby on PATH)
 #   CALIBY_DIR  the data directory (default: a temporary one, removed at the end)
-set -euo pipefail
-cd "$(dirname "$0")"
-caliby=${CALIBY:-caliby}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export CALIBY_DIR=${CALIBY_DIR:-$work/vectors}
+source "$(dirname "$0")/setup.bash"
 
 "$caliby" init
 "$caliby" repl <repl-session.txt >"$work/out.tsv" 2>"$work/err.txt"
