@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: caliby against hnswlib, FAISS and USearch on the same files, in one run.
-#   bench/run.sh [N] [DIM]      (default 1000000 128)
+#   bench/run.sh [N] [DIM]      (default 1000000 128; CALIBY_PEERS=hnswlib,faiss limits the peers)
 # Needs ../shared/bench (synth.py, peers.py) beside the checkout, python3 and network access to PyPI
 # for the peers. Data and the venv live outside the repository ($CALIBY_BENCH_HOME, default /tmp).
 set -euo pipefail
@@ -21,4 +21,4 @@ swift build -c release
 echo "## $(date -u +%Y-%m-%dT%H:%MZ) — $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 "$venv/bin/python" bench/caliby_bench.py "$data" --caliby .build/release/caliby
 # The peers' OpenBLAS settings here slow numpy; the peers' own HNSW code does not use BLAS.
-"$venv/bin/python" "$shared/peers.py" "$data"
+"$venv/bin/python" "$shared/peers.py" "$data" --libs "${CALIBY_PEERS:-hnswlib,faiss,usearch}"

@@ -53,7 +53,7 @@ final class DiskANNScratch {
     let visited: VisitedSet
     var list = CandidateList()
     /// Max-heap of the live hits (complemented keys), at most k.
-    var results = KeyHeap()
+    let results = KeyHeap()
     var beam: [UInt64] = []
     /// Keys of the live nodes a build search expanded: Vamana's candidate pool.
     var expanded: [UInt64] = []

@@ -23,7 +23,7 @@ struct RankedNode {
 /// A binary min-heap of keys over raw storage: it lives in long-lived scratch and is mutated on
 /// the hottest path, where an Array's uniqueness and bounds checks showed up in profiles. A max-heap
 /// is the same heap over complemented keys (`~key`).
-struct KeyHeap {
+final class KeyHeap {
     private var storage: UnsafeMutablePointer<UInt64>
     private var capacity: Int
     private(set) var count = 0
@@ -33,16 +33,15 @@ struct KeyHeap {
         storage = .allocate(capacity: capacity)
     }
 
-    /// Owned by one SearchScratch, which frees it.
-    func deallocate() { storage.deallocate() }
+    deinit { storage.deallocate() }
 
     var isEmpty: Bool { count == 0 }
     var top: UInt64 { storage[0] }
 
-    mutating func removeAll() { count = 0 }
+    func removeAll() { count = 0 }
 
     @inline(__always)
-    mutating func push(_ key: UInt64) {
+    func push(_ key: UInt64) {
         if count == capacity { grow() }
         var child = count
         count += 1
@@ -57,7 +56,7 @@ struct KeyHeap {
 
     @inline(__always)
     @discardableResult
-    mutating func pop() -> UInt64 {
+    func pop() -> UInt64 {
         let result = storage[0]
         count -= 1
         let last = storage[count]
@@ -79,14 +78,14 @@ struct KeyHeap {
 
     /// Empties a max-heap of complemented keys, returning the keys closest first (one sort beats
     /// `count` pops).
-    mutating func drainComplemented() -> [UInt64] {
+    func drainComplemented() -> [UInt64] {
         var out = UnsafeBufferPointer(start: storage, count: count).map { ~$0 }
         out.sort()
         count = 0
         return out
     }
 
-    private mutating func grow() {
+    private func grow() {
         let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
         bigger.update(from: storage, count: count)
         storage.deallocate()
@@ -130,9 +129,9 @@ final class VisitedSet {
 /// nothing.
 final class SearchScratch {
     let visited: VisitedSet
-    var candidates = KeyHeap()
+    let candidates = KeyHeap()
     /// Max-heap of results, as complemented keys.
-    var results = KeyHeap()
+    let results = KeyHeap()
     let links: UnsafeMutablePointer<UInt32>
     let linkCapacity: Int
     /// A normalized copy of the query (cosine).
@@ -152,8 +151,6 @@ final class SearchScratch {
     }
 
     deinit {
-        candidates.deallocate()
-        results.deallocate()
         links.deallocate()
         query.deallocate()
         other.deallocate()
