@@ -2,6 +2,7 @@ import ArgumentParser
 import Atomics
 import CalibyEngine
 import Dispatch
+import Glibc
 
 struct SearchCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
@@ -123,6 +124,9 @@ struct SearchCommand: DatabaseCommand {
             batch.ids = [nil]
             batch.labels = [[]]
             return batch
+        }
+        if file == nil && isatty(0) == 1 {
+            throw CalibyError.invalidArgument("give --vector or --file, or pipe queries on standard input")
         }
         let path = file ?? "-"
         let format = inputFormat ?? VectorFormat.infer(fromPath: path) ?? .csv
