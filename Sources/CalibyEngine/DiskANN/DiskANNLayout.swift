@@ -48,6 +48,9 @@ struct DiskANNLayout {
     let nodeBase: Int
     let totalPages: Int
 
+    /// Page size and page count, as the catalog records them.
+    var pages: (pageSize: Int, totalPages: Int) { (pageSize, totalPages) }
+
     init(config: IndexConfig) {
         dimensions = config.dimensions
         R = config.diskann?.R ?? DiskANNConfig().R

@@ -42,6 +42,9 @@ struct HNSWLayout {
     let nodeBase: Int
     let totalPages: Int
 
+    /// Page size and page count, as the catalog records them.
+    var pages: (pageSize: Int, totalPages: Int) { (pageSize, totalPages) }
+
     init(config: IndexConfig) {
         dimensions = config.dimensions
         M = config.hnsw?.M ?? 16

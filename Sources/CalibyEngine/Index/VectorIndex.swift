@@ -75,28 +75,16 @@ public struct SearchHit: Sendable, Equatable {
 extension Database {
     public func createIndex(name: String, type: IndexType, config: IndexConfig) throws -> VectorIndex {
         var config = config
-        switch type {
-        case .hnsw:
-            config.hnsw = config.hnsw ?? HNSWConfig()
-            config.diskann = nil
-            try config.validate()
-            let layout = HNSWLayout(config: config)
-            let (info, space) = try registerIndex(name: name, type: type, config: config,
-                                                  pageSize: layout.pageSize, capacityPages: layout.totalPages)
-            let index = try HNSWIndex(creating: info, space: space, writable: true)
-            openObjects[info.id] = index
-            return index
-        case .diskann:
-            config.diskann = config.diskann ?? DiskANNConfig()
-            config.hnsw = nil
-            try config.validate()
-            let layout = DiskANNLayout(config: config)
-            let (info, space) = try registerIndex(name: name, type: type, config: config,
-                                                  pageSize: layout.pageSize, capacityPages: layout.totalPages)
-            let index = try DiskANNIndex(creating: info, space: space, writable: true)
-            openObjects[info.id] = index
-            return index
-        }
+        config.hnsw = type == .hnsw ? config.hnsw ?? HNSWConfig() : nil
+        config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
+        try config.validate()
+        let (pageSize, totalPages) = type == .hnsw ? HNSWLayout(config: config).pages : DiskANNLayout(config: config).pages
+        let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: pageSize,
+                                              capacityPages: totalPages)
+        let index: VectorIndex = type == .hnsw ? try HNSWIndex(creating: info, space: space, writable: true)
+                                               : try DiskANNIndex(creating: info, space: space, writable: true)
+        openObjects[info.id] = index
+        return index
     }
 
     public func index(named name: String) throws -> VectorIndex {
