@@ -78,10 +78,7 @@ struct InsertCommand: DatabaseCommand {
         var batch = VectorBatch(dimensions: index.info.config.dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
-        // DiskANN builds a batch into an empty index with the two-pass Vamana construction and
-        // inserts later batches one by one, so a bulk load into an empty diskann index is one batch.
-        let bulkLoad = index.info.type == .diskann && index.count == 0 && commitEvery == nil
-        let batchSize = bulkLoad ? Int.max : min(commitEvery ?? 50_000, 50_000)
+        let batchSize = min(commitEvery ?? Int.max, index.preferredBatchSize)
         var readingSeconds = 0.0
         while try timed(&readingSeconds, { try reader.next(into: &batch, maxRecords: batchSize) }) {
             if let explicitIDs {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Atomics
 import CalibyEngine
 import Dispatch
 import Glibc
@@ -144,32 +143,13 @@ struct SearchCommand: DatabaseCommand {
     private func runQueries(_ index: VectorIndex, _ queries: VectorBatch, _ parameters: SearchParameters) throws -> [[SearchHit]] {
         let n = queries.count, d = queries.dimensions
         var results = [[SearchHit]](repeating: [], count: n)
-        if threads == 1 || n == 1 {
+        try results.withUnsafeMutableBufferPointer { out in
             try queries.vectors.withUnsafeBufferPointer { v in
-                for q in 0..<n { results[q] = try index.search(v.baseAddress! + q * d, parameters: parameters) }
-            }
-            return results
-        }
-        let next = ManagedAtomic<Int>(0)
-        let failure = Mutex()
-        var firstError: Error?
-        results.withUnsafeMutableBufferPointer { out in
-            queries.vectors.withUnsafeBufferPointer { v in
-                DispatchQueue.concurrentPerform(iterations: min(threads, n)) { _ in
-                    while true {
-                        let q = next.loadThenWrappingIncrement(ordering: .relaxed)
-                        if q >= n { break }
-                        do {
-                            out[q] = try index.search(v.baseAddress! + q * d, parameters: parameters)
-                        } catch {
-                            failure.withLock { if firstError == nil { firstError = error } }
-                            break
-                        }
-                    }
+                try parallelFor(n, threads: threads) { _, q in
+                    out[q] = try index.search(v.baseAddress! + q * d, parameters: parameters)
                 }
             }
         }
-        if let firstError { throw firstError }
         return results
     }
 }

@@ -34,34 +34,12 @@ final class DiskANNTests: XCTestCase {
 
     private func run(_ index: VectorIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
                      width: Int = 4) throws -> [[SearchHit]] {
-        try stride(from: 0, to: queries.count, by: d).map { offset in
-            let filter = filters?[offset / d] ?? nil
-            return try queries.withUnsafeBufferPointer {
-                try index.search($0.baseAddress! + offset, parameters: parameters(k: k, L: L, width: width, filter: filter))
-            }
-        }
+        try search(index, queries) { q in parameters(k: k, L: L, width: width, filter: filters?[q] ?? nil) }
     }
 
-    /// Exact k nearest among the rows `keep` allows (per query), as ids (= row numbers).
     private func exact(_ base: [Float], _ queries: [Float], k: Int = 10, metric: Metric = .l2,
                        keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
-        stride(from: 0, to: queries.count, by: d).map { offset in
-            let q = offset / d
-            var scored: [(Float, Int)] = []
-            base.withUnsafeBufferPointer { b in
-                queries.withUnsafeBufferPointer { qs in
-                    for row in 0..<(base.count / d) where keep(q, row) {
-                        scored.append((Distance.between(qs.baseAddress! + offset, b.baseAddress! + row * d, d, metric: metric), row))
-                    }
-                }
-            }
-            return scored.sorted { $0.0 < $1.0 }.prefix(k).map { UInt64($0.1) }
-        }
-    }
-
-    private func recall(_ found: [[SearchHit]], _ truth: [[UInt64]]) -> Double {
-        let hits = zip(found, truth).map { Set($0.map(\.id)).intersection($1).count }.reduce(0, +)
-        return Double(hits) / Double(max(1, truth.map(\.count).reduce(0, +)))
+        bruteForce(base: base, queries: queries, dimensions: d, k: k, metric: metric, keep: keep)
     }
 
     // MARK: Recall
@@ -103,13 +81,8 @@ final class DiskANNTests: XCTestCase {
             var queries = clusteredVectors(count: 40, dimensions: d, seed: 36)
             _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
             if metric == .cosine {
-                for data in [0, 1] {
-                    var values = data == 0 ? base : queries
-                    values.withUnsafeMutableBufferPointer { v in
-                        for o in stride(from: 0, to: v.count, by: d) { Distance.normalize(v.baseAddress! + o, d) }
-                    }
-                    if data == 0 { base = values } else { queries = values }
-                }
+                base = normalized(base, dimensions: d)
+                queries = normalized(queries, dimensions: d)
             }
             XCTAssertGreaterThanOrEqual(recall(try run(index, queries, L: 100), exact(base, queries, metric: metric)), 0.9, "\(metric)")
             XCTAssertEqual(try index.checkIntegrity(), [], "\(metric)")

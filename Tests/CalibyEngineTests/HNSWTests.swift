@@ -32,13 +32,8 @@ final class HNSWTests: XCTestCase {
             var queries = clusteredVectors(count: 50, dimensions: d, seed: 14)
             _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
             if metric == .cosine {
-                for v in [0, 1] {
-                    var data = v == 0 ? base : queries
-                    data.withUnsafeMutableBufferPointer { p in
-                        for o in stride(from: 0, to: p.count, by: d) { Distance.normalize(p.baseAddress! + o, d) }
-                    }
-                    if v == 0 { base = data } else { queries = data }
-                }
+                base = normalized(base, dimensions: d)
+                queries = normalized(queries, dimensions: d)
             }
             let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10, metric: metric)
             XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 200), 0.9, "\(metric)")

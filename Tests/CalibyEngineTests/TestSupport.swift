@@ -41,14 +41,15 @@ func batch(_ vectors: [Float], dimensions: Int, ids: [UInt64]? = nil) -> VectorB
     return b
 }
 
-/// Exact k nearest by brute force, as (id = row number) sets.
-func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric: Metric = .l2) -> [[UInt64]] {
+/// Exact k nearest by brute force among the rows `keep` allows for each query, as ids (= row numbers).
+func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric: Metric = .l2,
+                keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
     let n = base.count / dimensions
     return stride(from: 0, to: queries.count, by: dimensions).map { qo in
         var scored: [(Float, Int)] = []
         base.withUnsafeBufferPointer { b in
             queries.withUnsafeBufferPointer { q in
-                for i in 0..<n {
+                for i in 0..<n where keep(qo / dimensions, i) {
                     scored.append((Distance.between(q.baseAddress! + qo, b.baseAddress! + i * dimensions, dimensions, metric: metric), i))
                 }
             }
@@ -57,23 +58,38 @@ func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric
     }
 }
 
-func recall(_ index: VectorIndex, queries: [Float], truth: [[UInt64]], k: Int, ef: Int) throws -> Double {
+/// Every query of a row-major block, with the parameters `parameters(queryNumber)` gives.
+func search(_ index: VectorIndex, _ queries: [Float],
+            parameters: (_ query: Int) -> SearchParameters) throws -> [[SearchHit]] {
     let d = index.info.config.dimensions
-    var hits = 0
-    var parameters = SearchParameters(k: k)
-    parameters.ef = ef
-    for (q, expected) in truth.enumerated() {
-        let found = try queries.withUnsafeBufferPointer { try index.search($0.baseAddress! + q * d, parameters: parameters) }
-        hits += Set(found.map(\.id)).intersection(expected).count
+    return try stride(from: 0, to: queries.count, by: d).map { qo in
+        try queries.withUnsafeBufferPointer { try index.search($0.baseAddress! + qo, parameters: parameters(qo / d)) }
     }
-    return Double(hits) / Double(truth.count * k)
 }
 
 func search(_ index: VectorIndex, _ queries: [Float], k: Int = 10) throws -> [[SearchHit]] {
-    let d = index.info.config.dimensions
-    return try stride(from: 0, to: queries.count, by: d).map { qo in
-        try queries.withUnsafeBufferPointer { try index.search($0.baseAddress! + qo, parameters: SearchParameters(k: k)) }
+    try search(index, queries) { _ in SearchParameters(k: k) }
+}
+
+/// Fraction of the true neighbours found.
+func recall(_ found: [[SearchHit]], _ truth: [[UInt64]]) -> Double {
+    let hits = zip(found, truth).map { Set($0.map(\.id)).intersection($1).count }.reduce(0, +)
+    return Double(hits) / Double(max(1, truth.map(\.count).reduce(0, +)))
+}
+
+func recall(_ index: VectorIndex, queries: [Float], truth: [[UInt64]], k: Int, ef: Int) throws -> Double {
+    var parameters = SearchParameters(k: k)
+    parameters.ef = ef
+    return recall(try search(index, queries) { _ in parameters }, truth)
+}
+
+/// Each row scaled to unit length, as the cosine metric stores it.
+func normalized(_ vectors: [Float], dimensions: Int) -> [Float] {
+    var out = vectors
+    out.withUnsafeMutableBufferPointer { v in
+        for o in stride(from: 0, to: v.count, by: dimensions) { Distance.normalize(v.baseAddress! + o, dimensions) }
     }
+    return out
 }
 
 /// A fresh directory under the system temp folder, removed after the test.

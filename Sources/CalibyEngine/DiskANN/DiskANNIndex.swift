@@ -79,6 +79,10 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     public var count: Int { headerMutex.withLock { header.liveCount } }
 
+    /// An empty index takes the whole input as one batch, the two-pass bulk build; later batches are
+    /// inserted point by point.
+    public var preferredBatchSize: Int { headerMutex.withLock { header.usedCount == 0 } ? Int.max : 50_000 }
+
     // MARK: Node access (each call takes and drops one latch)
 
     @inline(__always)

@@ -74,6 +74,9 @@ public final class HNSWIndex: VectorIndex {
 
     public var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
 
+    /// Insertion is point by point, so batches only bound the memory a load holds.
+    public var preferredBatchSize: Int { 50_000 }
+
     // MARK: Node access (each call takes and drops one latch)
 
     @inline(__always)
@@ -86,7 +89,7 @@ public final class HNSWIndex: VectorIndex {
         }
     }
 
-    /// Distance and deleted mark together, under one latch.
+    /// Distance and deleted mark together, from one optimistic read.
     @inline(__always)
     private func distanceAndDeleted(_ query: UnsafePointer<Float>, toNode node: Int) throws -> (Float, Bool) {
         let (page, offset) = layout.node(node)

@@ -167,7 +167,6 @@ public final class PageSpace: @unchecked Sendable {
     }
 
     public var usableBytes: Int { PageLayout.usableBytes(pageSize) }
-    public var pagesInFile: Int { filePages.load(ordering: .acquiring) }
 
     @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
     @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
