@@ -6,34 +6,35 @@ final class LockTests: XCTestCase {
     /// Starts `caliby insert` reading a pipe we keep open: it holds the write lock until we close it.
     private func holdWriteLock(_ dir: String) throws -> (Process, Pipe) {
         try succeed(["create", "held", "--dim", "2", "--max-elements", "10"], in: dir)
-        let process = CLI.start(["insert", "held", "-", "--format", "csv", "--quiet"], directory: dir)
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
-        try waitUntilLocked(dir)
-        return (process, input)
+        return try hold(["insert", "held", "-", "--format", "csv", "--quiet"], in: dir)
     }
 
     /// Starts `caliby search` reading queries from a pipe we keep open: it holds a read lock.
     private func holdReadLock(_ dir: String) throws -> (Process, Pipe) {
-        let process = CLI.start(["search", "held", "--file", "-"], directory: dir)
-        let input = Pipe()
-        process.standardInput = input
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
-        Thread.sleep(forTimeInterval: 0.5)
-        return (process, input)
+        try hold(["search", "held", "--file", "-"], in: dir)
     }
 
-    private func waitUntilLocked(_ dir: String) throws {
-        for _ in 0..<100 {
-            if try CLI.run(["flush"], directory: dir).status == 75 { return }
+    /// Runs a command that blocks on its standard input, and returns once it holds the directory.
+    /// The holder waits for the lock (`--wait`) because the probe that watches for it takes the
+    /// write lock for an instant too.
+    private func hold(_ arguments: [String], in dir: String) throws -> (Process, Pipe) {
+        let process = CLI.start(arguments + ["--wait", "30"], directory: dir)
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = Pipe()
+        process.standardError = errors
+        try process.run()
+        for _ in 0..<200 {
+            guard process.isRunning else {
+                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                XCTFail("the holder exited with \(process.terminationStatus): \(message)")
+                throw CocoaError(.fileLocking)
+            }
+            if try CLI.run(["flush"], directory: dir).status == 75 { return (process, input) }
             Thread.sleep(forTimeInterval: 0.05)
         }
         XCTFail("the holder never took the lock")
+        throw CocoaError(.fileLocking)
     }
 
     func testSecondWriterIsRefusedWithTheSeedMessageAndChangesNothing() throws {
