@@ -3,6 +3,8 @@
 USearch, and prints rows in the same markdown shape so the two tables sit side by side.
 
 usage: caliby_bench.py DATADIR --caliby PATH [--M 16] [--efc 200] [--threads 2] [--efs 16,32,64,128,256]
+                       [--precisions float32,float16]
+Each precision is a separate index (`caliby create --precision`), built and measured in turn.
 """
 import argparse, os, shutil, statistics, struct, subprocess, tempfile, time
 
@@ -42,7 +44,13 @@ def main():
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--efs', default='16,32,64,128,256')
     ap.add_argument('--metric', default='l2')
+    ap.add_argument('--precisions', default='float32,float16')
     a = ap.parse_args()
+    for precision in a.precisions.split(','):
+        measure(a, precision)
+
+
+def measure(a, precision):
     base, query, gt = (os.path.join(a.data, f) for f in ('base.fvecs', 'query.fvecs', 'groundtruth.ivecs'))
     with open(base, 'rb') as f:
         dim = struct.unpack('<i', f.read(4))[0]
@@ -53,20 +61,20 @@ def main():
     try:
         run(cal + ['init', '--dir', d])
         run(cal + ['create', 'bench', '--dir', d, '--dim', str(dim), '--max-elements', str(n), '--metric', a.metric,
-                   '--M', str(a.M), '--ef-construction', str(a.efc)])
+                   '--M', str(a.M), '--ef-construction', str(a.efc), '--precision', precision])
         t = time.perf_counter()
         note = run(cal + ['insert', 'bench', base, '--dir', d, '--threads', str(a.threads)]).stderr.strip()
         build = time.perf_counter() - t
-        print(f'caliby insert: {note}')
+        print(f'caliby {precision} insert: {note}')
         size = os.path.getsize(os.path.join(d, 'index_1.dat')) / 1e6
-        print(f'| caliby | {build:.1f} | {size:.0f} | ef | recall@10 | QPS (batch, 1 thread) | | |')
+        print(f'| caliby {precision} | {build:.1f} | {size:.0f} | ef | recall@10 | QPS (batch, 1 thread) | | |')
         results = {}
         for ef in map(int, a.efs.split(',')):
             out = run(cal + ['search', 'bench', '--dir', d, '--file', query, '--groundtruth', gt, '-k', '10',
                              '--ef', str(ef), '--warmup', '--format', 'tsv']).stdout
             row = parse_row(out)
             results[ef] = row
-            print(f"| caliby | {build:.1f} | {size:.0f} | {ef} | {float(row['recall']):.4f} | {float(row['qps']):.0f} | | |",
+            print(f"| caliby {precision} | {build:.1f} | {size:.0f} | {ef} | {float(row['recall']):.4f} | {float(row['qps']):.0f} | | |",
                   flush=True)
         # Cold one-shot: a fresh process opens the directory and answers one query (OS cache warm).
         q = first_query(query)
@@ -77,13 +85,13 @@ def main():
             out = run(cal + ['search', 'bench', '--dir', d, '--vector', q, '-k', '10', '--ef', '64', '--stats'])
             cold.append(time.perf_counter() - t)
         pages = out.stderr.strip()
-        print(f'| caliby cold one-shot (fresh process: open + 1 query) | wall {statistics.median(cold)*1e3:.0f} ms | {pages} |')
+        print(f'| caliby {precision} cold one-shot (fresh process: open + 1 query) | wall {statistics.median(cold)*1e3:.0f} ms | {pages} |')
         # A buffer a quarter of the index: same answers, bounded memory.
         quarter = max(64 * 1024, os.path.getsize(os.path.join(d, 'index_1.dat')) // 4)
         full = run(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64', '--format', 'tsv']).stdout
         small, peak = run_measured(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64',
                                           '--format', 'tsv', '--buffer-size', str(quarter)])
-        print(f'| caliby --buffer-size {quarter / 2**20:.0f} MiB (¼ of the index) | results identical: {small == full} | '
+        print(f'| caliby {precision} --buffer-size {quarter / 2**20:.0f} MiB (¼ of the index) | results identical: {small == full} | '
               f'peak RSS {peak / 2**20:.0f} MiB | budget + 64 MiB = {quarter / 2**20 + 64:.0f} MiB |')
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -209,7 +209,7 @@ _caliby_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --M --ef-construction --R --L --alpha)
+    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -235,6 +235,10 @@ _caliby_create() {
         ;;
     '--metric')
         __caliby_add_completions -W 'l2'$'\n''ip'$'\n''cosine'
+        return
+        ;;
+    '--precision')
+        __caliby_add_completions -W 'float32'$'\n''float16'
         return
         ;;
     '--M')

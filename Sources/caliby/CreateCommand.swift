@@ -3,6 +3,7 @@ import CalibyEngine
 
 extension IndexType: ExpressibleByArgument {}
 extension Metric: ExpressibleByArgument {}
+extension VectorPrecision: ExpressibleByArgument {}
 
 struct CreateCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,11 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, help: "Distance: l2 (squared Euclidean), ip (1 − inner product), cosine (1 − cosine).")
     var metric: Metric = .l2
 
+    @Option(name: .long, help: ArgumentHelp(
+        "How vectors are stored: float32 (as given) or float16 (half the size; refuses values beyond ±65504). HNSW only.",
+        valueName: "precision"))
+    var precision: VectorPrecision = .float32
+
     @Option(name: .customLong("M"), help: "HNSW: links per node (level 0 keeps 2·M).")
     var M: Int = 16
 
@@ -44,7 +50,7 @@ struct CreateCommand: DatabaseCommand {
     var access: AccessMode { .readWrite }
 
     func execute(in session: Session) throws {
-        let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric,
+        let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric, precision: precision,
                                  hnsw: type == .hnsw ? HNSWConfig(M: M, efConstruction: efConstruction) : nil,
                                  diskann: type == .diskann ? DiskANNConfig(R: R, L: L, alpha: alpha) : nil)
         _ = try session.database.createIndex(name: name, type: type, config: config)

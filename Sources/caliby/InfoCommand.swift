@@ -23,7 +23,8 @@ struct InfoCommand: DatabaseCommand {
         var table = Table(columns: ["property", "value"])
         var rows: [(String, Cell)] = [
             ("name", .text(info.name)), ("type", .text(info.type.rawValue)), ("dims", .int(info.config.dimensions)),
-            ("metric", .text(info.config.metric.rawValue)), ("vectors", .int(summary.count)),
+            ("metric", .text(info.config.metric.rawValue)),
+            ("precision", .text(info.config.precision.rawValue)), ("vectors", .int(summary.count)),
             ("capacity", .int(info.config.maxElements)), ("bytes", .int(summary.diskBytes)),
             ("page_size", .int(info.pageSize)), ("file", .text(database.directory + "/" + info.fileName)),
             ("created", .text(isoTimestamp(info.createdAt))),

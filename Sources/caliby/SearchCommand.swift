@@ -51,7 +51,9 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: "A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.")
     var groundtruth: String?
 
-    @Flag(name: .long, help: "Run the queries once, untimed, before the timed run (steady-state QPS).")
+    @Flag(name: .long, help: ArgumentHelp(
+        "Load the index into memory, then run the queries once, untimed, before the timed run (steady-state QPS).",
+        discussion: "The index is read in one sequential pass; when --buffer-size can hold all of it, in 2 MiB pages."))
     var warmup = false
 
     @Flag(name: .long, help: "Report pages read and time from process start to answer on stderr.")
@@ -80,7 +82,10 @@ struct SearchCommand: DatabaseCommand {
         parameters.searchL = L
         parameters.beamWidth = beamWidth
         parameters.filter = filter
-        if warmup { _ = try runQueries(index, queries, parameters) }
+        if warmup {
+            try database.preload(index)
+            _ = try runQueries(index, queries, parameters)
+        }
         let started = monotonicNow()
         let results = try runQueries(index, queries, parameters)
         let elapsed = monotonicNow() - started

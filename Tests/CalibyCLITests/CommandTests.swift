@@ -97,6 +97,25 @@ final class CommandTests: XCTestCase {
                        "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
     }
 
+    func testFloat16IndexStoresHalvesAndRefusesWhatTheyCannotHold() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "h", "--dim", "3", "--max-elements", "5", "--precision", "float16"], in: dir)
+        XCTAssertTrue(try succeed(["info", "h", "--format", "tsv"], in: dir).contains("precision\tfloat16\n"))
+        try succeed(["insert", "h", "-", "--format", "csv"], in: dir, input: "1,2,3\n0.1,0.2,0.3\n")
+        try expectFailure(["insert", "h", "-", "--format", "csv"], in: dir, input: "1,2,3\n1,99999,3\n", status: 65,
+                          mentions: ["record 2", "99999", "65504"])
+        // 0.1 is stored as the nearest half, 0.0999755859375: the distance to itself is tiny, not 0.
+        let row = try succeed(["search", "h", "--vector", "0.1,0.2,0.3", "-k", "1", "--format", "tsv"], in: dir)
+            .split(separator: "\n")[1].split(separator: "\t")
+        XCTAssertEqual(row[2], "1")
+        let distance = try XCTUnwrap(Double(row[3]))
+        XCTAssertTrue(distance > 0 && distance < 1e-6, "\(distance)")
+        try expectFailure(["create", "d", "--type", "diskann", "--dim", "3", "--max-elements", "5", "--precision", "float16"],
+                          in: dir, status: 64, mentions: ["--precision float16", "hnsw"])
+        try expectFailure(["create", "d", "--dim", "3", "--max-elements", "5", "--precision", "int4"], in: dir, status: 64,
+                          mentions: ["int4"])
+    }
+
     func testDamagedPageGivesAClearErrorNotACrash() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "v", "--dim", "8", "--max-elements", "200"], in: dir)
@@ -113,6 +132,25 @@ final class CommandTests: XCTestCase {
         let search = try CLI.run(["search", "v", "--file", data, "-k", "3"], directory: dir)
         XCTAssertEqual(search.status, 76, search.stderr)
         XCTAssertTrue(search.stderr.contains("index_1.dat: data is damaged: page \(page): checksum mismatch"), search.stderr)
+        // --warmup's preload reads every page but leaves the damage for the search to report.
+        let warm = try CLI.run(["search", "v", "--file", data, "-k", "3", "--warmup"], directory: dir)
+        XCTAssertEqual(warm.status, 76, warm.stderr)
+        XCTAssertTrue(warm.stderr.contains("page \(page): checksum mismatch"), warm.stderr)
+    }
+
+    func testWarmupLoadsAnIndexWithUnwrittenRegionsAndChangesNoResult() throws {
+        let dir = try makeDataDirectory()
+        let d = 16
+        let vectors = testVectors(count: 500, dimensions: d, seed: 4)
+        let data = try makeTemporaryFile("v.fvecs", contents: fvecs(vectors, dimensions: d))
+        // Capacity far beyond the vectors: the file has never-written holes in its reserved regions.
+        try succeed(["create", "v", "--dim", "\(d)", "--max-elements", "100000"], in: dir)
+        try succeed(["insert", "v", data, "--quiet"], in: dir)
+        let queries = try makeTemporaryFile("q.fvecs", contents: fvecs(Array(vectors[0..<(20 * d)]), dimensions: d))
+        let cold = try succeed(["search", "v", "--file", queries, "--format", "tsv"], in: dir)
+        XCTAssertEqual(try succeed(["search", "v", "--file", queries, "--format", "tsv", "--warmup"], in: dir), cold)
+        XCTAssertEqual(try succeed(["search", "v", "--file", queries, "--format", "tsv", "--warmup", "--buffer-size", "64K"],
+                                   in: dir), cold)
     }
 
     func testTinyBufferRoundTripsDataLargerThanIt() throws {

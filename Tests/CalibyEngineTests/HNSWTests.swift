@@ -5,13 +5,14 @@ import XCTest
 final class HNSWTests: XCTestCase {
     private let d = 24
 
-    private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2,
+    private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, precision: VectorPrecision = .float32,
                           pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir, pool: pool)
         let index = try db.createIndex(name: name, type: .hnsw, config: IndexConfig(
-            dimensions: d, maxElements: capacity, metric: metric, hnsw: HNSWConfig(M: 16, efConstruction: 100)))
+            dimensions: d, maxElements: capacity, metric: metric, precision: precision,
+            hnsw: HNSWConfig(M: 16, efConstruction: 100)))
         return (db, index, dir)
     }
 
@@ -44,6 +45,69 @@ final class HNSWTests: XCTestCase {
             }
             try db.close()
         }
+    }
+
+    func testFloat16IndexKeepsRecallAndDistancesInHalfTheSpace() throws {
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 11)
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 12)
+        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10)
+        var fileBytes: [VectorPrecision: Int] = [:]
+        for precision in VectorPrecision.allCases {
+            let (db, index, dir) = try newIndex(precision: precision)
+            _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+            XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 64), 0.95, "\(precision)")
+            // Reported distances are the float32 query against the stored vector: within float16's
+            // rounding (≈ 2⁻¹¹ relative per component) of the exact ones.
+            let hits = try search(index, Array(queries[0..<d]), k: 10)[0]
+            for hit in hits {
+                let v = base[Int(hit.id) * d..<(Int(hit.id) + 1) * d]
+                let exact = zip(v, queries[0..<d]).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                XCTAssertEqual(hit.distance, exact, accuracy: exact * 2e-3 + 1e-4, "\(precision)")
+            }
+            try db.flush()
+            try db.close()
+            let reopened = try openDatabase(dir)
+            XCTAssertEqual(try search(reopened.index(named: "v"), Array(queries[0..<d]), k: 10)[0], hits)
+            XCTAssertEqual(try reopened.info(named: "v").config.precision, precision)
+            fileBytes[precision] = try reopened.summary(of: reopened.info(named: "v")).diskBytes
+            try reopened.close()
+        }
+        // Records shrink from 256 to 208 bytes at 24 dimensions (the 32 links stay); at 128, 672 to 416.
+        XCTAssertLessThan(Double(fileBytes[.float16]!), 0.85 * Double(fileBytes[.float32]!))
+    }
+
+    func testFloat16RefusesValuesItCannotHoldAndKeepsTheIndex() throws {
+        let (db, index, _) = try newIndex(precision: .float16)
+        let first = clusteredVectors(count: 50, dimensions: d, seed: 21)
+        _ = try index.insert(batch(first, dimensions: d), options: InsertOptions())
+        try db.flush()
+        var bad = clusteredVectors(count: 10, dimensions: d, seed: 22)
+        bad[7 * d + 3] = 70_000
+        var input = batch(bad, dimensions: d)
+        input.firstRecordNumber = 101
+        XCTAssertThrowsError(try index.insert(input, options: InsertOptions())) { error in
+            XCTAssertEqual(String(describing: error), String(describing: CalibyError.badInput(
+                location: "record 108", message: "value 70000.0 is beyond ±65504, the range of float16 index 'v'")))
+        }
+        XCTAssertEqual(index.count, 50)
+        // The largest finite half is accepted exactly.
+        bad[7 * d + 3] = 65504
+        _ = try index.insert(batch(bad, dimensions: d), options: InsertOptions())
+        XCTAssertEqual(index.count, 60)
+        try db.close()
+    }
+
+    func testFloat16IsRefusedForDiskANN() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        XCTAssertThrowsError(try db.createIndex(name: "d", type: .diskann, config: IndexConfig(
+            dimensions: d, maxElements: 100, precision: .float16, diskann: DiskANNConfig()))) { error in
+            XCTAssertEqual(String(describing: error), String(describing: CalibyError.invalidArgument(
+                "--precision float16 is available for hnsw indexes only")))
+        }
+        XCTAssertEqual(try db.listIndexes().count, 0)
+        try db.close()
     }
 
     func testExplicitIDsRoundTripAndAutoIDsContinue() throws {

@@ -13,6 +13,18 @@ public enum Metric: String, Codable, Sendable, CaseIterable {
     case cosine
 }
 
+/// How an index stores its vectors. Queries, distances and the arithmetic stay 32-bit either way.
+public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
+    /// Exactly as inserted.
+    case float32
+    /// IEEE half precision: half the bytes, so twice the vectors per page and per cache line, which
+    /// is what a memory-bound search pays for. About three significant digits (integers up to 2048,
+    /// as in SIFT's bytes, are exact); magnitudes above 65504 are refused at insert.
+    case float16
+
+    public var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
+}
+
 public struct HNSWConfig: Codable, Sendable, Equatable {
     /// Links per node on upper levels; level 0 keeps 2·M.
     public var M: Int = 16
@@ -41,14 +53,16 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     public var dimensions: Int
     public var maxElements: Int
     public var metric: Metric
+    public var precision: VectorPrecision
     public var hnsw: HNSWConfig?
     public var diskann: DiskANNConfig?
 
-    public init(dimensions: Int, maxElements: Int, metric: Metric = .l2,
+    public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil) {
         self.dimensions = dimensions
         self.maxElements = maxElements
         self.metric = metric
+        self.precision = precision
         self.hnsw = hnsw
         self.diskann = diskann
     }
@@ -70,6 +84,9 @@ public struct IndexConfig: Codable, Sendable, Equatable {
             }
         }
         if let diskann {
+            guard precision == .float32 else {
+                throw CalibyError.invalidArgument("--precision \(precision.rawValue) is available for hnsw indexes only")
+            }
             guard (2...1024).contains(diskann.R) else { throw CalibyError.invalidArgument("--R must be between 2 and 1024, got \(diskann.R)") }
             guard (1...100_000).contains(diskann.L) else { throw CalibyError.invalidArgument("--L must be between 1 and 100000, got \(diskann.L)") }
             guard diskann.alpha >= 1, diskann.alpha <= 4 else {

@@ -12,11 +12,13 @@
 ///     12  UInt32  first upper slot (levels 1...level use consecutive slots)
 ///     16  UInt32  level-0 link count
 ///     20  UInt32  level-0 links [2·M]
-///     v   Float   vector [dimensions], v = 20 + 8·M rounded up to 16
+///     v   vector [dimensions] in the index's precision (Float or Float16, see StoredVector),
+///         v = 20 + 8·M rounded up to 16
 ///
 /// Upper slot: UInt32 link count, UInt32 links [M].
 struct HNSWLayout {
     let dimensions: Int
+    let stored: StoredVector
     let M: Int
     let maxLinks0: Int
     let capacity: Int
@@ -47,11 +49,12 @@ struct HNSWLayout {
 
     init(config: IndexConfig) {
         dimensions = config.dimensions
+        stored = StoredVector(precision: config.precision, dimensions: config.dimensions)
         M = config.hnsw?.M ?? 16
         maxLinks0 = 2 * M
         capacity = config.maxElements
         vectorOffset = (HNSWLayout.linksOffset + 4 * maxLinks0 + 15) / 16 * 16
-        recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
+        recordBytes = (vectorOffset + stored.byteCount + 15) / 16 * 16
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
         nodesPerPage = usable / recordBytes
@@ -101,6 +104,7 @@ struct HNSWHeader: Equatable {
             HNSWHeader.magic, UInt64(layout.dimensions), UInt64(layout.M), UInt64(layout.capacity),
             UInt64(Metric.allCases.firstIndex(of: metric)!), UInt64(nodeCount), UInt64(bitPattern: Int64(entryPoint)),
             UInt64(bitPattern: Int64(maxLevel)), UInt64(upperSlotsUsed), nextAutoID, UInt64(deletedCount),
+            UInt64(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!),
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
@@ -110,7 +114,8 @@ struct HNSWHeader: Equatable {
         func field(_ i: Int) -> UInt64 { page.load(fromByteOffset: i * 8, as: UInt64.self) }
         guard field(0) == magic else { throw CalibyError.corrupt(path: path, detail: "page 0 is not an HNSW header") }
         guard field(1) == UInt64(layout.dimensions), field(2) == UInt64(layout.M), field(3) == UInt64(layout.capacity),
-              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!) else {
+              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!),
+              field(11) == UInt64(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!) else {
             throw CalibyError.corrupt(path: path, detail: "header parameters differ from the catalog's")
         }
         var header = HNSWHeader()

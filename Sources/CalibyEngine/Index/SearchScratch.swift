@@ -136,8 +136,9 @@ final class SearchScratch {
     let linkCapacity: Int
     /// A normalized copy of the query (cosine).
     let query: UnsafeMutablePointer<Float>
-    /// The candidate under test in neighbour selection.
-    let other: UnsafeMutablePointer<Float>
+    /// Neighbour selection's kept vectors, one per slot up to maxLinks, then the candidate under
+    /// test: each candidate is read from its page once and compared against these copies.
+    let kept: UnsafeMutablePointer<Float>
     /// The node whose links are being re-selected.
     let pivot: UnsafeMutablePointer<Float>
 
@@ -146,14 +147,14 @@ final class SearchScratch {
         linkCapacity = maxLinks + 1
         links = .allocate(capacity: linkCapacity)
         query = .allocate(capacity: dimensions)
-        other = .allocate(capacity: dimensions)
+        kept = .allocate(capacity: (maxLinks + 1) * dimensions)
         pivot = .allocate(capacity: dimensions)
     }
 
     deinit {
         links.deallocate()
         query.deallocate()
-        other.deallocate()
+        kept.deallocate()
         pivot.deallocate()
     }
 }

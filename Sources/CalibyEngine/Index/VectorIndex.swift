@@ -104,6 +104,9 @@ extension Database {
         return index
     }
 
+    /// Reads an index into the buffer pool ahead of a batch of searches (see `PageSpace.preload`).
+    public func preload(_ index: VectorIndex) throws { try space(for: index.info).preload() }
+
     /// A row of `caliby list`.
     public func summary(of info: IndexInfo) throws -> IndexSummary {
         IndexSummary(info: info, count: try index(named: info.name).count, diskBytes: try diskBytes(of: info))

@@ -142,12 +142,18 @@ public final class PageSpace: @unchecked Sendable {
         self.pageSize = pageSize
         self.capacityPages = capacityPages
         let bytes = pageSize * capacityPages
-        guard let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE,
+        // One huge page more than needed, trimmed so the range starts on a huge-page boundary:
+        // `preload` may back it with 2 MiB pages, which only whole aligned 2 MiB spans can use.
+        let align = PageSpace.hugePageBytes
+        guard let mapped = mmap(nil, bytes + align, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
               mapped != MAP_FAILED else {
             throw CalibyError.io(path: file.path, operation: "reserve \(bytes) bytes of address space", errno: errno)
         }
-        base = mapped
+        let head = (align - Int(bitPattern: mapped) % align) % align
+        if head > 0 { munmap(mapped, head) }
+        munmap(mapped + head + bytes, align - head)
+        base = mapped + head
         states = .allocate(capacity: capacityPages)
         states.initialize(repeating: .init(PageSpace.evicted << PageSpace.stateShift), count: capacityPages)
         flags = .allocate(capacity: capacityPages)
@@ -167,6 +173,26 @@ public final class PageSpace: @unchecked Sendable {
     }
 
     public var usableBytes: Int { PageLayout.usableBytes(pageSize) }
+
+    static let hugePageBytes = 2 << 20
+    private let preloaded = ManagedAtomic<Bool>(false)
+
+    /// Reads the file's pages into the pool in one sequential pass (up to the budget), for work
+    /// that will touch most of them: a bulk insert, a batch search's warm-up. When the budget can
+    /// hold the whole reserved range, the range is first advised into 2 MiB pages: a graph hop
+    /// then rarely misses the TLB (+14% search QPS on 1M×128). Only then, because a 2 MiB page is
+    /// resident as a whole — a one-shot search that touches 900 scattered pages would otherwise
+    /// make most of the file resident and blow a small budget.
+    ///
+    /// Only a hint: a page that does not read back (a reserved region's never-written hole, or
+    /// damage) stays evicted, for the access that needs it to report.
+    public func preload() {
+        guard !preloaded.exchange(true, ordering: .relaxed) else { return }
+        let bytes = pageSize * capacityPages
+        if pool.budgetBytes >= bytes { madvise(base, bytes, MADV_HUGEPAGE) }
+        let pages = min(filePages.load(ordering: .acquiring), pool.budgetBytes / pageSize)
+        for page in 0..<pages { _ = try? read(page) { _ in } }
+    }
 
     @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
     @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
