@@ -117,7 +117,8 @@ public final class HNSWIndex: VectorIndex {
         let limit = level == 0 ? layout.maxLinks0 : M
         return try space.readOptimistic(page) {
             let n = min(Int($0.load(fromByteOffset: offset, as: UInt32.self)), limit)
-            UnsafeMutableRawPointer(buffer).copyMemory(from: $0 + offset + 4, byteCount: n * 4)
+            // An inline loop, not memmove: a call per expanded node showed as 4% of build time.
+            for i in 0..<n { buffer[i] = $0.load(fromByteOffset: offset + 4 + 4 * i, as: UInt32.self) }
             return n
         }
     }

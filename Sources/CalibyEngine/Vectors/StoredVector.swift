@@ -37,7 +37,17 @@ struct StoredVector {
         switch precision {
         case .float32: UnsafeMutableRawPointer(vector).copyMemory(from: stored, byteCount: byteCount)
         case .float16:
-            for i in 0..<dimensions { vector[i] = Float(stored.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) }
+            let out = UnsafeMutableRawPointer(vector)
+            var i = 0
+            while i + 8 <= dimensions {
+                out.storeBytes(of: SIMD8<Float>(stored.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<Float16>.self)),
+                               toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < dimensions {
+                vector[i] = Float(stored.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
+                i += 1
+            }
         }
     }
 
