@@ -94,13 +94,18 @@ struct SearchCommand: DatabaseCommand {
             guard truth.count >= queries.count else {
                 throw CalibyError.badInput(location: groundtruth, message: "has \(truth.count) rows for \(queries.count) queries")
             }
+            if let short = truth.prefix(queries.count).firstIndex(where: { $0.count < k }) {
+                throw CalibyError.badInput(location: "\(groundtruth): record \(short + 1)",
+                                           message: "has \(truth[short].count) neighbours, fewer than -k \(k)")
+            }
             var hits = 0
             for (found, expected) in zip(results, truth) {
                 let wanted = Set(expected.prefix(k).map { UInt64(UInt32(bitPattern: $0)) })
                 hits += found.filter { wanted.contains($0.id) }.count
             }
             let recall = Double(hits) / Double(queries.count * k)
-            let listSize = index.info.type == .hnsw ? ("ef", ef) : ("L", L)
+            // The list size the search used: it is never below k.
+            let listSize = index.info.type == .hnsw ? ("ef", max(ef, k)) : ("L", max(L, k))
             var table = Table(columns: ["k", "queries", "recall", "qps", "threads", listSize.0])
             table.rows = [[.int(k), .int(queries.count), .real(recall), .real((Double(queries.count) / elapsed).rounded()),
                            .int(threads), .int(listSize.1)]]

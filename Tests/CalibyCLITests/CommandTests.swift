@@ -197,5 +197,8 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(row[0], "1")
         XCTAssertEqual(row[1], "10")
         XCTAssertEqual(row[2], "1.0")
+        // Recall@10 cannot be judged against one true neighbour per query.
+        try expectFailure(["search", "v", "--file", queryFile, "--groundtruth", truthFile], in: dir, status: 65,
+                          mentions: ["gt.ivecs: record 1", "has 1 neighbours, fewer than -k 10"])
     }
 }
