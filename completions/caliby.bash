@@ -209,7 +209,7 @@ _caliby_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha)
+    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -254,6 +254,9 @@ _caliby_create() {
         return
         ;;
     '--alpha')
+        return
+        ;;
+    '--pq-bytes')
         return
         ;;
     esac
@@ -372,7 +375,7 @@ _caliby_search() {
     repeating_flags=()
     non_repeating_flags=(--warmup --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format -k --ef --L --beam-width --filter --threads --format --groundtruth)
+    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format -k --ef --L --beam-width --filter --distances --threads --format --groundtruth)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -409,6 +412,10 @@ _caliby_search() {
         return
         ;;
     '--filter')
+        return
+        ;;
+    '--distances')
+        __caliby_add_completions -W 'pq'$'\n''exact'$'\n''auto'
         return
         ;;
     '--threads')

@@ -4,6 +4,7 @@ import CalibyEngine
 extension IndexType: ExpressibleByArgument {}
 extension Metric: ExpressibleByArgument {}
 extension VectorPrecision: ExpressibleByArgument {}
+extension SearchDistances: ExpressibleByArgument {}
 
 struct CreateCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
@@ -47,12 +48,18 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, help: "DiskANN: pruning slack (≥ 1).")
     var alpha: Double = 1.2
 
+    @Option(name: .long, help: """
+        DiskANN: bytes of each vector's PQ code, which steers searches that do not fit in memory \
+        (0: no codes; default: one per four dimensions).
+        """)
+    var pqBytes: Int?
+
     var access: AccessMode { .readWrite }
 
     func execute(in session: Session) throws {
         let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric, precision: precision,
                                  hnsw: type == .hnsw ? HNSWConfig(M: M, efConstruction: efConstruction) : nil,
-                                 diskann: type == .diskann ? DiskANNConfig(R: R, L: L, alpha: alpha) : nil)
+                                 diskann: type == .diskann ? DiskANNConfig(R: R, L: L, alpha: alpha, pqBytes: pqBytes) : nil)
         _ = try session.database.createIndex(name: name, type: type, config: config)
     }
 }

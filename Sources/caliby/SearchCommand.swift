@@ -42,6 +42,13 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: "DiskANN: only vectors carrying this label.")
     var filter: UInt32?
 
+    @Option(name: .long, help: """
+        DiskANN: what ranks the candidates: pq (compressed codes; reads the vectors only of the points \
+        it expands, needs a longer --L), exact (reads every vector it meets), auto (pq when the index \
+        is larger than --buffer-size, else exact).
+        """)
+    var distances: SearchDistances = .auto
+
     @Option(name: .long, help: "Search threads for a batch of queries.")
     var threads: Int = 1
 
@@ -82,6 +89,7 @@ struct SearchCommand: DatabaseCommand {
         parameters.searchL = L
         parameters.beamWidth = beamWidth
         parameters.filter = filter
+        parameters.distances = distances
         if warmup {
             try database.preload(index)
             _ = try runQueries(index, queries, parameters)

@@ -14,6 +14,8 @@ final class CommandTests: XCTestCase {
                               "c_3,hnsw,128,ip,0,1000"])
         let info = try succeed(["info", "b.v2", "--format", "tsv"], in: dir)
         XCTAssertTrue(info.contains("M\t8\n"), info)
+        try succeed(["create", "d", "--type", "diskann", "--dim", "128", "--max-elements", "100"], in: dir)
+        XCTAssertTrue(try succeed(["info", "d", "--format", "tsv"], in: dir).contains("pq_bytes\t32\n"), "default: a byte per 4 dimensions")
         let json = try succeed(["list", "--format", "json"], in: dir)
         XCTAssertTrue(json.hasPrefix("[\n  {\"name\":\"a\",\"type\":\"hnsw\",\"dims\":8,"), json)
     }
@@ -58,6 +60,10 @@ final class CommandTests: XCTestCase {
         try expectFailure(["create", "z", "--dim", "4", "--max-elements", "10", "--M", "1"], in: dir, status: 64, mentions: ["--M"])
         try expectFailure(["create", "z", "--dim", "4", "--max-elements", "10", "--metric", "hamming"], in: dir, status: 64,
                           mentions: ["hamming"])
+        try expectFailure(["create", "z", "--type", "diskann", "--dim", "4", "--max-elements", "10", "--pq-bytes", "5"], in: dir,
+                          status: 64, mentions: ["--pq-bytes"])
+        try expectFailure(["search", "ok", "--vector", "1,2,3,4", "--distances", "approximate"], in: dir, status: 64,
+                          mentions: ["approximate"])
         try expectFailure(["list", "--buffer-size", "lots"], in: dir, status: 64, mentions: ["--buffer-size", "lots"])
         try expectFailure(["drop", "missing"], in: dir, status: 66, mentions: ["no index named 'missing'"])
         try expectFailure(["search", "missing", "--vector", "1"], in: dir, status: 66, mentions: ["missing"])

@@ -24,18 +24,22 @@ final class DiskANNTests: XCTestCase {
         return b
     }
 
-    private func parameters(k: Int = 10, L: Int = 64, width: Int = 4, filter: UInt32? = nil) -> SearchParameters {
+    private func parameters(k: Int = 10, L: Int = 64, width: Int = 4, filter: UInt32? = nil,
+                            distances: SearchDistances = .auto) -> SearchParameters {
         var p = SearchParameters(k: k)
         p.searchL = L
         p.beamWidth = width
         p.filter = filter
+        p.distances = distances
         return p
     }
 
     private func run(_ index: VectorIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
-                     width: Int = 4) throws -> [[SearchHit]] {
-        try search(index, queries) { q in parameters(k: k, L: L, width: width, filter: filters?[q] ?? nil) }
+                     width: Int = 4, distances: SearchDistances = .auto) throws -> [[SearchHit]] {
+        try search(index, queries) { q in parameters(k: k, L: L, width: width, filter: filters?[q] ?? nil, distances: distances) }
     }
+
+    private func hasCodebook(_ index: VectorIndex) -> Bool { (index as! DiskANNIndex).isCompressed }
 
     private func exact(_ base: [Float], _ queries: [Float], k: Int = 10, metric: Metric = .l2,
                        keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
@@ -50,9 +54,13 @@ final class DiskANNTests: XCTestCase {
         let queries = clusteredVectors(count: 60, dimensions: d, seed: 32)
         _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
         XCTAssertEqual(index.count, 2500)
+        XCTAssertTrue(hasCodebook(index), "a bulk load of 2500 trains the codebook")
         let truth = exact(base, queries)
-        for width in [1, 4, 16] {
-            XCTAssertGreaterThanOrEqual(recall(try run(index, queries, width: width), truth), 0.95, "beam width \(width)")
+        for distances in [SearchDistances.exact, .pq] {
+            for width in [1, 4, 16] {
+                XCTAssertGreaterThanOrEqual(recall(try run(index, queries, width: width, distances: distances), truth), 0.95,
+                                            "\(distances), beam width \(width)")
+            }
         }
         let short = try run(index, Array(queries[0..<d]), k: 20, L: 5)[0]
         XCTAssertEqual(short.count, 20, "L below k is raised to k")
@@ -66,10 +74,18 @@ final class DiskANNTests: XCTestCase {
         let base = clusteredVectors(count: 2400, dimensions: d, seed: 33)
         let queries = clusteredVectors(count: 60, dimensions: d, seed: 34)
         _ = try index.insert(batch(Array(base[0..<(600 * d)]), dimensions: d), options: InsertOptions(threads: 2))
+        XCTAssertFalse(hasCodebook(index), "600 points are too few to train a codebook")
+        XCTAssertEqual(try run(index, queries, distances: .pq), try run(index, queries, distances: .exact),
+                       "without a codebook every search is exact")
         let summary = try index.insert(batch(Array(base[(600 * d)...]), dimensions: d), options: InsertOptions(threads: 2))
         XCTAssertEqual(summary.inserted, 1800)
         XCTAssertEqual(summary.firstID, 600)
-        XCTAssertGreaterThanOrEqual(recall(try run(index, queries), exact(base, queries)), 0.95)
+        XCTAssertTrue(hasCodebook(index), "the batch that crosses the minimum trains the codebook")
+        for distances in [SearchDistances.exact, .pq] {
+            // Steered by codes, a search needs a longer list for the same recall.
+            XCTAssertGreaterThanOrEqual(recall(try run(index, queries, L: distances == .pq ? 100 : 64, distances: distances),
+                                               exact(base, queries)), 0.95, "\(distances)")
+        }
         XCTAssertEqual(try index.checkIntegrity(), [])
         try db.close()
     }
@@ -105,13 +121,18 @@ final class DiskANNTests: XCTestCase {
         _ = try index.insert(labelled(Array(base[(split * d)...]), labels: Array(labels[split...])), options: InsertOptions(threads: 2))
         let queries = clusteredVectors(count: 80, dimensions: d, seed: 39)
         let filters = (0..<80).map { _ in UInt32.random(in: 0..<100, using: &rng) }
-        let found = try run(index, queries, filters: filters, L: 64)
-        for (q, hits) in found.enumerated() {
-            XCTAssertTrue(hits.allSatisfy { labels[Int($0.id)] == [filters[q]] }, "query \(q) returned a point without its label")
-        }
+        XCTAssertTrue(hasCodebook(index))
         let truth = exact(base, queries) { q, row in labels[row] == [filters[q]] }
-        XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, "filtered")
-        XCTAssertGreaterThanOrEqual(recall(try run(index, queries), exact(base, queries)), 0.95, "unfiltered on a labelled index")
+        for distances in [SearchDistances.exact, .pq] {
+            let found = try run(index, queries, filters: filters, L: 64, distances: distances)
+            for (q, hits) in found.enumerated() {
+                XCTAssertTrue(hits.allSatisfy { labels[Int($0.id)] == [filters[q]] }, "query \(q) returned a point without its label")
+            }
+            XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, "filtered, \(distances)")
+            // R = 12 makes a sparse graph: steered by codes, the search needs a longer list.
+            XCTAssertGreaterThanOrEqual(recall(try run(index, queries, L: distances == .pq ? 100 : 64, distances: distances),
+                                               exact(base, queries)), 0.95, "unfiltered on a labelled index, \(distances)")
+        }
         XCTAssertEqual(try run(index, queries, filters: [UInt32](repeating: 100, count: 80), k: 5).flatMap { $0 }, [],
                        "a label no vector carries matches nothing")
         XCTAssertEqual(try index.checkIntegrity(), [])
@@ -155,13 +176,16 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(index.count, n - 225)
         let truth = exact(base, queries) { _, row in !gone.contains(row) }
         let filteredTruth = exact(base, queries) { q, row in !gone.contains(row) && labels[row] == [filters[q]] }
+        XCTAssertTrue(hasCodebook(index))
         for stage in ["marked", "consolidated"] {
-            let found = try run(index, queries)
-            let filtered = try run(index, queries, filters: filters)
-            XCTAssertTrue((found + filtered).joined().allSatisfy { !gone.contains(Int($0.id)) }, stage)
-            XCTAssertTrue(found.allSatisfy { $0.count == 10 }, stage)
-            XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, stage)
-            XCTAssertGreaterThanOrEqual(recall(filtered, filteredTruth), 0.95, "\(stage), filtered")
+            for distances in [SearchDistances.exact, .pq] {
+                let found = try run(index, queries, distances: distances)
+                let filtered = try run(index, queries, filters: filters, distances: distances)
+                XCTAssertTrue((found + filtered).joined().allSatisfy { !gone.contains(Int($0.id)) }, "\(stage), \(distances)")
+                XCTAssertTrue(found.allSatisfy { $0.count == 10 }, "\(stage), \(distances)")
+                XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, "\(stage), \(distances)")
+                XCTAssertGreaterThanOrEqual(recall(filtered, filteredTruth), 0.95, "\(stage), \(distances), filtered")
+            }
             XCTAssertEqual(try index.checkIntegrity(), [], stage)
             if stage == "marked" { XCTAssertEqual(try (index as! Consolidating).consolidate(threads: 2), 225) }
         }
@@ -169,6 +193,13 @@ final class DiskANNTests: XCTestCase {
         XCTAssertThrowsError(try index.delete(ids: [UInt64(gone.first!)])) {
             XCTAssertEqual($0 as? CalibyError, .noSuchID(index: "v", id: UInt64(gone.first!)))
         }
+        // The freed slots take new points: their codes must be the new vectors', or a search
+        // steered by codes would not find them.
+        let fresh = clusteredVectors(count: 225, dimensions: d, seed: 64)
+        let added = try index.insert(batch(fresh, dimensions: d), options: InsertOptions(threads: 2))
+        XCTAssertEqual(try run(index, fresh, k: 1, distances: .pq).map { $0.first?.id },
+                       (0..<225).map { Optional(added.firstID! + UInt64($0)) })
+        XCTAssertEqual(try index.checkIntegrity(), [], "codes of reused slots")
         try db.close()
     }
 
@@ -294,7 +325,7 @@ final class DiskANNTests: XCTestCase {
 
     func testReopenGivesIdenticalResults() throws {
         let (db, index, dir) = try newIndex()
-        let n = 1000
+        let n = 1200
         let base = clusteredVectors(count: n, dimensions: d, seed: 56)
         let labels = (0..<n).map { [UInt32($0 % 30)] }
         _ = try index.insert(labelled(base, labels: labels), options: InsertOptions(threads: 2))
@@ -304,12 +335,13 @@ final class DiskANNTests: XCTestCase {
         try db.flush()
         let queries = clusteredVectors(count: 30, dimensions: d, seed: 57)
         let filters = (0..<30).map { UInt32?(UInt32($0)) }
-        let before = try run(index, queries) + run(index, queries, filters: filters)
+        let before = try run(index, queries) + run(index, queries, filters: filters) + run(index, queries, distances: .pq)
         try db.close()
         let reopened = try openDatabase(dir)
         let again = try reopened.index(named: "v")
         XCTAssertEqual(again.count, n - 103)
-        XCTAssertEqual(try run(again, queries) + run(again, queries, filters: filters), before)
+        XCTAssertTrue(hasCodebook(again))
+        XCTAssertEqual(try run(again, queries) + run(again, queries, filters: filters) + run(again, queries, distances: .pq), before)
         XCTAssertEqual(try again.checkIntegrity(), [])
         try reopened.close()
     }
@@ -333,24 +365,28 @@ final class DiskANNTests: XCTestCase {
         let (db, index, dir, small) = try committedIndexInSmallPool(count: 600, seed: 58)
         let queries = clusteredVectors(count: 20, dimensions: d, seed: 59)
         let committed = try run(index, queries) + run(index, queries, filters: [UInt32?](repeating: 3, count: 20))
-        _ = try index.insert(labelled(clusteredVectors(count: 250, dimensions: d, seed: 60), labels: (0..<250).map { [UInt32($0 % 6)] }),
+        // Crosses the training minimum: the codebook and every code are part of the lost transaction.
+        _ = try index.insert(labelled(clusteredVectors(count: 500, dimensions: d, seed: 60), labels: (0..<500).map { [UInt32($0 % 6)] }),
                              options: InsertOptions(threads: 2))
+        XCTAssertTrue(hasCodebook(index))
         XCTAssertGreaterThan(small.pagesWritten.load(ordering: .relaxed), 0)
-        try assertCrashImageRecovers(dir, db: db, pool: small, count: 600, queries: queries, expected: committed)
+        try assertCrashImageRecovers(dir, db: db, pool: small, count: 600, trained: false, queries: queries, expected: committed)
     }
 
     func testCrashImageMidConsolidationRecoversLastCommit() throws {
-        let (db, index, dir, small) = try committedIndexInSmallPool(count: 1000, deleting: (0..<150).map { UInt64($0 * 5) }, seed: 61)
+        let (db, index, dir, small) = try committedIndexInSmallPool(count: 1200, deleting: (0..<150).map { UInt64($0 * 5) }, seed: 61)
+        XCTAssertTrue(hasCodebook(index), "searches in the small pool are steered by codes")
         let queries = clusteredVectors(count: 20, dimensions: d, seed: 62)
         let committed = try run(index, queries) + run(index, queries, filters: [UInt32?](repeating: 3, count: 20))
         XCTAssertEqual(try (index as! Consolidating).consolidate(threads: 2), 150)
         XCTAssertGreaterThan(small.pagesWritten.load(ordering: .relaxed), 0)
-        try assertCrashImageRecovers(dir, db: db, pool: small, count: 850, queries: queries, expected: committed)
+        try assertCrashImageRecovers(dir, db: db, pool: small, count: 1050, trained: true, queries: queries, expected: committed)
     }
 
     /// Copies the directory as a crash would leave it now, closes `db`, and checks that opening the
-    /// copy rolls back to the last commit: `count` vectors and the `expected` unfiltered + label-3 results.
-    private func assertCrashImageRecovers(_ dir: String, db: Database, pool: BufferPool, count: Int, queries: [Float],
+    /// copy rolls back to the last commit: `count` vectors, a codebook if `trained`, and the
+    /// `expected` unfiltered + label-3 results.
+    private func assertCrashImageRecovers(_ dir: String, db: Database, pool: BufferPool, count: Int, trained: Bool, queries: [Float],
                                           expected: [[SearchHit]], file: StaticString = #filePath, line: UInt = #line) throws {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/caliby.journal"), file: file, line: line)
         let image = dir + "-crash"
@@ -360,12 +396,81 @@ final class DiskANNTests: XCTestCase {
         let recovered = try openDatabase(image, pool: pool)
         XCTAssertTrue(recovered.recoveredAtOpen, file: file, line: line)
         let after = try recovered.index(named: "v")
+        XCTAssertEqual(hasCodebook(after), trained, file: file, line: line)
         XCTAssertEqual(after.count, count, file: file, line: line)
         let n = queries.count / d
         XCTAssertEqual(try run(after, queries) + run(after, queries, filters: [UInt32?](repeating: 3, count: n)), expected,
                        file: file, line: line)
         XCTAssertEqual(try after.checkIntegrity(), [], file: file, line: line)
         try recovered.close()
+    }
+
+    // MARK: Compressed search
+
+    func testCodesCutPagesReadWithASmallPool() throws {
+        let (db, index, dir) = try newIndex()
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 65)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+        try db.flush()
+        try db.close()
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 66)
+        let truth = exact(base, queries)
+        // About a tenth of the index's pages.
+        let small = try BufferPool(budgetBytes: 128 * 1024)
+        let reopened = try openDatabase(dir, pool: small)
+        let again = try reopened.index(named: "v")
+        func pagesRead(_ distances: SearchDistances) throws -> (pages: Int, hits: [[SearchHit]]) {
+            let before = small.pagesRead.load(ordering: .relaxed)
+            let hits = try run(again, queries, L: 100, distances: distances)
+            return (small.pagesRead.load(ordering: .relaxed) - before, hits)
+        }
+        let exactRun = try pagesRead(.exact), pqRun = try pagesRead(.pq), autoRun = try pagesRead(.auto)
+        XCTAssertGreaterThanOrEqual(recall(exactRun.hits, truth), 0.95)
+        XCTAssertGreaterThanOrEqual(recall(pqRun.hits, truth), 0.95)
+        XCTAssertLessThan(Double(pqRun.pages), 0.5 * Double(exactRun.pages), "codes: \(pqRun.pages) pages, exact: \(exactRun.pages)")
+        XCTAssertEqual(autoRun.hits, pqRun.hits, "an index larger than the pool is searched by codes")
+        XCTAssertEqual(try run(index: dir, queries), exactRun.hits, "an index that fits in the pool is searched exactly")
+        XCTAssertEqual(try again.checkIntegrity(), [])
+        try reopened.close()
+    }
+
+    /// Results of `queries` on index "v" of `dir`, opened in the (large) test pool with `auto`.
+    private func run(index dir: String, _ queries: [Float]) throws -> [[SearchHit]] {
+        let db = try openDatabase(dir)
+        defer { try? db.close() }
+        return try run(try db.index(named: "v"), queries, L: 100)
+    }
+
+    func testCheckFindsADamagedCode() throws {
+        let (db, index, _) = try newIndex()
+        _ = try index.insert(batch(clusteredVectors(count: 1100, dimensions: d, seed: 67), dimensions: d), options: InsertOptions(threads: 2))
+        XCTAssertEqual(try index.checkIntegrity(), [])
+        let diskann = index as! DiskANNIndex
+        let (page, offset) = diskann.layout.code(17)
+        try diskann.space.write(page) { $0.storeBytes(of: ~$0.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset, as: UInt8.self) }
+        XCTAssertEqual(try index.checkIntegrity(), ["node 17: PQ code differs from its vector's"])
+        try db.close()
+    }
+
+    func testNoCodesWhenPQBytesIsZero() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        var config = config
+        config.pqBytes = 0
+        let index = try db.createIndex(name: "v", type: .diskann, config: IndexConfig(dimensions: d, maxElements: 2000, diskann: config))
+        XCTAssertThrowsError(try db.createIndex(name: "w", type: .diskann, config: IndexConfig(
+            dimensions: d, maxElements: 2000, diskann: DiskANNConfig(pqBytes: d + 1)))) {
+            XCTAssertEqual(($0 as? CalibyError)?.category, .usage)
+        }
+        let base = clusteredVectors(count: 1500, dimensions: d, seed: 68)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+        XCTAssertFalse(hasCodebook(index))
+        XCTAssertEqual(DiskANNLayout(config: index.info.config).codeBase, DiskANNLayout(config: index.info.config).hashBase)
+        let queries = clusteredVectors(count: 30, dimensions: d, seed: 69)
+        XCTAssertGreaterThanOrEqual(recall(try run(index, queries, distances: .pq), exact(base, queries)), 0.95)
+        XCTAssertEqual(try index.checkIntegrity(), [])
+        try db.close()
     }
 
     // MARK: Id map

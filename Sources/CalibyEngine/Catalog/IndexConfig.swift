@@ -42,11 +42,18 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     public var L: Int = 100
     /// Pruning slack (> 1 keeps longer edges).
     public var alpha: Double = 1.2
-    public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2) {
+    /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
+    /// takes `defaultPQBytes`.
+    public var pqBytes: Int?
+    public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
         self.L = L
         self.alpha = alpha
+        self.pqBytes = pqBytes
     }
+
+    /// One byte per four dimensions, DiskANN's usual ratio (32 bytes for 128 floats: 1/16 the size).
+    public static func defaultPQBytes(dimensions: Int) -> Int { max(1, dimensions / 4) }
 }
 
 public struct IndexConfig: Codable, Sendable, Equatable {
@@ -91,6 +98,9 @@ public struct IndexConfig: Codable, Sendable, Equatable {
             guard (1...100_000).contains(diskann.L) else { throw CalibyError.invalidArgument("--L must be between 1 and 100000, got \(diskann.L)") }
             guard diskann.alpha >= 1, diskann.alpha <= 4 else {
                 throw CalibyError.invalidArgument("--alpha must be between 1 and 4, got \(diskann.alpha)")
+            }
+            if let pqBytes = diskann.pqBytes, !(0...dimensions).contains(pqBytes) {
+                throw CalibyError.invalidArgument("--pq-bytes must be between 0 and the dimensions (\(dimensions)), got \(pqBytes)")
             }
         }
     }

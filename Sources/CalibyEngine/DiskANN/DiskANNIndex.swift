@@ -3,10 +3,22 @@ import Glibc
 
 /// DiskANN's graph: Vamana (Subramanya et al., NeurIPS 2019) with FreshDiskANN's updates (Singh et
 /// al. 2021) and Filtered-DiskANN's labels (Gollapudi et al., WWW 2023), kept whole in buffer-pool
-/// pages (layout in DiskANNLayout.swift). A node's vector sits beside its links, so searches need
-/// no compressed copy in memory; this object holds only the header copy, the label start table and
-/// per-thread scratch.
+/// pages (layout in DiskANNLayout.swift). A node's vector sits beside its links; a PQ code of each
+/// vector (PQCodebook) sits in a small region of its own. This object holds only the header copy,
+/// the label start table, the codebook and per-thread scratch.
 ///
+/// - Search by codes, as DiskANN's: candidates are ranked by their codes' distance; each node the
+///   search expands is read whole, which gives its links and its exact distance; the results are the
+///   live expanded nodes re-ranked by exact distance. So a hop reads one record page, and the code
+///   pages, few and touched by every search, stay in the pool. In memory the exact search (every
+///   candidate ranked by its vector) is faster for the same recall, so `SearchDistances.auto`
+///   takes codes only for an index whose pages outgrow the pool.
+/// - Codebook rule: trained once, by k-means over a sample of at most `pqTrainingSample` live
+///   points, at the end of the first insert after which the index holds at least
+///   `pqTrainingMinimum` live points (the bulk build, or the dynamic batch that crosses the
+///   minimum: the points already there are encoded then). Later inserts encode with it, in the
+///   transaction that writes the record; it is never retrained. Indexes created with
+///   `pqBytes` 0 have none. The build's own searches always use exact distances.
 /// - Build: a batch into an empty index is bulk-loaded with Vamana's two passes over a random order
 ///   from the medoid, α = 1 then the configured α. Later inserts are FreshDiskANN's: greedy search,
 ///   RobustPrune, back-links re-pruned when a list would pass R.
@@ -30,6 +42,12 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// The most candidates one RobustPrune considers, closest first (DiskANN's `maxc`): consolidation
     /// can gather R² of them, and the far ones are pruned anyway.
     static let maxPruneCandidates = 750
+    /// Live points before a codebook is trained: k-means wants several points per centroid, and an
+    /// index smaller than this is searched quickly enough with exact distances.
+    public static let pqTrainingMinimum = 4 * PQCodebook.centroids
+    /// Points k-means runs over (DiskANN trains on a sample too): about 100 per centroid; k-means'
+    /// time grows with it (≈ 1.6 s on two threads for 128 dimensions).
+    static let pqTrainingSample = 25_000
 
     public let info: IndexInfo
     let space: PageSpace
@@ -41,20 +59,31 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     let alpha: Float
     let writable: Bool
     let idMap: LabelMap
+    /// Cache lines of a vector: a search prefetches all of them (HNSWIndex.prefetchLines).
+    private let vectorLines: Int
+    /// Cache lines of a whole record, which a compressed search reads for every node it expands.
+    private let recordLines: Int
 
     private let headerMutex = Mutex()
     private var header: DiskANNHeader
     private var headerChanged = false
     private var starts: LabelStarts
+    /// Set once, when trained or at open (guarded by `headerMutex`).
+    private var codebook: PQCodebook?
     private let scratch: PerThreadPool<DiskANNScratch>
 
     private init(info: IndexInfo, space: PageSpace, writable: Bool, layout: DiskANNLayout, header: DiskANNHeader,
-                 starts: LabelStarts) {
+                 starts: LabelStarts, codebook: PQCodebook?) {
         (self.info, self.space, self.writable, self.layout, self.header, self.starts) = (info, space, writable, layout, header, starts)
+        self.codebook = codebook
         let config = info.config.diskann ?? DiskANNConfig()
         (metric, dimensions, R, buildL, alpha) = (info.config.metric, layout.dimensions, layout.R, config.L, Float(config.alpha))
         idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
-        scratch = PerThreadPool { DiskANNScratch(nodes: layout.capacity, R: layout.R, dimensions: layout.dimensions) }
+        vectorLines = HNSWIndex.prefetchLines(vectorBytes: 4 * layout.dimensions)
+        recordLines = min(64, (layout.recordBytes + 63) / 64)
+        scratch = PerThreadPool {
+            DiskANNScratch(nodes: layout.capacity, R: layout.R, dimensions: layout.dimensions, pqBytes: layout.pqBytes)
+        }
     }
 
     /// Formats a new, empty index in `space`.
@@ -63,10 +92,10 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let header = DiskANNHeader()
         try space.create(0) { header.store(into: $0, layout: layout, metric: info.config.metric) }
         try space.formatEmptyPages(layout.labelBase..<layout.nodeBase)
-        self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: LabelStarts())
+        self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: LabelStarts(), codebook: nil)
     }
 
-    /// Opens an existing index: reads page 0 and the used part of the label table.
+    /// Opens an existing index: reads page 0, the used part of the label table and the codebook.
     convenience init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
         let layout = DiskANNLayout(config: info.config)
         guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
@@ -74,10 +103,14 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
         let header = try space.read(0) { try DiskANNHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path) }
         let starts = try LabelStarts(loading: header.labelEntries) { try DiskANNIndex.readLabelEntry($0, space: space, layout: layout) }
-        self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: starts)
+        let codebook = header.pqTrained ? try DiskANNIndex.loadCodebook(space: space, layout: layout) : nil
+        self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: starts, codebook: codebook)
     }
 
     public var count: Int { headerMutex.withLock { header.liveCount } }
+
+    /// Whether a codebook is trained, so searches can be steered by codes.
+    var isCompressed: Bool { headerMutex.withLock { codebook != nil } }
 
     /// An empty index takes the whole input as one batch, the two-pass bulk build; later batches are
     /// inserted point by point.
@@ -96,12 +129,31 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         return try space.write(page) { try body(layout.record($0, offset)) }
     }
 
-    /// Distance from `q` and liveness, under one latch; nil when a filter is set and the node
-    /// carries none of its labels, so filtered search neither follows nor returns it.
+    /// Reads a record without a latch (see `PageSpace.readOptimistic`): `body` may see it
+    /// mid-change and is run again then, so it must only read, with counts clamped (NodeRecord's
+    /// accessors clamp), and write nothing but private scratch. Searches and the build's distance
+    /// reads use it: a latch costs two atomic writes on a shared cache line per visited node.
+    @inline(__always)
+    private func peekRecord<T>(_ node: Int, _ body: (NodeRecord) -> T) throws -> T {
+        let (page, offset) = layout.node(node)
+        return try space.readOptimistic(page) { body(layout.record($0, offset)) }
+    }
+
+    /// Starts fetching the cache lines of a record a search is about to read: its first line (state,
+    /// labels) and its vector. The loop is bound by memory latency, not arithmetic (see HNSWIndex).
+    @inline(__always)
+    private func prefetchRecord(_ node: Int) {
+        let (page, offset) = layout.node(node)
+        space.prefetch(page, offset: offset, lines: 1)
+        space.prefetch(page, offset: offset + layout.vectorOffset, lines: vectorLines)
+    }
+
+    /// Distance from `q` and liveness; nil when a filter is set and the node carries none of its
+    /// labels, so filtered search neither follows nor returns it.
     @inline(__always)
     private func probe(_ q: UnsafePointer<Float>, _ node: Int, filter: [UInt32]?) throws -> (distance: Float, live: Bool)? {
         let dims = dimensions, metric = self.metric
-        return try withRecord(node) { r in
+        return try peekRecord(node) { r in
             if let filter, !r.carriesAny(of: filter) { return nil }
             return (Distance.between(q, r.vector, dims, metric: metric), r.state == .live)
         }
@@ -110,14 +162,14 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     @inline(__always)
     private func distance(_ q: UnsafePointer<Float>, toNode node: Int) throws -> Float {
         let dims = dimensions, metric = self.metric
-        return try withRecord(node) { Distance.between(q, $0.vector, dims, metric: metric) }
+        return try peekRecord(node) { Distance.between(q, $0.vector, dims, metric: metric) }
     }
 
     /// Copies a node's links into `buffer` (room for R); returns their count and whether it is live.
     @inline(__always)
     private func readLinks(of node: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> (count: Int, live: Bool) {
         let R = self.R
-        return try withRecord(node) { r in
+        return try peekRecord(node) { r in
             let n = r.linkCount(limit: R)
             buffer.update(from: r.links, count: n)
             return (n, r.state == .live)
@@ -155,7 +207,9 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     private func userID(of node: Int) throws -> UInt64 { try withRecord(node) { $0.id } }
 
-    private func writeRecord(_ node: Int, id: UInt64, labels: [UInt32], vector: UnsafePointer<Float>) throws {
+    /// Writes a new record, and its code when there is a codebook (a reused slot's old code goes).
+    private func writeRecord(_ node: Int, id: UInt64, labels: [UInt32], vector: UnsafePointer<Float>,
+                             codebook: PQCodebook?) throws {
         let bytes = layout.recordBytes, dims = dimensions
         try withRecordForWriting(node) { r in
             r.clear(bytes: bytes)
@@ -164,6 +218,9 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             r.setLabels(labels)
             r.vector.update(from: vector, count: dims)
         }
+        guard let codebook else { return }
+        let (page, offset) = layout.code(node)
+        try space.write(page) { codebook.encode(vector, into: ($0 + offset).assumingMemoryBound(to: UInt8.self)) }
     }
 
     /// Marks a live node deleted; returns whether it was live.
@@ -208,11 +265,18 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 let node = RankedNode.node(key)
                 let (n, live) = try readLinks(of: node, into: s.links)
                 if collect && live { s.expanded.append(key) }
+                // Keep the unvisited neighbours and start fetching their records before the first
+                // distance, as HNSWIndex.searchLevel does.
+                var fresh = 0
                 for i in 0..<n {
                     let next = Int(s.links[i])
                     guard next < layout.capacity else { throw corruptLink(node, next) }
-                    if s.visited.insert(next) { try consider(next, q, filter: filter, k: k, scratch: s) }
+                    guard s.visited.insert(next) else { continue }
+                    prefetchRecord(next)
+                    s.links[fresh] = UInt32(next)
+                    fresh += 1
                 }
+                for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, scratch: s) }
             }
         }
     }
@@ -222,7 +286,69 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         guard let (d, live) = try probe(q, node, filter: filter) else { return }
         let key = RankedNode.key(d, UInt32(node))
         s.list.insert(key)
-        guard live && k > 0 else { return }
+        if live && k > 0 { offer(key, k: k, scratch: s) }
+    }
+
+    /// DiskANN's search over codes: the list ranks candidates by PQ distance, and each expanded
+    /// node, read whole, gives its links and its exact distance; `scratch.results` receives the best
+    /// `k` live expanded nodes by exact distance. A beam's records are fetched together.
+    private func compressedSearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
+                                  k: Int, codebook: PQCodebook, scratch s: DiskANNScratch) throws {
+        codebook.fillTable(q, metric: metric, into: s.table)
+        let table = UnsafePointer(s.table)
+        s.visited.clear()
+        s.list.reset(capacity: L)
+        s.results.removeAll()
+        for node in entryPoints where s.visited.insert(node) { try enqueue(node, table: table, filter: filter, scratch: s) }
+        let dims = dimensions, metric = self.metric, R = self.R
+        while true {
+            s.list.takeBeam(width, into: &s.beam)
+            if s.beam.isEmpty { break }
+            for key in s.beam {
+                let (page, offset) = layout.node(RankedNode.node(key))
+                space.prefetch(page, offset: offset, lines: recordLines)
+            }
+            for key in s.beam {
+                let node = RankedNode.node(key)
+                let (n, live, d) = try peekRecord(node) { r in
+                    let n = r.linkCount(limit: R)
+                    s.links.update(from: r.links, count: n)
+                    return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
+                }
+                if live { offer(RankedNode.key(d, UInt32(node)), k: k, scratch: s) }
+                var fresh = 0
+                for i in 0..<n {
+                    let next = Int(s.links[i])
+                    guard next < layout.capacity else { throw corruptLink(node, next) }
+                    guard s.visited.insert(next) else { continue }
+                    let (codePage, codeOffset) = layout.code(next)
+                    space.prefetch(codePage, offset: codeOffset, lines: layout.codeLines(codeOffset))
+                    if filter != nil {
+                        let (page, offset) = layout.node(next)
+                        space.prefetch(page, offset: offset, lines: 1)
+                    }
+                    s.links[fresh] = UInt32(next)
+                    fresh += 1
+                }
+                for i in 0..<fresh { try enqueue(Int(s.links[i]), table: table, filter: filter, scratch: s) }
+            }
+        }
+    }
+
+    /// Puts a node on the search list at its code's distance; with a filter, only if it carries a
+    /// label of it (which reads its record: labels live there).
+    @inline(__always)
+    private func enqueue(_ node: Int, table: UnsafePointer<Float>, filter: [UInt32]?, scratch s: DiskANNScratch) throws {
+        if let filter, try !peekRecord(node, { $0.carriesAny(of: filter) }) { return }
+        let (page, offset) = layout.code(node)
+        let m = layout.pqBytes
+        let d = try space.readOptimistic(page) { PQCodebook.distance($0 + offset, table: table, subspaces: m) }
+        s.list.insert(RankedNode.key(d, UInt32(node)))
+    }
+
+    /// Keeps `key` among the best `k` results.
+    @inline(__always)
+    private func offer(_ key: UInt64, k: Int, scratch s: DiskANNScratch) {
         if s.results.count < k {
             s.results.push(~key)
         } else if key < ~s.results.top {
@@ -240,15 +366,28 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
         guard parameters.k > 0 else { return [] }
-        let entry: Int? = headerMutex.withLock {
-            if let label = parameters.filter { return starts.start(of: label) }
-            return header.medoid >= 0 ? header.medoid : nil
+        let (entry, trained, nodeCount) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int) in
+            let entry = parameters.filter.map { starts.start(of: $0) } ?? (header.medoid >= 0 ? header.medoid : nil)
+            return (entry, self.codebook, header.nodeCount)
+        }
+        let codebook: PQCodebook?
+        switch parameters.distances {
+        case .pq: codebook = trained
+        case .exact: codebook = nil
+        case .auto:
+            let usedBytes = (layout.nodeBase + (nodeCount + layout.nodesPerPage - 1) / layout.nodesPerPage) * layout.pageSize
+            codebook = usedBytes > space.pool.budgetBytes ? trained : nil
         }
         guard let entry else { return [] }
         return try scratch.with { s in
-            try greedySearch(prepared(query, scratch: s), from: [entry], filter: parameters.filter.map { [$0] },
-                             L: max(parameters.searchL, parameters.k), width: max(1, parameters.beamWidth),
-                             k: parameters.k, collect: false, scratch: s)
+            let q = prepared(query, scratch: s), filter = parameters.filter.map { [$0] }
+            let L = max(parameters.searchL, parameters.k), width = max(1, parameters.beamWidth)
+            if let codebook {
+                try compressedSearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k,
+                                     codebook: codebook, scratch: s)
+            } else {
+                try greedySearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k, collect: false, scratch: s)
+            }
             return try s.results.drainComplemented().map {
                 SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
             }
@@ -278,7 +417,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             if general.count == R && (pivotLabels.isEmpty || labelled.count == R) { break }
             let slot = nodes.count
             let node = RankedNode.node(key)
-            let (labelCount, live) = try withRecord(node) { r -> (Int, Bool) in
+            let (labelCount, live) = try peekRecord(node) { r -> (Int, Bool) in
                 s.keptVector(slot).update(from: r.vector, count: dims)
                 let n = r.labelCount
                 for i in 0..<n { s.keptLabels(slot)[i] = r.label(i) }
@@ -414,12 +553,16 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             }
         }
         let vectors = preparedVectors(batch)
+        // A batch this large relative to the index will touch most of its pages anyway.
+        if records.count * 16 >= count { space.preload() }
         let outcome = Result { () throws -> Int in
-            try vectors.withUnsafeBufferPointer { v in
+            let inserted = try vectors.withUnsafeBufferPointer { v in
                 let batch = PreparedBatch(records: records, ids: ids, labels: labels, vectors: v.baseAddress!, dimensions: dimensions)
                 if headerMutex.withLock({ header.usedCount == 0 }) { return try bulkLoad(batch, options: options) }
                 return try insertEach(batch, options: options)
             }
+            try trainCodebookIfDue(threads: options.threads)
+            return inserted
         }
         try writeHeader()
         summary.inserted = try outcome.get()
@@ -497,9 +640,11 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let nodes = try allocate(count)
         var quiet = options
         quiet.progress = nil
+        let codebook = headerMutex.withLock { self.codebook }
         try forEachInParallel(count, options: quiet) { i in
             let record = batch.records[i]
-            try writeRecord(nodes[i], id: batch.ids[record], labels: batch.labels[record], vector: batch.vector(record))
+            try writeRecord(nodes[i], id: batch.ids[record], labels: batch.labels[record], vector: batch.vector(record),
+                            codebook: codebook)
             if try idMap.insert(batch.ids[record], node: nodes[i]) != nil {
                 throw CalibyError.duplicateID(index: info.name, id: batch.ids[record])
             }
@@ -585,7 +730,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let replacing = try existing.map { try state(of: $0) == .live } ?? false
         if replacing && !replace { throw CalibyError.duplicateID(index: info.name, id: id) }
         let node = try allocate(1)[0]
-        try writeRecord(node, id: id, labels: labels, vector: vector)
+        try writeRecord(node, id: id, labels: labels, vector: vector, codebook: headerMutex.withLock { codebook })
         if let existing {
             guard try idMap.repoint(id, from: existing, to: node) else { throw CalibyError.duplicateID(index: info.name, id: id) }
             if replacing { _ = try markDeleted(existing) }
@@ -649,6 +794,68 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 p.storeBytes(of: UInt32(start + 1), toByteOffset: offset + 4, as: UInt32.self)
             }
         }
+    }
+
+    // MARK: Codebook
+
+    /// Applies the codebook rule (see the type's comment): trains when due, then encodes every used
+    /// slot — deleted points are still walked through — and stores the codebook. Searches keep to
+    /// exact distances until the codebook is published, after every code is written.
+    private func trainCodebookIfDue(threads: Int) throws {
+        guard layout.pqBytes > 0 else { return }
+        let (due, nodeCount) = headerMutex.withLock {
+            (codebook == nil && header.liveCount >= DiskANNIndex.pqTrainingMinimum, header.nodeCount)
+        }
+        guard due else { return }
+        var live: [Int] = []
+        for node in 0..<nodeCount where try state(of: node) == .live { live.append(node) }
+        let n = min(live.count, DiskANNIndex.pqTrainingSample)
+        var sample = [Float](repeating: 0, count: n * dimensions)
+        try sample.withUnsafeMutableBufferPointer { v in
+            for i in 0..<n { _ = try copyVector(of: live[i * live.count / n], into: v.baseAddress! + i * dimensions) }
+        }
+        let book = PQCodebook(dimensions: dimensions, subspaces: layout.pqBytes)
+        try sample.withUnsafeBufferPointer { try book.train(sample: $0.baseAddress!, count: n, threads: threads) }
+        let perPage = layout.codesPerPage, m = layout.pqBytes
+        try parallelFor((nodeCount + perPage - 1) / perPage, threads: threads) { _, p in
+            let first = p * perPage, last = min(nodeCount, first + perPage)
+            var codes = [UInt8](repeating: 0, count: (last - first) * m)
+            try codes.withUnsafeMutableBufferPointer { c in
+                for node in first..<last {
+                    try withRecord(node) { r in if r.state != .free { book.encode(r.vector, into: c.baseAddress! + (node - first) * m) } }
+                }
+            }
+            try space.write(layout.codeBase + p) { $0.copyMemory(from: codes, byteCount: codes.count) }
+        }
+        try storeCodebook(book)
+        headerMutex.withLock {
+            codebook = book
+            header.pqTrained = true
+            headerChanged = true
+        }
+    }
+
+    private func storeCodebook(_ book: PQCodebook) throws {
+        let perPage = layout.codebookFloatsPerPage
+        for first in stride(from: 0, to: book.floatCount, by: perPage) {
+            let n = min(perPage, book.floatCount - first)
+            try space.write(layout.codebookBase + first / perPage) { $0.copyMemory(from: book.coordinates + first, byteCount: n * 4) }
+        }
+    }
+
+    private static func loadCodebook(space: PageSpace, layout: DiskANNLayout) throws -> PQCodebook {
+        let book = PQCodebook(dimensions: layout.dimensions, subspaces: layout.pqBytes)
+        let perPage = layout.codebookFloatsPerPage
+        for first in stride(from: 0, to: book.floatCount, by: perPage) {
+            let n = min(perPage, book.floatCount - first)
+            try space.read(layout.codebookBase + first / perPage) {
+                UnsafeMutableRawPointer(book.coordinates + first).copyMemory(from: $0, byteCount: n * 4)
+            }
+        }
+        guard UnsafeBufferPointer(start: book.coordinates, count: book.floatCount).allSatisfy(\.isFinite) else {
+            throw CalibyError.corrupt(path: space.path, detail: "the PQ codebook holds a value that is not finite")
+        }
+        return book
     }
 
     // MARK: Delete and consolidate
@@ -802,13 +1009,26 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             if stored != value { report("label table entry \(entry) differs from the open index's") }
         }
 
+        // A code is checked by encoding the vector again: cheap next to reading the page.
+        let book = headerMutex.withLock { codebook }
+        if let book {
+            let stored = try DiskANNIndex.loadCodebook(space: space, layout: layout)
+            if memcmp(book.coordinates, stored.coordinates, book.floatCount * 4) != 0 {
+                report("PQ codebook pages differ from the open index's codebook")
+            }
+        }
+        let m = layout.pqBytes
+        let expectedCode = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, m))
+        defer { expectedCode.deallocate() }
+
         var states = [NodeState](repeating: .free, count: snapshot.nodeCount)
         var carried = Set<UInt32>()
         var freeSeen = 0, deletedSeen = 0
         for node in 0..<snapshot.nodeCount {
             let (word, id, labels, labelCount, linkCount, vectorOK) = try withRecord(node) { r in
-                (r.stateWord, r.id, r.labels, r.rawLabelCount, r.rawLinkCount,
-                 UnsafeBufferPointer(start: r.vector, count: dimensions).allSatisfy(\.isFinite))
+                if let book { book.encode(r.vector, into: expectedCode) }
+                return (r.stateWord, r.id, r.labels, r.rawLabelCount, r.rawLinkCount,
+                        UnsafeBufferPointer(start: r.vector, count: dimensions).allSatisfy(\.isFinite))
             }
             guard let state = NodeState(rawValue: word) else {
                 report("node \(node): unknown state \(word)")
@@ -825,6 +1045,12 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             carried.formUnion(labels)
             if linkCount > R { report("node \(node): \(linkCount) links, more than R = \(R)") }
             if !vectorOK { report("node \(node): vector is not finite") }
+            if book != nil {
+                let (page, offset) = layout.code(node)
+                if try !space.read(page, { memcmp($0 + offset, expectedCode, m) == 0 }) {
+                    report("node \(node): PQ code differs from its vector's")
+                }
+            }
             let mapped = try idMap.lookup(id)
             if state == .live && mapped != node { report("node \(node): id \(id) does not map back to it") }
             if state == .deleted, let mapped, mapped != node, try mapped >= snapshot.nodeCount || userID(of: mapped) != id {

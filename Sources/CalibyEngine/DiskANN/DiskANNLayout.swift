@@ -2,9 +2,16 @@
 /// region has a fixed place and the file grows only as the node region fills.
 ///
 ///     page 0                      header (see DiskANNHeader)
-///     [labelBase, hashBase)       label start table (see LabelStarts), written empty at create
+///     [labelBase, codebookBase)   label start table (see LabelStarts), written empty at create
+///     [codebookBase, codeBase)    PQ codebook: 256 · dimensions floats (see PQCodebook), packed
+///                                 across pages; meaningful once the header says it is trained
+///     [codeBase, hashBase)        PQ codes: `pqBytes` per node slot, `codesPerPage` per page
 ///     [hashBase, nodeBase)        id map (LabelMap), written empty at create
 ///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, never split across pages
+///
+/// Everything before `nodeBase` is written (empty) at create. The two PQ regions are empty when
+/// `pqBytes` is 0. Codes sit apart from the records so that the few pages holding them stay in the
+/// pool: a search ranks candidates by code and reads the full record only of the nodes it expands.
 ///
 /// Node record: the vector, its out-links and its labels share a page, so one hop of a search reads
 /// one page when cold (DiskANN's on-disk node).
@@ -42,8 +49,14 @@ struct DiskANNLayout {
     let nodesPerPage: Int
     let labelEntriesPerPage: Int
     let hashSlots: Int
+    /// PQ code bytes per vector (subspaces); 0: no compressed copies, every distance is exact.
+    let pqBytes: Int
+    let codesPerPage: Int
+    let codebookFloatsPerPage: Int
 
     let labelBase = 1
+    let codebookBase: Int
+    let codeBase: Int
     let hashBase: Int
     let nodeBase: Int
     let totalPages: Int
@@ -62,7 +75,13 @@ struct DiskANNLayout {
         nodesPerPage = usable / recordBytes
         labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
         hashSlots = LabelMap.slotCount(capacity: capacity)
-        hashBase = labelBase + (DiskANNLayout.maxLabels + labelEntriesPerPage - 1) / labelEntriesPerPage
+        pqBytes = config.diskann?.pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions)
+        codesPerPage = usable / max(pqBytes, 1)
+        codebookFloatsPerPage = usable / 4
+        codebookBase = labelBase + (DiskANNLayout.maxLabels + labelEntriesPerPage - 1) / labelEntriesPerPage
+        let codebookFloats = pqBytes == 0 ? 0 : PQCodebook.centroids * dimensions
+        codeBase = codebookBase + (codebookFloats + codebookFloatsPerPage - 1) / codebookFloatsPerPage
+        hashBase = codeBase + (pqBytes == 0 ? 0 : (capacity + codesPerPage - 1) / codesPerPage)
         nodeBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
         totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
     }
@@ -71,6 +90,15 @@ struct DiskANNLayout {
         let q = id / nodesPerPage
         return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
     }
+
+    /// Where a node's PQ code is.
+    @inline(__always) func code(_ id: Int) -> (page: Int, offset: Int) {
+        let q = id / codesPerPage
+        return (codeBase + q, (id - q * codesPerPage) * pqBytes)
+    }
+
+    /// Cache lines a code at `offset` spans.
+    @inline(__always) func codeLines(_ offset: Int) -> Int { ((offset & 63) + pqBytes + 63) >> 6 }
 
     @inline(__always) func labelEntry(_ entry: Int) -> (page: Int, offset: Int) {
         let q = entry / labelEntriesPerPage
@@ -164,7 +192,7 @@ struct NodeRecord {
 /// Page 0 of a DiskANN file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct DiskANNHeader: Equatable {
-    static let magic: UInt64 = 0x314E_4E41_4442_4C43  // "CLBDANN1"
+    static let magic: UInt64 = 0x324E_4E41_4442_4C43  // "CLBDANN2"
     /// Slots ever used: records past it have never been written.
     var nodeCount = 0
     /// Slots on the free list (freed by consolidation, reused by inserts first).
@@ -178,6 +206,8 @@ struct DiskANNHeader: Equatable {
     var nextAutoID: UInt64 = 0
     /// Label table entries in use or freed (the table's used prefix).
     var labelEntries = 0
+    /// The codebook region holds a trained codebook and every used slot has its code.
+    var pqTrained = false
 
     var usedCount: Int { nodeCount - freeCount }
     var liveCount: Int { nodeCount - freeCount - deletedCount }
@@ -187,7 +217,7 @@ struct DiskANNHeader: Equatable {
             DiskANNHeader.magic, UInt64(layout.dimensions), UInt64(layout.R), UInt64(layout.capacity),
             UInt64(Metric.allCases.firstIndex(of: metric)!), UInt64(nodeCount), UInt64(freeCount),
             UInt64(bitPattern: Int64(freeHead)), UInt64(deletedCount), UInt64(bitPattern: Int64(medoid)), nextAutoID,
-            UInt64(labelEntries),
+            UInt64(labelEntries), UInt64(layout.pqBytes), pqTrained ? 1 : 0,
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
@@ -197,7 +227,7 @@ struct DiskANNHeader: Equatable {
         func field(_ i: Int) -> UInt64 { page.load(fromByteOffset: i * 8, as: UInt64.self) }
         guard field(0) == magic else { throw CalibyError.corrupt(path: path, detail: "page 0 is not a DiskANN header") }
         guard field(1) == UInt64(layout.dimensions), field(2) == UInt64(layout.R), field(3) == UInt64(layout.capacity),
-              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!) else {
+              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!), field(12) == UInt64(layout.pqBytes) else {
             throw CalibyError.corrupt(path: path, detail: "header parameters differ from the catalog's")
         }
         var header = DiskANNHeader()
@@ -208,12 +238,14 @@ struct DiskANNHeader: Equatable {
         header.medoid = Int(Int64(bitPattern: field(9)))
         header.nextAutoID = field(10)
         header.labelEntries = Int(truncatingIfNeeded: field(11))
+        header.pqTrained = field(13) == 1
         let n = header.nodeCount
         guard (0...layout.capacity).contains(n), (0...n).contains(header.freeCount),
               (0...(n - header.freeCount)).contains(header.deletedCount),
               (header.freeHead < 0) == (header.freeCount == 0), header.freeHead < n,
               (header.medoid < 0) == (header.usedCount == 0), header.medoid < n,
-              (0...DiskANNLayout.maxLabels).contains(header.labelEntries) else {
+              (0...DiskANNLayout.maxLabels).contains(header.labelEntries), field(13) <= 1,
+              !header.pqTrained || layout.pqBytes > 0 else {
             throw CalibyError.corrupt(path: path, detail: "header counters are inconsistent")
         }
         return header

@@ -1,57 +1,84 @@
+import Glibc
+
 /// DiskANN's search list: the best `capacity` (L) nodes seen so far, closest first, each marked
 /// once expanded. A sorted array rather than a heap because a beam takes the W closest unexpanded
-/// entries, which a cursor over the sorted order finds directly.
-struct CandidateList {
-    private(set) var keys: [UInt64] = []
-    private var expanded: [Bool] = []
+/// entries, which a cursor over the sorted order finds directly. Raw storage, as in KeyHeap: the
+/// list is changed for nearly every node a search meets (against two Arrays: +9 % QPS at L 100 by
+/// codes, no measurable change at L 15).
+///
+/// Invariants: `keys[0..<count]` ascending and `expanded[0..<count]` beside them, count ≤ capacity
+/// ≤ allocated; no unexpanded entry sits before `cursor`.
+final class CandidateList {
+    private var keys: UnsafeMutablePointer<UInt64>
+    private var expanded: UnsafeMutablePointer<Bool>
+    private var allocated: Int
+    private var count = 0
     private var capacity = 0
-    /// No unexpanded entry sits before it.
     private var cursor = 0
 
-    mutating func reset(capacity: Int) {
-        keys.removeAll(keepingCapacity: true)
-        expanded.removeAll(keepingCapacity: true)
+    init() {
+        allocated = 128
+        keys = .allocate(capacity: allocated)
+        expanded = .allocate(capacity: allocated)
+    }
+
+    deinit {
+        keys.deallocate()
+        expanded.deallocate()
+    }
+
+    func reset(capacity: Int) {
+        if capacity > allocated {
+            keys.deallocate()
+            expanded.deallocate()
+            allocated = capacity
+            keys = .allocate(capacity: allocated)
+            expanded = .allocate(capacity: allocated)
+        }
         self.capacity = capacity
+        count = 0
         cursor = 0
     }
 
     /// Adds `key` unless the list is full of closer nodes.
     @inline(__always)
-    mutating func insert(_ key: UInt64) {
-        if keys.count == capacity {
+    func insert(_ key: UInt64) {
+        if count == capacity {
             guard key < keys[capacity - 1] else { return }
-            keys.removeLast()
-            expanded.removeLast()
+            count -= 1
         }
-        var low = 0, high = keys.count
+        var low = 0, high = count
         while low < high {
             let mid = (low + high) >> 1
             if keys[mid] < key { low = mid + 1 } else { high = mid }
         }
-        keys.insert(key, at: low)
-        expanded.insert(false, at: low)
+        memmove(keys + low + 1, keys + low, (count - low) * MemoryLayout<UInt64>.stride)
+        memmove(expanded + low + 1, expanded + low, count - low)
+        keys[low] = key
+        expanded[low] = false
+        count += 1
         if low < cursor { cursor = low }
     }
 
     /// Marks the `width` closest unexpanded entries expanded and returns them in `beam`.
-    mutating func takeBeam(_ width: Int, into beam: inout [UInt64]) {
+    func takeBeam(_ width: Int, into beam: inout [UInt64]) {
         beam.removeAll(keepingCapacity: true)
         var i = cursor
-        while i < keys.count && beam.count < width {
+        while i < count && beam.count < width {
             if !expanded[i] {
                 expanded[i] = true
                 beam.append(keys[i])
             }
             i += 1
         }
-        while cursor < keys.count && expanded[cursor] { cursor += 1 }
+        while cursor < count && expanded[cursor] { cursor += 1 }
     }
 }
 
 /// Everything one DiskANN search, insert or repair needs, reused across calls.
 final class DiskANNScratch {
     let visited: VisitedSet
-    var list = CandidateList()
+    let list = CandidateList()
     /// Max-heap of the live hits (complemented keys), at most k.
     let results = KeyHeap()
     var beam: [UInt64] = []
@@ -69,10 +96,13 @@ final class DiskANNScratch {
     let keptVectors: UnsafeMutablePointer<Float>
     let keptLabels: UnsafeMutablePointer<UInt32>
     var keptLabelCounts: [Int]
+    /// The query's PQ distance table (see PQCodebook.fillTable): `pqBytes × 256` entries.
+    let table: UnsafeMutablePointer<Float>
     private let dimensions: Int
 
-    init(nodes: Int, R: Int, dimensions: Int) {
+    init(nodes: Int, R: Int, dimensions: Int, pqBytes: Int) {
         self.dimensions = dimensions
+        table = .allocate(capacity: max(1, pqBytes) * PQCodebook.centroids)
         visited = VisitedSet(capacity: nodes)
         links = .allocate(capacity: R)
         otherLinks = .allocate(capacity: R)
@@ -90,6 +120,7 @@ final class DiskANNScratch {
         query.deallocate()
         keptVectors.deallocate()
         keptLabels.deallocate()
+        table.deallocate()
     }
 
     @inline(__always) func keptVector(_ slot: Int) -> UnsafeMutablePointer<Float> { keptVectors + slot * dimensions }
