@@ -25,6 +25,9 @@ public final class HNSWIndex: VectorIndex {
     private let levelMultiplier: Double
     /// Cache lines of each neighbour's vector to prefetch.
     private let prefetchLines: Int
+    /// Cache lines from a node record's start through its level-0 links (one more than their
+    /// bytes need: a record does not start on a line boundary).
+    private let linkLines: Int
 
     private let entryMutex = Mutex()
     private let levelMutex = Mutex()
@@ -66,6 +69,7 @@ public final class HNSWIndex: VectorIndex {
         stored = layout.stored
         levelMultiplier = 1 / log(Double(max(M, 2)))
         prefetchLines = HNSWIndex.prefetchLines(vectorBytes: layout.stored.byteCount)
+        linkLines = (HNSWLayout.linksOffset + 4 * layout.maxLinks0 + 63) / 64 + 1
         self.header = header
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
     }
@@ -179,10 +183,19 @@ public final class HNSWIndex: VectorIndex {
             let next = scratch.candidates.pop()
             if RankedNode.distance(next) > bound && scratch.results.count >= ef { break }
             let node = RankedNode.node(next)
+            // The candidate likely expanded next: start fetching its link list now, so that miss
+            // overlaps this node's distances instead of stalling the next round.
+            if level == 0 && !scratch.candidates.isEmpty {
+                let (page, offset) = layout.node(RankedNode.node(scratch.candidates.top))
+                space.prefetch(page, offset: offset, lines: linkLines)
+            }
             let n = try readLinks(of: node, level: level, into: scratch.links)
             // Keep the unvisited neighbours and start fetching their vectors before the first
             // distance: the loop is bound by memory latency, not arithmetic.
             var fresh = 0
+            // The neighbours' visited tags are as scattered as their vectors. (A prefetch never
+            // faults, so a corrupt link still reaches the check below.)
+            for i in 0..<n { scratch.visited.prefetch(Int(scratch.links[i])) }
             for i in 0..<n {
                 let neighbour = Int(scratch.links[i])
                 guard neighbour < layout.capacity else { throw corruptLink(node, neighbour) }

@@ -1,3 +1,4 @@
+import CPrefetch
 import Glibc
 
 /// A distance and a node id packed so that integer order is distance order: graph searches keep
@@ -115,6 +116,10 @@ final class VisitedSet {
             generation = 1
         }
     }
+
+    /// Starts fetching `node`'s tag: a node's neighbours' tags are scattered over the whole array.
+    @inline(__always)
+    func prefetch(_ node: Int) { caliby_prefetch(tags + node) }
 
     /// True the first time `node` is seen since `clear`.
     @inline(__always)
