@@ -63,6 +63,8 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     private let vectorLines: Int
     /// Cache lines of a whole record, which a compressed search reads for every node it expands.
     private let recordLines: Int
+    /// Cache lines of a record's link count and links.
+    private let linkLines: Int
 
     private let headerMutex = Mutex()
     private var header: DiskANNHeader
@@ -81,6 +83,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
         vectorLines = HNSWIndex.prefetchLines(vectorBytes: 4 * layout.dimensions)
         recordLines = min(64, (layout.recordBytes + 63) / 64)
+        linkLines = (4 + 4 * layout.R + 63) / 64 + 1
         scratch = PerThreadPool {
             DiskANNScratch(nodes: layout.capacity, R: layout.R, dimensions: layout.dimensions, pqBytes: layout.pqBytes)
         }
@@ -142,17 +145,24 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// Starts fetching the cache lines of a record a search is about to read: its first line (state,
     /// labels) and its vector. The loop is bound by memory latency, not arithmetic (see HNSWIndex).
     @inline(__always)
-    private func prefetchRecord(_ node: Int) {
+    /// A node's link count and links (one line more than their bytes: records are not line-aligned).
+    private func prefetchLinks(_ node: Int) {
         let (page, offset) = layout.node(node)
-        space.prefetch(page, offset: offset, lines: 1)
+        space.prefetch(page, offset: offset + DiskANNLayout.linkCountOffset, lines: linkLines)
+    }
+
+    private func prefetchRecord(_ node: Int, withState: Bool) {
+        let (page, offset) = layout.node(node)
+        if withState { space.prefetch(page, offset: offset, lines: 1) }
         space.prefetch(page, offset: offset + layout.vectorOffset, lines: vectorLines)
     }
 
     /// Distance from `q` and liveness; nil when a filter is set and the node carries none of its
     /// labels, so filtered search neither follows nor returns it.
     @inline(__always)
-    private func probe(_ q: UnsafePointer<Float>, _ node: Int, filter: [UInt32]?) throws -> (distance: Float, live: Bool)? {
+    private func probe(_ q: UnsafePointer<Float>, _ node: Int, filter: [UInt32]?, allLive: Bool) throws -> (distance: Float, live: Bool)? {
         let dims = dimensions, metric = self.metric
+        if allLive && filter == nil { return (try distance(q, toNode: node), true) }
         return try peekRecord(node) { r in
             if let filter, !r.carriesAny(of: filter) { return nil }
             return (Distance.between(q, r.vector, dims, metric: metric), r.state == .live)
@@ -171,7 +181,8 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let R = self.R
         return try peekRecord(node) { r in
             let n = r.linkCount(limit: R)
-            buffer.update(from: r.links, count: n)
+            // An inline loop, not memmove: a call per expanded node (as measured in HNSWIndex).
+            for i in 0..<n { buffer[i] = r.links[i] }
             return (n, r.state == .live)
         }
     }
@@ -251,20 +262,30 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// DiskANN's beam search: each round expands the `width` closest unexpanded nodes of a list of
     /// the best `L` seen. Deleted nodes are walked through; only live ones enter `scratch.results`
     /// (the best `k`). With `collect`, `scratch.expanded` receives the live nodes expanded.
+    ///
+    /// `allLive` (no node is marked deleted) spares an unfiltered search each neighbour's state word,
+    /// a cache line of its own beside the vector's.
     private func greedySearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
-                              k: Int, collect: Bool, scratch s: DiskANNScratch) throws {
+                              k: Int, collect: Bool, allLive: Bool = false, scratch s: DiskANNScratch) throws {
+        let skipState = allLive && filter == nil
         s.visited.clear()
         s.list.reset(capacity: L)
         s.results.removeAll()
         s.expanded.removeAll(keepingCapacity: true)
-        for node in entryPoints where s.visited.insert(node) { try consider(node, q, filter: filter, k: k, scratch: s) }
+        for node in entryPoints where s.visited.insert(node) {
+            try consider(node, q, filter: filter, k: k, allLive: allLive, scratch: s)
+        }
         while true {
             s.list.takeBeam(width, into: &s.beam)
             if s.beam.isEmpty { break }
+            // As in HNSWIndex.searchLevel: the likely next node's links and the neighbours'
+            // visited tags are fetched ahead, so neither stalls the loop.
+            if let upcoming = s.list.nextUnexpanded { prefetchLinks(RankedNode.node(upcoming)) }
             for key in s.beam {
                 let node = RankedNode.node(key)
                 let (n, live) = try readLinks(of: node, into: s.links)
                 if collect && live { s.expanded.append(key) }
+                for i in 0..<n { s.visited.prefetch(Int(s.links[i])) }
                 // Keep the unvisited neighbours and start fetching their records before the first
                 // distance, as HNSWIndex.searchLevel does.
                 var fresh = 0
@@ -272,18 +293,19 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                     let next = Int(s.links[i])
                     guard next < layout.capacity else { throw corruptLink(node, next) }
                     guard s.visited.insert(next) else { continue }
-                    prefetchRecord(next)
+                    prefetchRecord(next, withState: !skipState)
                     s.links[fresh] = UInt32(next)
                     fresh += 1
                 }
-                for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, scratch: s) }
+                for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, allLive: allLive, scratch: s) }
             }
         }
     }
 
     @inline(__always)
-    private func consider(_ node: Int, _ q: UnsafePointer<Float>, filter: [UInt32]?, k: Int, scratch s: DiskANNScratch) throws {
-        guard let (d, live) = try probe(q, node, filter: filter) else { return }
+    private func consider(_ node: Int, _ q: UnsafePointer<Float>, filter: [UInt32]?, k: Int, allLive: Bool,
+                          scratch s: DiskANNScratch) throws {
+        guard let (d, live) = try probe(q, node, filter: filter, allLive: allLive) else { return }
         let key = RankedNode.key(d, UInt32(node))
         s.list.insert(key)
         if live && k > 0 { offer(key, k: k, scratch: s) }
@@ -366,9 +388,9 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
         guard parameters.k > 0 else { return [] }
-        let (entry, trained, nodeCount) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int) in
+        let (entry, trained, nodeCount, allLive) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int, Bool) in
             let entry = parameters.filter.map { starts.start(of: $0) } ?? (header.medoid >= 0 ? header.medoid : nil)
-            return (entry, self.codebook, header.nodeCount)
+            return (entry, self.codebook, header.nodeCount, header.deletedCount == 0)
         }
         let codebook: PQCodebook?
         switch parameters.distances {
@@ -386,7 +408,8 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 try compressedSearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k,
                                      codebook: codebook, scratch: s)
             } else {
-                try greedySearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k, collect: false, scratch: s)
+                try greedySearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k, collect: false,
+                                 allLive: allLive, scratch: s)
             }
             return try s.results.drainComplemented().map {
                 SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))

@@ -60,6 +60,9 @@ final class CandidateList {
         if low < cursor { cursor = low }
     }
 
+    /// The closest entry not yet expanded: the likely head of the next beam.
+    var nextUnexpanded: UInt64? { cursor < count ? keys[cursor] : nil }
+
     /// Marks the `width` closest unexpanded entries expanded and returns them in `beam`.
     func takeBeam(_ width: Int, into beam: inout [UInt64]) {
         beam.removeAll(keepingCapacity: true)
