@@ -112,11 +112,9 @@ struct SearchCommand: DatabaseCommand {
                 hits += found.filter { wanted.contains($0.id) }.count
             }
             let recall = Double(hits) / Double(queries.count * k)
-            // The list size the search used: it is never below k.
-            let listSize = index.info.type == .hnsw ? ("ef", max(ef, k)) : ("L", max(L, k))
-            var table = Table(columns: ["k", "queries", "recall", "qps", "threads", listSize.0])
+            var table = Table(columns: ["k", "queries", "recall", "qps", "threads", index.info.type == .hnsw ? "ef" : "L"])
             table.rows = [[.int(k), .int(queries.count), .real(recall), .real((Double(queries.count) / elapsed).rounded()),
-                           .int(threads), .int(listSize.1)]]
+                           .int(threads), .int(parameters.listSize(index.info.type))]]
             Terminal.write(table.render(Terminal.format(format)))
         } else {
             var table = Table(columns: ["query", "rank", "id", "distance"])

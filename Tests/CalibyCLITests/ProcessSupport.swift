@@ -107,12 +107,7 @@ final class RunningProcess {
 
     /// Polls until standard output contains `text`.
     func waitForOutput(_ text: String, timeout: TimeInterval = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if stdout.contains(text) { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return false
+        poll(timeout: timeout, every: 0.05) { stdout.contains(text) }
     }
 
     /// Waits for the exit and all output.
@@ -121,4 +116,14 @@ final class RunningProcess {
         drained.wait()
         return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
+}
+
+/// Checks `condition` every `interval` seconds until it holds (true) or `timeout` passes (false).
+func poll(timeout: TimeInterval, every interval: TimeInterval, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        Thread.sleep(forTimeInterval: interval)
+    }
+    return false
 }

@@ -298,11 +298,6 @@ private final class TerminalSession {
     }
 
     func waitFor(_ text: String, timeout: TimeInterval = 20) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if screen.contains(text) { return true }
-            Thread.sleep(forTimeInterval: 0.1)
-        }
-        return false
+        poll(timeout: timeout, every: 0.1) { screen.contains(text) }
     }
 }

@@ -403,7 +403,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         guard let entry else { return [] }
         return try scratch.with { s in
             let q = prepared(query, scratch: s), filter = parameters.filter.map { [$0] }
-            let L = max(parameters.searchL, parameters.k), width = max(1, parameters.beamWidth)
+            let L = parameters.listSize(.diskann), width = max(1, parameters.beamWidth)
             if let codebook {
                 try compressedSearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k,
                                      codebook: codebook, scratch: s)
@@ -576,8 +576,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             }
         }
         let vectors = preparedVectors(batch)
-        // A batch this large relative to the index will touch most of its pages anyway.
-        if records.count * 16 >= count { space.preload() }
+        space.preload(beforeInserting: records.count, into: count)
         let outcome = Result { () throws -> Int in
             let inserted = try vectors.withUnsafeBufferPointer { v in
                 let batch = PreparedBatch(records: records, ids: ids, labels: labels, vectors: v.baseAddress!, dimensions: dimensions)

@@ -249,7 +249,7 @@ public final class HNSWIndex: VectorIndex {
         return try scratch.with { scratch in
             let q = preparedQuery(query, scratch: scratch)
             let (start, startDistance) = try descend(q, from: entry, topLevel: top, to: 0, scratch: scratch)
-            try searchLevel(q, entry: start, entryDistance: startDistance, ef: max(parameters.ef, parameters.k), level: 0,
+            try searchLevel(q, entry: start, entryDistance: startDistance, ef: parameters.listSize(.hnsw), level: 0,
                             skipDeleted: deleted > 0, scratch: scratch)
             return try scratch.results.drainComplemented().prefix(parameters.k).map {
                 SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
@@ -466,8 +466,7 @@ public final class HNSWIndex: VectorIndex {
                                            detail: "\(ids.count) vectors do not fit in the \(free) free slots (--max-elements \(layout.capacity))")
             }
         }
-        // A batch this large relative to the index will touch most of its pages anyway.
-        if ids.count * 16 >= count { space.preload() }
+        space.preload(beforeInserting: ids.count, into: count)
         let inserted = ManagedAtomic<Int>(0)
         var failure: Error?
         do {

@@ -69,6 +69,9 @@ public struct SearchParameters: Sendable {
     /// Which distances steer a DiskANN search.
     public var distances = SearchDistances.auto
     public init(k: Int = 10) { self.k = k }
+
+    /// The candidate list a search of that index type keeps: `ef` or `searchL`, never below k.
+    public func listSize(_ type: IndexType) -> Int { max(type == .hnsw ? ef : searchL, k) }
 }
 
 /// How a DiskANN search ranks the candidates it has not expanded yet (see DiskANNIndex).

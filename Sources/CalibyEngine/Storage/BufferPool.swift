@@ -194,6 +194,12 @@ public final class PageSpace: @unchecked Sendable {
         for page in 0..<pages { _ = try? read(page) { _ in } }
     }
 
+    /// `preload` ahead of inserting `batch` vectors into an index holding `existing`: a batch at
+    /// least 1/16 of the index touches most of its pages anyway.
+    public func preload(beforeInserting batch: Int, into existing: Int) {
+        if batch * 16 >= existing { preload() }
+    }
+
     @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
     @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
 

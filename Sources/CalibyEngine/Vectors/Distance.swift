@@ -7,83 +7,48 @@
 public enum Distance {
     @inline(__always)
     public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var i = 0
-        while i + 16 <= count {
-            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            let d1 = ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-            acc0 += d0 * d0
-            acc1 += d1 * d1
-            i += 16
-        }
-        if i + 8 <= count {
-            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            acc0 += d0 * d0
-            i += 8
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count {
-            let d = a[i] - b[i]
-            sum += d * d
-            i += 1
-        }
-        return sum
+        squaredL2(a, UnsafeRawPointer(b), count, as: Float32Lanes.self)
     }
 
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var i = 0
-        while i + 16 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            acc1 += ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-            i += 16
-        }
-        if i + 8 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            i += 8
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count {
-            sum += a[i] * b[i]
-            i += 1
-        }
-        return sum
+        dot(a, UnsafeRawPointer(b), count, as: Float32Lanes.self)
     }
 
     /// `squaredL2` against a stored float16 vector: `vcvtph2ps` widens 8 halves per load (F16C is part
     /// of the haswell target), so the arithmetic is the float32 kernel's on half the memory traffic.
     @inline(__always)
     public static func squaredL2(_ a: UnsafePointer<Float>, float16 b: UnsafeRawPointer, _ count: Int) -> Float {
+        squaredL2(a, b, count, as: Float16Lanes.self)
+    }
+
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, float16 b: UnsafeRawPointer, _ count: Int) -> Float {
+        dot(a, b, count, as: Float16Lanes.self)
+    }
+
+    /// The one L2 kernel; `B` says how the second operand's components are stored. Specialized and
+    /// inlined per caller, so each storage type gets its own straight-line loop.
+    @inline(__always)
+    static func squaredL2<B: StoredLanes>(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ count: Int, as _: B.Type) -> Float {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         let ra = UnsafeRawPointer(a)
         var i = 0
         while i + 16 <= count {
-            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                - SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
-            let d1 = ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-                - SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2 + 16, as: SIMD8<Float16>.self))
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - B.eight(b, at: i)
+            let d1 = ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) - B.eight(b, at: i + 8)
             acc0 += d0 * d0
             acc1 += d1 * d1
             i += 16
         }
         if i + 8 <= count {
-            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                - SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
+            let d0 = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - B.eight(b, at: i)
             acc0 += d0 * d0
             i += 8
         }
         var sum = (acc0 + acc1).sum()
         while i < count {
-            let d = a[i] - Float(b.loadUnaligned(fromByteOffset: i * 2, as: Float16.self))
+            let d = a[i] - B.one(b, at: i)
             sum += d * d
             i += 1
         }
@@ -91,25 +56,22 @@ public enum Distance {
     }
 
     @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, float16 b: UnsafeRawPointer, _ count: Int) -> Float {
+    static func dot<B: StoredLanes>(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ count: Int, as _: B.Type) -> Float {
         var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
         let ra = UnsafeRawPointer(a)
         var i = 0
         while i + 16 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                * SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
-            acc1 += ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self)
-                * SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2 + 16, as: SIMD8<Float16>.self))
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * B.eight(b, at: i)
+            acc1 += ra.loadUnaligned(fromByteOffset: i * 4 + 32, as: SIMD8<Float>.self) * B.eight(b, at: i + 8)
             i += 16
         }
         if i + 8 <= count {
-            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                * SIMD8<Float>(b.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) * B.eight(b, at: i)
             i += 8
         }
         var sum = (acc0 + acc1).sum()
         while i < count {
-            sum += a[i] * Float(b.loadUnaligned(fromByteOffset: i * 2, as: Float16.self))
+            sum += a[i] * B.one(b, at: i)
             i += 1
         }
         return sum
@@ -130,5 +92,30 @@ public enum Distance {
         guard norm > 0 else { return }
         let scale = 1 / norm
         for i in 0..<count { vector[i] *= scale }
+    }
+}
+
+/// How a stored vector's components are read as float32: component `i` onward, eight at a time or
+/// one. Unaligned loads: a record's vector starts wherever the layout puts it.
+protocol StoredLanes {
+    static func eight(_ base: UnsafeRawPointer, at i: Int) -> SIMD8<Float>
+    static func one(_ base: UnsafeRawPointer, at i: Int) -> Float
+}
+
+enum Float32Lanes: StoredLanes {
+    @inline(__always) static func eight(_ base: UnsafeRawPointer, at i: Int) -> SIMD8<Float> {
+        base.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+    }
+    @inline(__always) static func one(_ base: UnsafeRawPointer, at i: Int) -> Float {
+        base.loadUnaligned(fromByteOffset: i * 4, as: Float.self)
+    }
+}
+
+enum Float16Lanes: StoredLanes {
+    @inline(__always) static func eight(_ base: UnsafeRawPointer, at i: Int) -> SIMD8<Float> {
+        SIMD8<Float>(base.loadUnaligned(fromByteOffset: i * 2, as: SIMD8<Float16>.self))
+    }
+    @inline(__always) static func one(_ base: UnsafeRawPointer, at i: Int) -> Float {
+        Float(base.loadUnaligned(fromByteOffset: i * 2, as: Float16.self))
     }
 }

@@ -40,12 +40,11 @@ struct StoredVector {
             let out = UnsafeMutableRawPointer(vector)
             var i = 0
             while i + 8 <= dimensions {
-                out.storeBytes(of: SIMD8<Float>(stored.loadUnaligned(fromByteOffset: 2 * i, as: SIMD8<Float16>.self)),
-                               toByteOffset: 4 * i, as: SIMD8<Float>.self)
+                out.storeBytes(of: Float16Lanes.eight(stored, at: i), toByteOffset: 4 * i, as: SIMD8<Float>.self)
                 i += 8
             }
             while i < dimensions {
-                vector[i] = Float(stored.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self))
+                vector[i] = Float16Lanes.one(stored, at: i)
                 i += 1
             }
         }
@@ -63,7 +62,7 @@ struct StoredVector {
         case .float32:
             return UnsafeBufferPointer(start: stored.assumingMemoryBound(to: Float.self), count: dimensions).allSatisfy(\.isFinite)
         case .float16:
-            return (0..<dimensions).allSatisfy { stored.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self).isFinite }
+            return (0..<dimensions).allSatisfy { Float16Lanes.one(stored, at: $0).isFinite }
         }
     }
 
