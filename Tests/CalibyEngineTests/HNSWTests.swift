@@ -160,6 +160,28 @@ final class HNSWTests: XCTestCase {
         try db.close()
     }
 
+    func testSearchStartingAmongDeletedNodesStillFindsTheLiveOnes() throws {
+        let (db, index, _) = try newIndex()
+        let vectors = clusteredVectors(count: 500, dimensions: d, seed: 23)
+        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions(threads: 1))
+        let survivors: [UInt64] = [3, 77, 150, 222, 299, 310, 404, 455, 480, 499]
+        let gone = Set(0..<500).subtracting(survivors)
+        XCTAssertEqual(try index.delete(ids: Array(gone)), gone.count)
+        // Every starting point the upper levels hand down is almost surely deleted; the search must
+        // walk through them and return exactly the live nodes, closest first.
+        let query = Array(vectors[0..<d])
+        let hits = try search(index, query) { _ in
+            var parameters = SearchParameters(k: 10)
+            parameters.ef = 500
+            return parameters
+        }
+        let expected = bruteForce(base: vectors, queries: query, dimensions: d, k: 10) { _, row in
+            survivors.contains(UInt64(row))
+        }
+        XCTAssertEqual(hits[0].map(\.id), expected[0])
+        try db.close()
+    }
+
     func testReopenGivesIdenticalResults() throws {
         let (db, index, dir) = try newIndex()
         _ = try index.insert(batch(clusteredVectors(count: 1000, dimensions: d, seed: 21), dimensions: d), options: InsertOptions(threads: 2))
