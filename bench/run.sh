@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
 dim=${2:-128}
-efs=${CALIBY_EFS:-16,32,40,48,56,64,80,96,128,256}
+efs=${CALIBY_EFS:-16,24,32,36,40,44,48,56,64,72,80,96,128,256}
 home=${CALIBY_BENCH_HOME:-/tmp/caliby-bench}
 shared=${CALIBY_SHARED:-../shared/bench}
 venv=$home/venv
