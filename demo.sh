@@ -14,8 +14,8 @@ rm -rf "$dir"
 "$caliby" init --dir "$dir"
 "$caliby" create demo --dir "$dir" --dim 32 --max-elements 2000 --metric l2
 "$caliby" insert demo "$sample" --dir "$dir"
-echo "--- three nearest neighbours of the first query"
-"$caliby" search demo --dir "$dir" --file "$queries" -k 3 --format table | head -4
+echo "--- three nearest neighbours of the first query (its 4 + 32·4 bytes, on standard input)"
+head -c 132 "$queries" | "$caliby" search demo --dir "$dir" --file - --input-format fvecs -k 3 --format table
 echo "--- recall@10 over all queries at two settings"
 "$caliby" search demo --dir "$dir" --file "$queries" --groundtruth "$truth" --ef 16 --format table
 "$caliby" search demo --dir "$dir" --file "$queries" --groundtruth "$truth" --ef 64 --format table
