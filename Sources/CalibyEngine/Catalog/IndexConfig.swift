@@ -43,7 +43,7 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Pruning slack (> 1 keeps longer edges).
     public var alpha: Double = 1.2
     /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
-    /// takes `defaultPQBytes`.
+    /// takes `defaultPQBytes` (see `resolvedPQBytes`).
     public var pqBytes: Int?
     public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
@@ -54,6 +54,8 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
 
     /// One byte per four dimensions, DiskANN's usual ratio (32 bytes for 128 floats: 1/16 the size).
     public static func defaultPQBytes(dimensions: Int) -> Int { max(1, dimensions / 4) }
+
+    public func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
 }
 
 public struct IndexConfig: Codable, Sendable, Equatable {
@@ -72,6 +74,17 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         self.precision = precision
         self.hnsw = hnsw
         self.diskann = diskann
+    }
+
+    /// Catalogs written before `precision` existed hold float32 indexes: a missing key means that.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimensions = try c.decode(Int.self, forKey: .dimensions)
+        maxElements = try c.decode(Int.self, forKey: .maxElements)
+        metric = try c.decode(Metric.self, forKey: .metric)
+        precision = try c.decodeIfPresent(VectorPrecision.self, forKey: .precision) ?? .float32
+        hnsw = try c.decodeIfPresent(HNSWConfig.self, forKey: .hnsw)
+        diskann = try c.decodeIfPresent(DiskANNConfig.self, forKey: .diskann)
     }
 
     public static let maxDimensions = 65_536

@@ -35,7 +35,7 @@ import Glibc
 /// only if it is unchanged since it was read (otherwise the update is recomputed; see `replaceLinks`).
 /// `headerMutex` guards the header and the label start table and is never taken under a latch.
 public final class DiskANNIndex: VectorIndex, Consolidating {
-    /// `delete` consolidates once more than this fraction of the used slots is deleted: deleted
+    /// `delete` and `insert --replace` consolidate once more than this fraction of the used slots is deleted: deleted
     /// points still cost every search that walks through them and hold slots, while a consolidation
     /// reads the whole graph, so it pays off only in bulk (FreshDiskANN batches deletes the same way).
     public static let autoConsolidateFraction = 0.2
@@ -59,7 +59,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     let alpha: Float
     let writable: Bool
     let idMap: LabelMap
-    /// Cache lines of a vector: a search prefetches all of them (HNSWIndex.prefetchLines).
+    /// Cache lines of a vector: a search prefetches all of them (`vectorPrefetchLines`).
     private let vectorLines: Int
     /// Cache lines of a whole record, which a compressed search reads for every node it expands.
     private let recordLines: Int
@@ -81,7 +81,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let config = info.config.diskann ?? DiskANNConfig()
         (metric, dimensions, R, buildL, alpha) = (info.config.metric, layout.dimensions, layout.R, config.L, Float(config.alpha))
         idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
-        vectorLines = HNSWIndex.prefetchLines(vectorBytes: 4 * layout.dimensions)
+        vectorLines = vectorPrefetchLines(vectorBytes: 4 * layout.dimensions)
         recordLines = min(64, (layout.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1
         scratch = PerThreadPool {
@@ -142,15 +142,16 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         return try space.readOptimistic(page) { body(layout.record($0, offset)) }
     }
 
-    /// Starts fetching the cache lines of a record a search is about to read: its first line (state,
-    /// labels) and its vector. The loop is bound by memory latency, not arithmetic (see HNSWIndex).
-    @inline(__always)
     /// A node's link count and links (one line more than their bytes: records are not line-aligned).
+    @inline(__always)
     private func prefetchLinks(_ node: Int) {
         let (page, offset) = layout.node(node)
         space.prefetch(page, offset: offset + DiskANNLayout.linkCountOffset, lines: linkLines)
     }
 
+    /// Starts fetching the cache lines of a record a search is about to read: its first line (state,
+    /// labels) and its vector. The loop is bound by memory latency, not arithmetic (see HNSWIndex).
+    @inline(__always)
     private func prefetchRecord(_ node: Int, withState: Bool) {
         let (page, offset) = layout.node(node)
         if withState { space.prefetch(page, offset: offset, lines: 1) }
@@ -264,9 +265,11 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// (the best `k`). With `collect`, `scratch.expanded` receives the live nodes expanded.
     ///
     /// `allLive` (no node is marked deleted) spares an unfiltered search each neighbour's state word,
-    /// a cache line of its own beside the vector's.
+    /// a cache line of its own beside the vector's; so does k = 0 (the build's searches, which
+    /// return nothing and so never ask whether a node is live).
     private func greedySearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
                               k: Int, collect: Bool, allLive: Bool = false, scratch s: DiskANNScratch) throws {
+        let allLive = allLive || k == 0
         let skipState = allLive && filter == nil
         s.visited.clear()
         s.list.reset(capacity: L)
@@ -334,10 +337,11 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 let node = RankedNode.node(key)
                 let (n, live, d) = try peekRecord(node) { r in
                     let n = r.linkCount(limit: R)
-                    s.links.update(from: r.links, count: n)
+                    for i in 0..<n { s.links[i] = r.links[i] }
                     return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
                 }
                 if live { offer(RankedNode.key(d, UInt32(node)), k: k, scratch: s) }
+                for i in 0..<n { s.visited.prefetch(Int(s.links[i])) }
                 var fresh = 0
                 for i in 0..<n {
                     let next = Int(s.links[i])
@@ -534,7 +538,9 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// Adds `node` to `neighbour`'s links; when that would pass R, re-prunes them as seen from `neighbour`.
     private func addBackLink(from neighbour: Int, to node: Int, vector q: UnsafePointer<Float>, alpha: Float,
                              scratch s: DiskANNScratch) throws {
-        let neighbourLabels = try copyVector(of: neighbour, into: s.pivot)
+        // The neighbour's vector and labels are needed only to re-prune a full list (as in
+        // HNSWIndex.connect); most back-links just append.
+        var neighbourLabels: [UInt32]?
         let pivot = UnsafePointer(s.pivot)
         while true {
             let current = try links(of: neighbour)
@@ -543,9 +549,10 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             if current.count < R {
                 updated.append(UInt32(node))
             } else {
+                if neighbourLabels == nil { neighbourLabels = try copyVector(of: neighbour, into: s.pivot) }
                 var keys = try current.map { RankedNode.key(try distance(pivot, toNode: Int($0)), $0) }
                 keys.append(RankedNode.key(Distance.between(pivot, q, dimensions, metric: metric), UInt32(node)))
-                updated = try robustPrune(uniqueSorted(keys, excluding: neighbour), pivotLabels: neighbourLabels,
+                updated = try robustPrune(uniqueSorted(keys, excluding: neighbour), pivotLabels: neighbourLabels!,
                                           alpha: alpha, scratch: s)
             }
             if try replaceLinks(of: neighbour, expected: current, with: updated) { return }
@@ -584,6 +591,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 return try insertEach(batch, options: options)
             }
             try trainCodebookIfDue(threads: options.threads)
+            if options.replace { try consolidateIfDue(threads: options.threads) }
             return inserted
         }
         try writeHeader()
@@ -672,7 +680,8 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             }
         }
         chooseStarts(batch, nodes: nodes)
-        let order = (0..<count).sorted { DiskANNIndex.scramble($0) < DiskANNIndex.scramble($1) }
+        // A fixed pseudo-random order, so a one-thread build is reproducible.
+        let order = (0..<count).sorted { SplitMix.mix(UInt64($0)) < SplitMix.mix(UInt64($1)) }
         for (pass, passAlpha) in [Float(1), alpha].enumerated() {
             var passOptions = options
             if let progress = options.progress { passOptions.progress = { progress((pass * count + $0) / 2) } }
@@ -684,14 +693,6 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             }
         }
         return count
-    }
-
-    /// A fixed pseudo-random order (splitmix64), so a one-thread build is reproducible.
-    private static func scramble(_ i: Int) -> UInt64 {
-        var z = UInt64(i) &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// Vamana starts from the medoid; the point nearest the centroid stands in for it (an exact
@@ -891,12 +892,16 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
         var deleted = 0
         for node in nodes where try markDeleted(node) { deleted += 1 }
-        let (used, marked) = headerMutex.withLock { (header.usedCount, header.deletedCount) }
-        if Double(marked) > DiskANNIndex.autoConsolidateFraction * Double(used) {
-            _ = try consolidate(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        }
+        try consolidateIfDue(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         try writeHeader()
         return deleted
+    }
+
+    /// The automatic consolidation, after anything that marks nodes deleted: `delete`, and
+    /// `insert --replace` (whose old vectors are marked deleted too).
+    private func consolidateIfDue(threads: Int) throws {
+        let (used, marked) = headerMutex.withLock { (header.usedCount, header.deletedCount) }
+        if Double(marked) > DiskANNIndex.autoConsolidateFraction * Double(used) { _ = try consolidate(threads: threads) }
     }
 
     /// A start point about to be freed, and the vector its replacement should be nearest to.

@@ -75,7 +75,7 @@ struct DiskANNLayout {
         nodesPerPage = usable / recordBytes
         labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
         hashSlots = LabelMap.slotCount(capacity: capacity)
-        pqBytes = config.diskann?.pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions)
+        pqBytes = (config.diskann ?? DiskANNConfig()).resolvedPQBytes(dimensions: dimensions)
         codesPerPage = usable / max(pqBytes, 1)
         codebookFloatsPerPage = usable / 4
         codebookBase = labelBase + (DiskANNLayout.maxLabels + labelEntriesPerPage - 1) / labelEntriesPerPage
@@ -84,16 +84,21 @@ struct DiskANNLayout {
         hashBase = codeBase + (pqBytes == 0 ? 0 : (capacity + codesPerPage - 1) / codesPerPage)
         nodeBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
         totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
+        nodeDivider = ExactDivider(nodesPerPage)
+        codeDivider = ExactDivider(codesPerPage)
     }
 
+    private let nodeDivider: ExactDivider
+    private let codeDivider: ExactDivider
+
     @inline(__always) func node(_ id: Int) -> (page: Int, offset: Int) {
-        let q = id / nodesPerPage
+        let q = nodeDivider.quotient(id)
         return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
     }
 
     /// Where a node's PQ code is.
     @inline(__always) func code(_ id: Int) -> (page: Int, offset: Int) {
-        let q = id / codesPerPage
+        let q = codeDivider.quotient(id)
         return (codeBase + q, (id - q * codesPerPage) * pqBytes)
     }
 

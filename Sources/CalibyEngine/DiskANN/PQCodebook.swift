@@ -111,7 +111,7 @@ final class PQCodebook {
     func train(sample: UnsafePointer<Float>, count n: Int, threads: Int) throws {
         precondition(n >= PQCodebook.centroids)
         // Seeds: distinct sample rows picked by a fixed hash.
-        let seeds = (0..<n).sorted { PQCodebook.mix(UInt64($0)) < PQCodebook.mix(UInt64($1)) }.prefix(PQCodebook.centroids)
+        let seeds = (0..<n).sorted { SplitMix.mix(UInt64($0)) < SplitMix.mix(UInt64($1)) }.prefix(PQCodebook.centroids)
         try parallelFor(subspaces, threads: threads) { _, j in trainSubspace(j, sample: sample, count: n, seeds: Array(seeds)) }
     }
 
@@ -138,19 +138,11 @@ final class PQCodebook {
                         for t in 0..<width { centroid[t * k + c] = Float(sums[t * k + c] / Double(counts[c])) }
                     } else {
                         // An empty cluster restarts at a sample row, so no centroid is wasted.
-                        let row = Int(PQCodebook.mix(UInt64(round * k + c) &+ 0x5851_F42D) % UInt64(n))
+                        let row = Int(SplitMix.mix(UInt64(round * k + c) &+ 0x5851_F42D) % UInt64(n))
                         for t in 0..<width { centroid[t * k + c] = sample[row * dimensions + first + t] }
                     }
                 }
             }
         }
-    }
-
-    /// splitmix64's finalizer.
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

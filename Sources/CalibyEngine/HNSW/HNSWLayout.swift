@@ -58,7 +58,7 @@ struct HNSWLayout {
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
         nodesPerPage = usable / recordBytes
-        reciprocal = (1 << 40) / UInt64(nodesPerPage) + 1
+        nodeDivider = ExactDivider(nodesPerPage)
         upperSlotBytes = 4 + 4 * M
         upperSlotsPerPage = usable / upperSlotBytes
         // Expected slots are capacity/(M-1) (levels are geometric with ratio 1/M); twice that plus
@@ -70,14 +70,10 @@ struct HNSWLayout {
         totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
     }
 
-    /// ⌈2⁴⁰ / nodesPerPage⌉: `id · reciprocal >> 40` is `id / nodesPerPage` exactly for every id
-    /// below 2³¹ while nodesPerPage < 512 (always: a record is at least 64 bytes), without a divide
-    /// on the search's hottest line.
-    private let reciprocal: UInt64
+    private let nodeDivider: ExactDivider
 
     @inline(__always) func node(_ id: Int) -> (page: Int, offset: Int) {
-        let (high, low) = UInt64(truncatingIfNeeded: id).multipliedFullWidth(by: reciprocal)
-        let q = Int(truncatingIfNeeded: high << 24 | low >> 40)
+        let q = nodeDivider.quotient(id)
         return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
     }
 

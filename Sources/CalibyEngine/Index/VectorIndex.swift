@@ -103,9 +103,7 @@ extension Database {
         config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
         // The catalog records the code size actually used, so a later change of the default
         // cannot change an existing index's layout.
-        if config.diskann != nil && config.diskann?.pqBytes == nil {
-            config.diskann?.pqBytes = DiskANNConfig.defaultPQBytes(dimensions: config.dimensions)
-        }
+        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: config.dimensions) }
         try config.validate()
         let (pageSize, totalPages) = type == .hnsw ? HNSWLayout(config: config).pages : DiskANNLayout(config: config).pages
         let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: pageSize,

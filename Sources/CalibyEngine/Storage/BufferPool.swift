@@ -195,9 +195,12 @@ public final class PageSpace: @unchecked Sendable {
     }
 
     /// `preload` ahead of inserting `batch` vectors into an index holding `existing`: a batch at
-    /// least 1/16 of the index touches most of its pages anyway.
+    /// least 1/16 of the index touches most of its pages anyway. An empty index is not an empty
+    /// file (id maps and tables are formatted for the full capacity at create), so the batch must
+    /// also be large against the pages the file already has: inserting ten vectors into a fresh
+    /// 10M-capacity index must not read its 512 MiB id map.
     public func preload(beforeInserting batch: Int, into existing: Int) {
-        if batch * 16 >= existing { preload() }
+        if batch * 16 >= max(existing, filePages.load(ordering: .relaxed)) { preload() }
     }
 
     @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
