@@ -45,6 +45,29 @@ trap 'rm -rf "$work"' EXIT
     echo '.El'
 } >"$work/exit-status.mdoc"
 
+# What --help adds after an option's text and the plugin leaves out: "(values: …; default: …)", from
+# the commands' own definitions. One line per option: page, option as the plugin's .It line spells it
+# (-ef, k), the addition. Help text must be ASCII: the plugin silently drops anything else ("2·M"
+# became "2M").
+"$caliby" --experimental-dump-help | python3 -c '
+import json, sys
+def walk(command, path):
+    page = "-".join(["caliby"] + path)
+    for text in [command.get("abstract"), command.get("discussion")] + [
+            a.get(key) for a in command.get("arguments") or [] for key in ("abstract", "discussion")]:
+        if text and not text.isascii():
+            sys.exit("man/generate.sh: help text of %s is not ASCII, which the man pages would lose: %r" % (page, text))
+    for argument in command.get("arguments") or []:
+        parts = []
+        if argument.get("allValues"): parts.append("values: " + ", ".join(argument["allValues"]))
+        if argument.get("defaultValue") is not None and argument["kind"] == "option": parts.append("default: " + argument["defaultValue"])
+        for name in (argument.get("names") or []) if parts else []:
+            print("\t".join([page, ("-" if name["kind"] == "long" else "") + name["name"], "(" + "; ".join(parts) + ")"]))
+    for sub in command.get("subcommands") or []:
+        walk(sub, path + [sub["commandName"]])
+walk(json.load(sys.stdin)["command"], [])
+' >"$work/option-details.tsv"
+
 # Pages other than argument-parser's own `help` command.
 pages=()
 for page in "$raw"/caliby.1 "$raw"/caliby.*.1; do
@@ -62,7 +85,15 @@ for name in "${pages[@]}"; do
     fi
     awk -v name="$name" -v see_also="$see_also" \
         -v environment="$man_dir/src/environment.mdoc" -v files="$man_dir/src/files.mdoc" \
-        -v exit_status="$work/exit-status.mdoc" -v examples="$examples" '
+        -v exit_status="$work/exit-status.mdoc" -v examples="$examples" -v details="$work/option-details.tsv" '
+        BEGIN {
+            FS = "\t"
+            while ((getline line < details) > 0) {
+                split(line, field, "\t")
+                if (field[1] == name) detail[field[2]] = field[3]
+            }
+            FS = " "
+        }
         function include(path,    line) {
             while ((getline line < path) > 0) emit(line)
             close(path)
@@ -81,6 +112,8 @@ for name in "${pages[@]}"; do
         /^\.Dt / { emit(".Dt " toupper(name) " 1"); next }
         /^\.Nd / { abstract = substr($0, 5); gsub(/^"|"$/, "", abstract) }
         /^\.Sh DESCRIPTION$/ { emit($0); emit("\\&" abstract); in_description = 1; next }
+        pending != "" { emit($0 " " pending); pending = ""; next }   # the option text after its .It
+        /^\.It Fl / && ($3 in detail) { pending = detail[$3] }
         in_description && /^\.Bl / && depth == 0 { emit(".Sh OPTIONS") }
         in_description && depth == 0 && !/^\.Bl / && !/^\.Sh / && !started {
             emit(".Pp")   # the discussion follows the abstract as its own paragraph

@@ -7,7 +7,8 @@ struct ConsolidateCommand: DatabaseCommand {
         abstract: "Take deleted vectors out of a DiskANN graph and free their slots for new vectors.",
         discussion: """
             Deleted vectors stay in the graph, walked through by searches, until a consolidation \
-            reconnects their neighbours around them. caliby delete consolidates by itself once more than \
+            reconnects their neighbours around them. caliby delete and caliby insert --replace (whose \
+            replaced vectors count as deleted) consolidate by themselves once more than \
             \(Int(DiskANNIndex.autoConsolidateFraction * 100))% of an index's vectors are deleted, and \
             caliby insert does when only the deleted vectors' slots would make room for its input.
             """)
@@ -18,12 +19,12 @@ struct ConsolidateCommand: DatabaseCommand {
     var name: String
 
     @Option(name: .long, help: "Threads (default: all cores).")
-    var threads: Int = processorCount()
+    var threads: Int?
 
     var access: AccessMode { .readWrite }
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func execute(in session: Session) throws {
@@ -31,7 +32,7 @@ struct ConsolidateCommand: DatabaseCommand {
         guard let consolidating = index as? Consolidating else {
             throw CalibyError.invalidArgument("'\(name)' is an \(index.info.type.rawValue) index, whose deletes need no consolidation")
         }
-        let freed = try consolidating.consolidate(threads: threads)
+        let freed = try consolidating.consolidate(threads: threads ?? processorCount())
         Terminal.note("freed \(freed) slots in '\(name)'")
     }
 }

@@ -25,28 +25,29 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, help: "Capacity: the most vectors the index will ever hold.")
     var maxElements: Int
 
-    @Option(name: .long, help: "Distance: l2 (squared Euclidean), ip (1 − inner product), cosine (1 − cosine).")
+    @Option(name: .long, help: "Distance: l2 (squared Euclidean), ip (1 - inner product), cosine (1 - cosine).")
     var metric: Metric = .l2
 
     @Option(name: .long, help: ArgumentHelp(
-        "How vectors are stored: float32 (as given) or float16 (half the size; refuses values beyond ±65504). HNSW only.",
+        "How vectors are stored: float32 (as given) or float16 (half the size; refuses magnitudes above 65504). HNSW only.",
         valueName: "precision"))
     var precision: VectorPrecision = .float32
 
-    @Option(name: .customLong("M"), help: "HNSW: links per node (level 0 keeps 2·M).")
-    var M: Int = 16
+    // Each type's options are optional so that one given for the other type is refused, not ignored.
+    @Option(name: .customLong("M"), help: "HNSW: links per node; level 0 keeps 2*M (default: \(HNSWConfig().M)).")
+    var M: Int?
 
-    @Option(name: .long, help: "HNSW: candidate list size while building.")
-    var efConstruction: Int = 200
+    @Option(name: .long, help: "HNSW: candidate list size while building (default: \(HNSWConfig().efConstruction)).")
+    var efConstruction: Int?
 
-    @Option(name: .customLong("R"), help: "DiskANN: maximum out-degree.")
-    var R: Int = 64
+    @Option(name: .customLong("R"), help: "DiskANN: maximum out-degree (default: \(DiskANNConfig().R)).")
+    var R: Int?
 
-    @Option(name: .customLong("L"), help: "DiskANN: candidate list size while building.")
-    var L: Int = 100
+    @Option(name: .customLong("L"), help: "DiskANN: candidate list size while building (default: \(DiskANNConfig().L)).")
+    var L: Int?
 
-    @Option(name: .long, help: "DiskANN: pruning slack (≥ 1).")
-    var alpha: Double = 1.2
+    @Option(name: .long, help: "DiskANN: pruning slack, at least 1 (default: \(DiskANNConfig().alpha)).")
+    var alpha: Double?
 
     @Option(name: .long, help: """
         DiskANN: bytes of each vector's PQ code, which steers searches that do not fit in memory \
@@ -56,10 +57,24 @@ struct CreateCommand: DatabaseCommand {
 
     var access: AccessMode { .readWrite }
 
+    func validate() throws {
+        let foreign: [(String, Bool)] = type == .hnsw
+            ? [("--R", R != nil), ("--L", L != nil), ("--alpha", alpha != nil), ("--pq-bytes", pqBytes != nil)]
+            : [("--M", M != nil), ("--ef-construction", efConstruction != nil)]
+        if let (option, _) = foreign.first(where: \.1) {
+            throw ValidationError("\(option) is not an option of \(type.rawValue) indexes")
+        }
+    }
+
     func execute(in session: Session) throws {
+        var hnsw = HNSWConfig(), diskann = DiskANNConfig(pqBytes: pqBytes)
+        if let M { hnsw.M = M }
+        if let efConstruction { hnsw.efConstruction = efConstruction }
+        if let R { diskann.R = R }
+        if let L { diskann.L = L }
+        if let alpha { diskann.alpha = alpha }
         let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric, precision: precision,
-                                 hnsw: type == .hnsw ? HNSWConfig(M: M, efConstruction: efConstruction) : nil,
-                                 diskann: type == .diskann ? DiskANNConfig(R: R, L: L, alpha: alpha, pqBytes: pqBytes) : nil)
+                                 hnsw: hnsw, diskann: diskann)
         _ = try session.database.createIndex(name: name, type: type, config: config)
     }
 }

@@ -34,7 +34,7 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if wait < 0 || !wait.isFinite { throw ValidationError("--wait must be a number of seconds ≥ 0, got \(wait)") }
+        if wait < 0 || !wait.isFinite { throw ValidationError("--wait must be a number of seconds, at least 0, got \(wait)") }
     }
 
     /// Opens the directory for one command.

@@ -32,7 +32,7 @@ struct InfoCommand: DatabaseCommand {
         if let hnsw = info.config.hnsw { rows += [("M", .int(hnsw.M)), ("ef_construction", .int(hnsw.efConstruction))] }
         if let diskann = info.config.diskann {
             rows += [("R", .int(diskann.R)), ("L", .int(diskann.L)), ("alpha", .real(diskann.alpha)),
-                     ("pq_bytes", .int(diskann.pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: info.config.dimensions)))]
+                     ("pq_bytes", .int(diskann.resolvedPQBytes(dimensions: info.config.dimensions)))]
         }
         table.rows = rows.map { [.text($0.0), $0.1] }
         Terminal.write(table.render(Terminal.format(format)))

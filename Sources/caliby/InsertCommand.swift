@@ -40,7 +40,7 @@ struct InsertCommand: DatabaseCommand {
     var replace = false
 
     @Option(name: .long, help: "Build threads (default: all cores).")
-    var threads: Int = processorCount()
+    var threads: Int?
 
     @Option(name: .long, help: "Commit after every N records (for very long loads).")
     var commitEvery: Int?
@@ -51,7 +51,7 @@ struct InsertCommand: DatabaseCommand {
     var access: AccessMode { .readWrite }
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let commitEvery, commitEvery < 1 { throw ValidationError("--commit-every must be at least 1") }
         if let idColumn, idColumn < 1 { throw ValidationError("--id-column is 1-based") }
         if let labelsColumn, labelsColumn < 1 { throw ValidationError("--labels-column is 1-based") }
@@ -72,7 +72,7 @@ struct InsertCommand: DatabaseCommand {
         let explicitLabels = try labels.map(readLabelList)
         let progress = ProgressBar(total: reader.totalBytes, enabled: !quiet)
         Interrupt.install()
-        var options = InsertOptions(replace: replace, threads: threads)
+        var options = InsertOptions(replace: replace, threads: threads ?? processorCount())
         options.isCancelled = { Interrupt.isRequested }
         let started = monotonicNow()
         var batch = VectorBatch(dimensions: index.info.config.dimensions)

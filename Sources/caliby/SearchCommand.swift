@@ -9,7 +9,7 @@ struct SearchCommand: DatabaseCommand {
         abstract: "Find the k nearest vectors to each query.",
         discussion: """
             Queries come from --vector, --file, or standard input. Output has one row per hit: \
-            query (0-based), rank (1-based), id, distance — closest first. With --groundtruth the output \
+            query (0-based), rank (1-based), id, distance; closest first. With --groundtruth the output \
             is instead one row: k, queries, recall, qps, threads, and ef (HNSW) or L (DiskANN).
             """)
 
@@ -28,10 +28,10 @@ struct SearchCommand: DatabaseCommand {
     var inputFormat: VectorFormat?
 
     @Option(name: .short, help: "Neighbours per query.")
-    var k: Int = 10
+    var k: Int = SearchParameters().k
 
     @Option(name: .long, help: "HNSW: candidate list size (raised to k when smaller).")
-    var ef: Int = 64
+    var ef: Int = SearchParameters().ef
 
     @Option(name: .customLong("L"), help: "DiskANN: candidate list size (raised to k when smaller).")
     var L: Int = SearchParameters().searchL
@@ -80,9 +80,6 @@ struct SearchCommand: DatabaseCommand {
     func execute(in session: Session) throws {
         let database = session.database
         let index = try database.index(named: name)
-        if filter != nil && index.info.type != .diskann {
-            throw CalibyError.invalidArgument("--filter needs a diskann index; '\(name)' is \(index.info.type.rawValue), which keeps no labels")
-        }
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
         parameters.ef = ef
@@ -90,6 +87,7 @@ struct SearchCommand: DatabaseCommand {
         parameters.beamWidth = beamWidth
         parameters.filter = filter
         parameters.distances = distances
+        Interrupt.install()
         if warmup {
             try database.preload(index)
             _ = try runQueries(index, queries, parameters)
@@ -162,6 +160,7 @@ struct SearchCommand: DatabaseCommand {
         try results.withUnsafeMutableBufferPointer { out in
             try queries.vectors.withUnsafeBufferPointer { v in
                 try parallelFor(n, threads: threads) { _, q in
+                    if Interrupt.isRequested { throw CalibyError.interrupted }
                     out[q] = try index.search(v.baseAddress! + q * d, parameters: parameters)
                 }
             }
