@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # The main job: build caliby, then load the embedded sample set into a fresh data directory, search
 # it, and show what is on disk.  Usage: ./demo.sh [DATA_DIR]   (default: ./demo-data)
+# CALIBY=path runs that binary instead of building one (CI passes the binary it just tested).
 set -euo pipefail
 cd "$(dirname "$0")"
-swift build -c release
-caliby=.build/release/caliby
+if [ -z "${CALIBY:-}" ]; then
+    swift build -c release
+    CALIBY=.build/release/caliby
+fi
+caliby=$CALIBY
 dir=${1:-./demo-data}
+# The directory is replaced: refuse anything but a Caliby directory (or nothing) there.
+if [ -e "$dir" ] && [ ! -f "$dir/caliby_catalog" ]; then
+    echo "demo.sh: $dir exists and is not a Caliby data directory; give another path" >&2
+    exit 1
+fi
 sample=examples/data/sample.fvecs
 queries=examples/data/sample-queries.fvecs
 truth=examples/data/sample-groundtruth.ivecs

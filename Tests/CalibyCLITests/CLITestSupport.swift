@@ -21,19 +21,7 @@ enum CLI {
     @discardableResult
     static func run(_ arguments: [String], directory: String? = nil, input: String? = nil,
                     environment: [String: String] = [:]) throws -> CLIResult {
-        let process = start(arguments, directory: directory, environment: environment)
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLIResult(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-                         stderr: String(decoding: err, as: UTF8.self))
+        try Tools.run(start(arguments, directory: directory, environment: environment), input: input)
     }
 
     /// A configured, not yet started process (for tests that kill or hold it).

@@ -122,6 +122,20 @@ final class CommandTests: XCTestCase {
                           mentions: ["int4"])
     }
 
+    func testOptionsOfTheOtherIndexTypeAreRefusedNotIgnored() throws {
+        let dir = try makeDataDirectory()
+        try expectFailure(["create", "d", "--type", "diskann", "--dim", "3", "--max-elements", "5", "--M", "8"],
+                          in: dir, status: 64, mentions: ["--M", "diskann"])
+        try expectFailure(["create", "h", "--dim", "3", "--max-elements", "5", "--pq-bytes", "2"],
+                          in: dir, status: 64, mentions: ["--pq-bytes", "hnsw"])
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "", "nothing was created")
+        try succeed(["create", "h", "--dim", "3", "--max-elements", "5", "--M", "8"], in: dir)
+        XCTAssertTrue(try succeed(["info", "h", "--format", "tsv"], in: dir).contains("M\t8\n"))
+        try succeed(["insert", "h", "-", "--format", "csv"], in: dir, input: "1,2,3\n")
+        try expectFailure(["search", "h", "--vector", "1,2,3", "--filter", "7"], in: dir, status: 64,
+                          mentions: ["--filter", "diskann"])
+    }
+
     func testDamagedPageGivesAClearErrorNotACrash() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "v", "--dim", "8", "--max-elements", "200"], in: dir)

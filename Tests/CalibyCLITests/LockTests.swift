@@ -4,88 +4,78 @@ import XCTest
 /// The directory lock as users meet it: separate `caliby` processes.
 final class LockTests: XCTestCase {
     /// Starts `caliby insert` reading a pipe we keep open: it holds the write lock until we close it.
-    private func holdWriteLock(_ dir: String) throws -> (Process, Pipe) {
+    private func holdWriteLock(_ dir: String) throws -> RunningProcess {
         try succeed(["create", "held", "--dim", "2", "--max-elements", "10"], in: dir)
         return try hold(["insert", "held", "-", "--format", "csv", "--quiet"], in: dir)
     }
 
     /// Starts `caliby search` reading queries from a pipe we keep open: it holds a read lock.
-    private func holdReadLock(_ dir: String) throws -> (Process, Pipe) {
+    private func holdReadLock(_ dir: String) throws -> RunningProcess {
         try hold(["search", "held", "--file", "-"], in: dir)
     }
 
     /// Runs a command that blocks on its standard input, and returns once it holds the directory.
     /// The holder waits for the lock (`--wait`) because the probe that watches for it takes the
     /// write lock for an instant too.
-    private func hold(_ arguments: [String], in dir: String) throws -> (Process, Pipe) {
-        let process = CLI.start(arguments + ["--wait", "30"], directory: dir)
-        let input = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = Pipe()
-        process.standardError = errors
-        try process.run()
-        for _ in 0..<200 {
-            guard process.isRunning else {
-                let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                XCTFail("the holder exited with \(process.terminationStatus): \(message)")
-                throw CocoaError(.fileLocking)
-            }
-            if try CLI.run(["flush"], directory: dir).status == 75 { return (process, input) }
-            Thread.sleep(forTimeInterval: 0.05)
+    private func hold(_ arguments: [String], in dir: String) throws -> RunningProcess {
+        let holder = try RunningProcess(CLI.start(arguments + ["--wait", "30"], directory: dir))
+        let locked = poll(timeout: 10, every: 0.05) {
+            !holder.process.isRunning || (try? CLI.run(["flush"], directory: dir))?.status == 75
         }
-        XCTFail("the holder never took the lock")
-        throw CocoaError(.fileLocking)
+        guard locked, holder.process.isRunning else {
+            XCTFail("the holder never took the lock: \(holder.stderr)")
+            throw CocoaError(.fileLocking)
+        }
+        return holder
     }
 
     func testSecondWriterIsRefusedWithTheSeedMessageAndChangesNothing() throws {
         let dir = try makeDataDirectory()
-        let (holder, input) = try holdWriteLock(dir)
+        let holder = try holdWriteLock(dir)
         let refused = try CLI.run(["create", "other", "--dim", "2", "--max-elements", "10"], directory: dir)
         XCTAssertEqual(refused.status, 75)
         XCTAssertTrue(refused.stderr.contains("Data directory is already locked"), refused.stderr)
         XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, "one line")
         let reader = try CLI.run(["list"], directory: dir)
         XCTAssertEqual(reader.status, 75, "a reader waits for no writer")
-        try input.fileHandleForWriting.close()
-        holder.waitUntilExit()
-        XCTAssertEqual(holder.terminationStatus, 0)
+        try holder.closeInput()
+        XCTAssertEqual(holder.finish().status, 0)
         XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "held\n", "the refused create changed nothing")
     }
 
     func testWaitOptionWaitsForTheLock() throws {
         let dir = try makeDataDirectory()
-        let (holder, input) = try holdWriteLock(dir)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? input.fileHandleForWriting.close() }
+        let holder = try holdWriteLock(dir)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? holder.closeInput() }
         let waited = try CLI.run(["create", "late", "--dim", "2", "--max-elements", "10", "--wait", "20"], directory: dir)
         XCTAssertEqual(waited.status, 0, waited.stderr)
-        holder.waitUntilExit()
+        XCTAssertEqual(holder.finish().status, 0)
     }
 
     func testReadersShareTheDirectoryButExcludeWriters() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "held", "--dim", "2", "--max-elements", "10"], in: dir)
         try succeed(["insert", "held", "-", "--format", "csv"], in: dir, input: "1,2\n3,4\n")
-        let (reader, input) = try holdReadLock(dir)
+        let reader = try holdReadLock(dir)
         XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "held\n", "a second reader runs alongside")
         let search = try CLI.run(["search", "held", "--vector", "1,2", "-k", "1", "--format", "tsv"], directory: dir)
         XCTAssertEqual(search.status, 0, search.stderr)
         XCTAssertEqual(search.stdout, "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
         let writer = try CLI.run(["drop", "held"], directory: dir)
         XCTAssertEqual(writer.status, 75)
-        input.fileHandleForWriting.write(Data("1,2\n".utf8))
-        try input.fileHandleForWriting.close()
-        reader.waitUntilExit()
-        XCTAssertEqual(reader.terminationStatus, 0)
+        reader.send("1,2")
+        try reader.closeInput()
+        XCTAssertEqual(reader.finish().status, 0)
         try succeed(["drop", "held"], in: dir)
     }
 
     func testLockIsFreeAfterTheHolderIsKilled() throws {
         let dir = try makeDataDirectory()
-        let (holder, input) = try holdWriteLock(dir)
-        input.fileHandleForWriting.write(Data("1,2\n".utf8))
-        kill(holder.processIdentifier, SIGKILL)
-        holder.waitUntilExit()
-        XCTAssertEqual(holder.terminationReason, .uncaughtSignal)
+        let holder = try holdWriteLock(dir)
+        holder.send("1,2")
+        kill(holder.process.processIdentifier, SIGKILL)
+        _ = holder.finish()
+        XCTAssertEqual(holder.process.terminationReason, .uncaughtSignal)
         let list = try CLI.run(["list", "--format", "tsv"], directory: dir)
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertTrue(list.stdout.contains("held\thnsw\t2\tl2\t0\t10"), "the killed insert committed nothing: \(list.stdout)")

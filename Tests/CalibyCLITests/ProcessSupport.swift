@@ -40,16 +40,23 @@ enum Tools {
     @discardableResult
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
                     timeout: TimeInterval = 600) throws -> CLIResult {
-        let scratch = NSTemporaryDirectory() + "caliby-run-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
+        return try run(process, timeout: timeout)
+    }
+
+    /// Runs a configured process to completion as above; `input`, if any, is its standard input
+    /// (else /dev/null).
+    static func run(_ process: Process, input: String? = nil, timeout: TimeInterval = 600) throws -> CLIResult {
+        let scratch = NSTemporaryDirectory() + "caliby-run-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        _ = FileManager.default.createFile(atPath: scratch + "/in", contents: Data((input ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
+        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: URL(fileURLWithPath: scratch + "/in"))
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/out"))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/err"))
         try process.run()
@@ -110,8 +117,11 @@ final class RunningProcess {
         poll(timeout: timeout, every: 0.05) { stdout.contains(text) }
     }
 
-    /// Waits for the exit and all output.
-    func finish() -> CLIResult {
+    /// Waits for the exit and all output; stops the process (SIGTERM) after `timeout` seconds so
+    /// that a hang fails the test instead of the whole run.
+    func finish(timeout: TimeInterval = 120) -> CLIResult {
+        let process = self.process
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
         process.waitUntilExit()
         drained.wait()
         return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)

@@ -221,9 +221,12 @@ final class ReplTests: XCTestCase {
         session.type("garbage that never runs")
         session.press("C-c")
         XCTAssertTrue(session.waitFor("^C\ncaliby>"), session.screen)
-        session.type("insert big \(vectors) --quiet")
+        // One thread, and Ctrl-C only once the insert has journaled its first page: on a fast
+        // many-core machine the insert must still be running when the key arrives.
+        session.type("insert big \(vectors) --quiet --threads 1")
         session.press("Enter")
-        Thread.sleep(forTimeInterval: 1)
+        XCTAssertTrue(poll(timeout: 20, every: 0.01) { FileManager.default.fileExists(atPath: dir + "/caliby.journal") },
+                      session.screen)
         session.press("C-c")
         XCTAssertTrue(session.waitFor("caliby: error: interrupted"), session.screen)
         session.type("info big --format csv")

@@ -7,9 +7,10 @@ final class DiskANNTests: XCTestCase {
     private let config = DiskANNConfig(R: 32, L: 64, alpha: 1.2)
 
     private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, R: Int? = nil,
-                          pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
+                          pqBytes: Int? = nil, pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
         var config = config
         config.R = R ?? config.R
+        config.pqBytes = pqBytes ?? config.pqBytes
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir, pool: pool)
@@ -93,13 +94,9 @@ final class DiskANNTests: XCTestCase {
     func testInnerProductAndCosineRecall() throws {
         for metric in [Metric.ip, .cosine] {
             let (db, index, _) = try newIndex(metric: metric)
-            var base = clusteredVectors(count: 1200, dimensions: d, seed: 35)
-            var queries = clusteredVectors(count: 40, dimensions: d, seed: 36)
+            let base = clusteredVectors(count: 1200, dimensions: d, seed: 35)
+            let queries = clusteredVectors(count: 40, dimensions: d, seed: 36)
             _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
-            if metric == .cosine {
-                base = normalized(base, dimensions: d)
-                queries = normalized(queries, dimensions: d)
-            }
             XCTAssertGreaterThanOrEqual(recall(try run(index, queries, L: 100), exact(base, queries, metric: metric)), 0.9, "\(metric)")
             XCTAssertEqual(try index.checkIntegrity(), [], "\(metric)")
             try db.close()
@@ -453,12 +450,7 @@ final class DiskANNTests: XCTestCase {
     }
 
     func testNoCodesWhenPQBytesIsZero() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        let db = try openDatabase(dir)
-        var config = config
-        config.pqBytes = 0
-        let index = try db.createIndex(name: "v", type: .diskann, config: IndexConfig(dimensions: d, maxElements: 2000, diskann: config))
+        let (db, index, _) = try newIndex(capacity: 2000, pqBytes: 0)
         XCTAssertThrowsError(try db.createIndex(name: "w", type: .diskann, config: IndexConfig(
             dimensions: d, maxElements: 2000, diskann: DiskANNConfig(pqBytes: d + 1)))) {
             XCTAssertEqual(($0 as? CalibyError)?.category, .usage)

@@ -138,6 +138,12 @@ final class StorageTests: XCTestCase {
         }
     }
 
+    func testCatalogEntriesFromBeforePrecisionReadAsFloat32() throws {
+        let old = #"{"dimensions":8,"maxElements":100,"metric":"l2","hnsw":{"M":16,"efConstruction":200}}"#
+        let config = try JSONDecoder().decode(IndexConfig.self, from: Data(old.utf8))
+        XCTAssertEqual(config, IndexConfig(dimensions: 8, maxElements: 100, metric: .l2, precision: .float32, hnsw: HNSWConfig()))
+    }
+
     func testBufferConfigIsFixedOnceThePoolExists() throws {
         _ = try Caliby.pool()
         XCTAssertThrowsError(try Caliby.setBufferConfig(sizeBytes: 1 << 30)) { error in

@@ -42,8 +42,12 @@ func batch(_ vectors: [Float], dimensions: Int, ids: [UInt64]? = nil) -> VectorB
 }
 
 /// Exact k nearest by brute force among the rows `keep` allows for each query, as ids (= row numbers).
+/// Cosine ranks the normalized vectors, as an index does (it normalizes on insert and search), so
+/// callers pass the vectors they inserted.
 func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric: Metric = .l2,
                 keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
+    let (base, queries) = metric == .cosine
+        ? (normalized(base, dimensions: dimensions), normalized(queries, dimensions: dimensions)) : (base, queries)
     let n = base.count / dimensions
     return stride(from: 0, to: queries.count, by: dimensions).map { qo in
         var scored: [(Float, Int)] = []
