@@ -11,6 +11,13 @@ struct CalibyCommand: ParsableCommand {
             Every command opens the data directory (--dir, $CALIBY_DIR, or \(GlobalOptions.defaultDirectoryDescription)), \
             takes its lock, does its work as one atomic transaction, and releases the directory. \
             A command killed at any instant leaves the directory as it was before the command.
+
+            Output is an aligned table on a terminal and TSV otherwise; --format table, tsv, csv, json \
+            or jsonl picks one. TSV and CSV have a header row; json is one array of objects, jsonl one \
+            object per line, keyed by the header's column names. A distance is the shortest decimal that \
+            reads back as the same 32-bit float. Search \
+            rows are query (0-based), rank (1-based), id, distance (squared L2, 1 - inner product, or \
+            1 - cosine), closest first.
             """,
         version: "caliby 0.1.0",
         subcommands: [

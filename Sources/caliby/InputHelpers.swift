@@ -2,17 +2,20 @@ import Atomics
 import CalibyEngine
 import Glibc
 
-/// A file of unsigned ids, one per line (blank lines skipped); errors name the file and line.
+/// A file of ids, one per line (blank lines skipped), written as IDText says.
 func readIDList(_ path: String) throws -> [UInt64] {
     var ids: [UInt64] = []
     try forEachLine(of: path) { number, text in
-        if text.isEmpty { return }
-        guard let id = UInt64(text) else {
-            throw CalibyError.badInput(location: "\(path):\(number)", message: "'\(text)' is not an unsigned 64-bit id")
-        }
-        ids.append(id)
+        if !text.isEmpty { ids.append(try IDText.id(text, location: "\(path):\(number)")) }
     }
     return ids
+}
+
+/// A `--labels` file: one line of labels per record, written as IDText says (a blank line: none).
+func readLabelList(_ path: String) throws -> [[UInt32]] {
+    var lists: [[UInt32]] = []
+    try forEachLine(of: path) { number, text in lists.append(try IDText.labels(text, location: "\(path):\(number)")) }
+    return lists
 }
 
 /// Calls `body` with each line's 1-based number and its text without surrounding spaces.

@@ -27,13 +27,13 @@ struct InsertCommand: DatabaseCommand {
     @Option(name: .long, help: "CSV/TSV: 1-based column holding each row's id.")
     var idColumn: Int?
 
-    @Option(name: .long, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';').")
+    @Option(name: .long, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';' or '|').")
     var labelsColumn: Int?
 
     @Option(name: .long, help: "A file of ids, one per line, for the records in order.")
     var ids: String?
 
-    @Option(name: .long, help: "A file of labels, one line per record in order: numbers separated by ';' or ',' (a blank line: none).")
+    @Option(name: .long, help: "A file of labels, one line per record in order: numbers separated by ';' or '|' (a blank line: none).")
     var labels: String?
 
     @Flag(name: .long, help: "Update the vector of an id that exists instead of failing.")
@@ -125,23 +125,6 @@ struct InsertCommand: DatabaseCommand {
             Terminal.note(line)
         }
     }
-}
-
-/// A `--labels` file: per line, UInt32 labels separated by ';' or ',' (blank: none).
-private func readLabelList(_ path: String) throws -> [[UInt32]] {
-    var lists: [[UInt32]] = []
-    try forEachLine(of: path) { number, text in
-        let fields = text.split(separator: ";", omittingEmptySubsequences: false)
-            .flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        lists.append(try text.isEmpty ? [] : fields.map { field in
-            guard let label = UInt32(String(field).trimmingSpaces) else {
-                throw CalibyError.badInput(location: "\(path):\(number)",
-                                           message: "'\(field)' is not a label (a whole number from 0 to \(UInt32.max))")
-            }
-            return label
-        })
-    }
-    return lists
 }
 
 /// Runs `body`, adding its wall time to `total`.

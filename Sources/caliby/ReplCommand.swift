@@ -26,8 +26,8 @@ struct ReplCommand: ParsableCommand {
 
             On a terminal the prompt is 'caliby> ' ('caliby(ro)> ' with --read-only), lines can be \
             edited, TAB completes command names, options and index names, and Ctrl-C discards the line \
-            or stops the running command (pressed again before a command stops, it ends the REPL like a \
-            kill). The history is kept in $CALIBY_HISTORY (default: \
+            or stops a running insert or search (other commands run to their end; pressed again before \
+            a command stops, it ends the REPL like a kill). The history is kept in $CALIBY_HISTORY (default: \
             $XDG_STATE_HOME/caliby/history, else ~/.local/state/caliby/history; set it empty to keep \
             none). When standard input is not a terminal there is no prompt and each command prints \
             what it prints on the command line; standard input is then the script, so a command that \

@@ -122,6 +122,23 @@ final class CommandTests: XCTestCase {
                           mentions: ["int4"])
     }
 
+    func testLabelAndIDFilesFollowTheInputFilesRules() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "d", "--type", "diskann", "--dim", "2", "--max-elements", "10"], in: dir)
+        let vectors = try makeTemporaryFile("v.csv", contents: Data("1,2\n3,4\n5,6\n".utf8))
+        let labels = try makeTemporaryFile("labels.txt", contents: Data("1;2\n\n7|8\n".utf8))
+        try succeed(["insert", "d", vectors, "--labels", labels, "--quiet"], in: dir)
+        XCTAssertEqual(try succeed(["search", "d", "--vector", "0,0", "--filter", "8", "--format", "tsv"], in: dir),
+                       "query\trank\tid\tdistance\n0\t1\t2\t61.0\n", "only the third vector carries 8")
+        let commaLabels = try makeTemporaryFile("comma.txt", contents: Data("1\n2,3\n4\n".utf8))
+        try expectFailure(["insert", "d", vectors, "--labels", commaLabels], in: dir, status: 65,
+                          mentions: ["comma.txt:2", "'2,3'"])
+        let signedIDs = try makeTemporaryFile("ids.txt", contents: Data("20\n+21\n22\n".utf8))
+        try expectFailure(["insert", "d", vectors, "--ids", signedIDs], in: dir, status: 65, mentions: ["ids.txt:2", "'+21'"])
+        XCTAssertTrue(try succeed(["list", "--format", "tsv"], in: dir).contains("d\tdiskann\t2\tl2\t3\t10"),
+                      "the refused inserts added nothing")
+    }
+
     func testOptionsOfTheOtherIndexTypeAreRefusedNotIgnored() throws {
         let dir = try makeDataDirectory()
         try expectFailure(["create", "d", "--type", "diskann", "--dim", "3", "--max-elements", "5", "--M", "8"],
