@@ -8,9 +8,7 @@ Each precision is a separate index (`caliby create --precision`), built and meas
 """
 import argparse, os, shutil, statistics, struct, subprocess, tempfile, time
 
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+from texmex import dataset, index_file, parse_rows, run
 
 
 def run_measured(cmd):
@@ -22,11 +20,6 @@ def run_measured(cmd):
             raise SystemExit(f'{cmd} failed with status {status}')
         out.seek(0)
         return out.read().decode(), usage.ru_maxrss * 1024
-
-
-def parse_row(tsv):
-    header, row = tsv.strip().splitlines()[:2]
-    return dict(zip(header.split('\t'), row.split('\t')))
 
 
 def first_query(path):
@@ -51,10 +44,7 @@ def main():
 
 
 def measure(a, precision):
-    base, query, gt = (os.path.join(a.data, f) for f in ('base.fvecs', 'query.fvecs', 'groundtruth.ivecs'))
-    with open(base, 'rb') as f:
-        dim = struct.unpack('<i', f.read(4))[0]
-    n = os.path.getsize(base) // (4 + 4 * dim)
+    base, query, gt, dim, n, _ = dataset(a.data)
     work = tempfile.mkdtemp(prefix='caliby-bench-')
     d = os.path.join(work, 'db')
     cal = [a.caliby]
@@ -66,14 +56,13 @@ def measure(a, precision):
         note = run(cal + ['insert', 'bench', base, '--dir', d, '--threads', str(a.threads)]).stderr.strip()
         build = time.perf_counter() - t
         print(f'caliby {precision} insert: {note}')
-        size = os.path.getsize(os.path.join(d, 'index_1.dat')) / 1e6
+        file = index_file(a.caliby, d, 'bench')
+        size = os.path.getsize(file) / 1e6
         print(f'| caliby {precision} | {build:.1f} | {size:.0f} | ef | recall@10 | QPS (batch, 1 thread) | | |')
-        results = {}
         for ef in map(int, a.efs.split(',')):
             out = run(cal + ['search', 'bench', '--dir', d, '--file', query, '--groundtruth', gt, '-k', '10',
                              '--ef', str(ef), '--warmup', '--format', 'tsv']).stdout
-            row = parse_row(out)
-            results[ef] = row
+            row = parse_rows(out)[0]
             print(f"| caliby {precision} | {build:.1f} | {size:.0f} | {ef} | {float(row['recall']):.4f} | {float(row['qps']):.0f} | | |",
                   flush=True)
         # Cold one-shot: a fresh process opens the directory and answers one query (OS cache warm).
@@ -87,7 +76,7 @@ def measure(a, precision):
         pages = out.stderr.strip()
         print(f'| caliby {precision} cold one-shot (fresh process: open + 1 query) | wall {statistics.median(cold)*1e3:.0f} ms | {pages} |')
         # A buffer a quarter of the index: same answers, bounded memory.
-        quarter = max(64 * 1024, os.path.getsize(os.path.join(d, 'index_1.dat')) // 4)
+        quarter = max(64 * 1024, os.path.getsize(file) // 4)
         full = run(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64', '--format', 'tsv']).stdout
         small, peak = run_measured(cal + ['search', 'bench', '--dir', d, '--file', query, '-k', '10', '--ef', '64',
                                           '--format', 'tsv', '--buffer-size', str(quarter)])

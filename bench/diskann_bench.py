@@ -21,41 +21,13 @@ DATADIR holds base.fvecs, query.fvecs and groundtruth.ivecs (e.g. /work/benchdat
 Every QPS is caliby's own timer (search --groundtruth --warmup: the timed second pass, without process start
 or opening the directory), except the pages table's, which times its one cold pass.
 """
-import argparse, os, re, shlex, shutil, struct, subprocess, tempfile, time
+import argparse, os, re, shlex, shutil, tempfile, time
 
 import numpy as np
 
+from texmex import dataset, index_file, parse_rows, read_vecs, run, write_vecs
+
 TARGET = 0.95
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-
-
-def parse_rows(tsv):
-    """All data rows of one or more `search --groundtruth --format tsv` outputs, as dicts."""
-    rows, header = [], None
-    for line in tsv.strip().splitlines():
-        cells = line.split('\t')
-        if cells[0] == 'k':
-            header = cells
-        else:
-            rows.append(dict(zip(header, cells)))
-    return rows
-
-
-def read_vecs(path, dtype):
-    raw = np.fromfile(path, dtype=dtype)
-    dim = raw[:1].view(np.int32)[0]
-    return raw.reshape(-1, dim + 1)[:, 1:]
-
-
-def write_vecs(path, x, dtype):
-    x = np.asarray(x, dtype=dtype)
-    out = np.empty((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    out[:, :1].view(np.int32)[:] = x.shape[1]
-    out[:, 1:] = x
-    out.tofile(path)
 
 
 def at_recall(points, target=TARGET):
@@ -108,8 +80,7 @@ class Caliby:
         err = self('insert', name, base, '--threads', str(threads), *extra).stderr.strip()
         note = err.splitlines()[-1] if err else ''
         seconds = time.perf_counter() - t
-        info = dict(line.split('\t', 1) for line in self('info', name, '--format', 'tsv').stdout.strip().splitlines()[1:])
-        return seconds, os.path.getsize(info['file']), note
+        return seconds, os.path.getsize(index_file(self.exe, self.d, name)), note
 
     def search_gt(self, name, query, gt, k, params, extra=()):
         out = self('search', name, '--file', query, '--groundtruth', gt, '-k', str(k), *params,
@@ -145,11 +116,7 @@ def main():
     a = ap.parse_args()
     skip = set(filter(None, a.skip.split(',')))
 
-    base, query, gt = (os.path.join(a.data, f) for f in ('base.fvecs', 'query.fvecs', 'groundtruth.ivecs'))
-    with open(base, 'rb') as f:
-        dim = struct.unpack('<i', f.read(4))[0]
-    n = os.path.getsize(base) // (4 + 4 * dim)
-    nq = os.path.getsize(query) // (4 + 4 * dim)
+    base, query, gt, dim, n, nq = dataset(a.data)
     work = tempfile.mkdtemp(prefix='caliby-diskann-bench-')
     cal = Caliby(a.caliby, os.path.join(work, 'db'))
     ints = lambda s: [int(x) for x in s.split(',') if x]

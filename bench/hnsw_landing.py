@@ -10,19 +10,25 @@ both graphs) in three ways:
 
     bench/hnsw_landing.py DATA --caliby-dir DIR --index NAME --hnswlib FILE [--ef 64] [--level1 1,4,16]
 
-DATA holds query.fvecs and groundtruth.ivecs (ids = row numbers of the base file). Slow (pure
-Python): about a minute per 1000 queries and setting.
+DATA holds query.fvecs and groundtruth.ivecs (ids = row numbers of the base file). The two indexes,
+with the parameters of bench/run.sh:
+
+    caliby init --dir DIR && caliby create NAME --dir DIR --dim 128 --max-elements N
+    caliby insert NAME DATA/base.fvecs --dir DIR --threads 2
+    python -c 'import hnswlib, texmex; x = texmex.read_vecs("DATA/base.fvecs", "float32")
+    i = hnswlib.Index(space="l2", dim=x.shape[1]); i.init_index(len(x), M=16, ef_construction=200)
+    i.add_items(x, num_threads=2); i.save_index("FILE")'       (run from bench/)
+
+The caliby file is read through its layout (HNSWLayout.swift, restated here), checked against the
+header's magic and counts. Pure Python: seconds per 1000 queries and setting.
 """
 import argparse, heapq, json, os, struct
 import numpy as np
 
+from texmex import read_vecs
+
 TRAILER = 16  # PageTrailer.size: every page ends with magic, page number and checksum
-
-
-def read_vecs(path, dtype):
-    a = np.fromfile(path, dtype=np.int32)
-    rows = a.reshape(-1, a[0] + 1)[:, 1:]
-    return rows.view(dtype).copy()
+HNSW_MAGIC = 0x3157_534E_4842_4C43  # HNSWHeader.magic, "CLBHNSW1"
 
 
 class Graph:
@@ -52,6 +58,8 @@ class CalibyGraph(Graph):
         upper_base = node_base - (slot_capacity + slots_per_page - 1) // slots_per_page
         self.raw = np.memmap(os.path.join(directory, 'index_%d.dat' % entry['id']), dtype=np.uint8, mode='r')
         header = np.asarray(self.raw[:96]).view(np.uint64)
+        if int(header[0]) != HNSW_MAGIC or int(header[1]) != dim or int(header[2]) != m or int(header[3]) != capacity:
+            raise SystemExit('%s: page 0 is not the HNSW header this script knows (layout changed?)' % self.raw.filename)
         n = int(header[5])
         self.entry, self.top = int(header[6]), int(header[7])
         pages = (n + per_page - 1) // per_page

@@ -15,9 +15,11 @@ shared=${CALIBY_SHARED:-../shared/bench}
 venv=$home/venv
 data=$home/synth-$n-$dim
 mkdir -p "$home"
-if [ ! -x "$venv/bin/python" ]; then
+# The marker is written only after pip succeeded: a failed install is retried, not taken as done.
+if [ ! -f "$venv/.installed" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q numpy hnswlib faiss-cpu usearch
+    touch "$venv/.installed"
 fi
 [ -f "$data/groundtruth.ivecs" ] || "$venv/bin/python" "$shared/synth.py" "$data" --n "$n" --dim "$dim" --queries 1000
 swift build -c release
