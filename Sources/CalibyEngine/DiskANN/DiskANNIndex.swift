@@ -311,7 +311,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         guard let (d, live) = try probe(q, node, filter: filter, allLive: allLive) else { return }
         let key = RankedNode.key(d, UInt32(node))
         s.list.insert(key)
-        if live && k > 0 { offer(key, k: k, scratch: s) }
+        if live && k > 0 { s.results.keepClosest(key, limit: k) }
     }
 
     /// DiskANN's search over codes: the list ranks candidates by PQ distance, and each expanded
@@ -340,7 +340,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                     for i in 0..<n { s.links[i] = r.links[i] }
                     return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
                 }
-                if live { offer(RankedNode.key(d, UInt32(node)), k: k, scratch: s) }
+                if live { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
                 for i in 0..<n { s.visited.prefetch(Int(s.links[i])) }
                 var fresh = 0
                 for i in 0..<n {
@@ -372,24 +372,6 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         s.list.insert(RankedNode.key(d, UInt32(node)))
     }
 
-    /// Keeps `key` among the best `k` results.
-    @inline(__always)
-    private func offer(_ key: UInt64, k: Int, scratch s: DiskANNScratch) {
-        if s.results.count < k {
-            s.results.push(~key)
-        } else if key < ~s.results.top {
-            s.results.pop()
-            s.results.push(~key)
-        }
-    }
-
-    private func prepared(_ query: UnsafePointer<Float>, scratch s: DiskANNScratch) -> UnsafePointer<Float> {
-        guard metric == .cosine else { return query }
-        s.query.update(from: query, count: dimensions)
-        Distance.normalize(s.query, dimensions)
-        return UnsafePointer(s.query)
-    }
-
     public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
         guard parameters.k > 0 else { return [] }
         let (entry, trained, nodeCount, allLive) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int, Bool) in
@@ -406,7 +388,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
         guard let entry else { return [] }
         return try scratch.with { s in
-            let q = prepared(query, scratch: s), filter = parameters.filter.map { [$0] }
+            let q = s.prepared(query, metric: metric), filter = parameters.filter.map { [$0] }
             let L = parameters.listSize(.diskann), width = max(1, parameters.beamWidth)
             if let codebook {
                 try compressedSearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k,
@@ -444,16 +426,19 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             if general.count == R && (pivotLabels.isEmpty || labelled.count == R) { break }
             let slot = nodes.count
             let node = RankedNode.node(key)
-            let (labelCount, live) = try peekRecord(node) { r -> (Int, Bool) in
-                s.keptVector(slot).update(from: r.vector, count: dims)
+            // Labels first: once the general list is full, a candidate sharing no label with the
+            // pivot cannot be kept, and its vector is not worth copying.
+            let (labelCount, sharesLabel, wanted) = try peekRecord(node) { r -> (Int, Bool, Bool) in
                 let n = r.labelCount
                 for i in 0..<n { s.keptLabels(slot)[i] = r.label(i) }
-                return (n, r.state == .live)
+                let sharesLabel = (0..<n).contains { pivotLabels.contains(s.keptLabels(slot)[$0]) }
+                let wanted = r.state == .live && (general.count < R || (sharesLabel && labelled.count < R))
+                if wanted { s.keptVector(slot).update(from: r.vector, count: dims) }
+                return (n, sharesLabel, wanted)
             }
-            guard live else { continue }
+            guard wanted else { continue }
             s.keptLabelCounts[slot] = labelCount
             let toPivot = RankedNode.distance(key)
-            let sharesLabel = (0..<labelCount).contains { pivotLabels.contains(s.keptLabels(slot)[$0]) }
             let keepGeneral = general.count < R
                 && !isCovered(slot, toPivot: toPivot, by: general, pivotLabels: nil, alpha: alpha, scratch: s)
             let keepLabelled = sharesLabel && labelled.count < R

@@ -78,55 +78,35 @@ final class CandidateList {
     }
 }
 
-/// Everything one DiskANN search, insert or repair needs, reused across calls.
-final class DiskANNScratch {
-    let visited: VisitedSet
+/// What a DiskANN search, insert or repair needs beyond SearchScratch (whose `results` hold the
+/// live hits, at most k, and whose kept slots hold RobustPrune's candidates: up to R in each of its
+/// two lists, plus the one under test).
+final class DiskANNScratch: SearchScratch {
     let list = CandidateList()
-    /// Max-heap of the live hits (complemented keys), at most k.
-    let results = KeyHeap()
     var beam: [UInt64] = []
     /// Keys of the live nodes a build search expanded: Vamana's candidate pool.
     var expanded: [UInt64] = []
-    let links: UnsafeMutablePointer<UInt32>
     /// A second link buffer: consolidation reads a deleted neighbour's links while holding a node's.
     let otherLinks: UnsafeMutablePointer<UInt32>
-    /// The node whose links are being chosen (insert, back-link, repair).
-    let pivot: UnsafeMutablePointer<Float>
-    /// A normalized copy of the query (cosine).
-    let query: UnsafeMutablePointer<Float>
-    /// RobustPrune's kept candidates (up to R in each of its two lists) plus the one under test:
-    /// vectors and labels.
-    let keptVectors: UnsafeMutablePointer<Float>
+    /// RobustPrune's kept candidates' labels, beside SearchScratch's kept vectors.
     let keptLabels: UnsafeMutablePointer<UInt32>
     var keptLabelCounts: [Int]
     /// The query's PQ distance table (see PQCodebook.fillTable): `pqBytes × 256` entries.
     let table: UnsafeMutablePointer<Float>
-    private let dimensions: Int
 
     init(nodes: Int, R: Int, dimensions: Int, pqBytes: Int) {
-        self.dimensions = dimensions
         table = .allocate(capacity: max(1, pqBytes) * PQCodebook.centroids)
-        visited = VisitedSet(capacity: nodes)
-        links = .allocate(capacity: R)
         otherLinks = .allocate(capacity: R)
-        pivot = .allocate(capacity: dimensions)
-        query = .allocate(capacity: dimensions)
-        keptVectors = .allocate(capacity: (2 * R + 1) * dimensions)
         keptLabels = .allocate(capacity: (2 * R + 1) * DiskANNLayout.maxLabelsPerNode)
         keptLabelCounts = [Int](repeating: 0, count: 2 * R + 1)
+        super.init(nodes: nodes, maxLinks: 2 * R + 1, dimensions: dimensions)
     }
 
     deinit {
-        links.deallocate()
         otherLinks.deallocate()
-        pivot.deallocate()
-        query.deallocate()
-        keptVectors.deallocate()
         keptLabels.deallocate()
         table.deallocate()
     }
-
-    @inline(__always) func keptVector(_ slot: Int) -> UnsafeMutablePointer<Float> { keptVectors + slot * dimensions }
 
     @inline(__always) func keptLabels(_ slot: Int) -> UnsafeMutablePointer<UInt32> {
         keptLabels + slot * DiskANNLayout.maxLabelsPerNode

@@ -175,8 +175,7 @@ public final class HNSWIndex: VectorIndex {
         for seed in seeds where scratch.visited.insert(RankedNode.node(seed)) {
             scratch.candidates.push(seed)
             if skipDeleted, try isDeleted(RankedNode.node(seed)) { continue }
-            scratch.results.push(~seed)
-            if scratch.results.count > ef { scratch.results.pop() }
+            scratch.results.keepClosest(seed, limit: ef)
         }
         var bound = scratch.results.isEmpty ? Float.infinity : RankedNode.distance(~scratch.results.top)
         while !scratch.candidates.isEmpty {
@@ -219,19 +218,11 @@ public final class HNSWIndex: VectorIndex {
                 let key = RankedNode.key(d, UInt32(neighbour))
                 scratch.candidates.push(key)
                 if !deleted {
-                    scratch.results.push(~key)
-                    if scratch.results.count > ef { scratch.results.pop() }
+                    scratch.results.keepClosest(key, limit: ef)
                 }
                 if !scratch.results.isEmpty { bound = RankedNode.distance(~scratch.results.top) }
             }
         }
-    }
-
-    private func preparedQuery(_ query: UnsafePointer<Float>, scratch: SearchScratch) -> UnsafePointer<Float> {
-        guard metric == .cosine else { return query }
-        scratch.query.update(from: query, count: dimensions)
-        Distance.normalize(scratch.query, dimensions)
-        return UnsafePointer(scratch.query)
     }
 
     /// The vector as the index will hold it: normalized for cosine, rounded to the stored precision.
@@ -258,7 +249,7 @@ public final class HNSWIndex: VectorIndex {
         }
         guard entry >= 0, parameters.k > 0 else { return [] }
         return try scratch.with { scratch in
-            let q = preparedQuery(query, scratch: scratch)
+            let q = scratch.prepared(query, metric: metric)
             let listSize = parameters.listSize(.hnsw)
             let (start, startDistance) = try descend(q, from: entry, topLevel: top, to: min(top, 1), scratch: scratch)
             var seeds = [RankedNode.key(startDistance, UInt32(start))]
@@ -295,10 +286,10 @@ public final class HNSWIndex: VectorIndex {
             if kept.count >= limit { break }
             let candidate = RankedNode.node(key)
             let candidateDistance = RankedNode.distance(key)
-            let slot = scratch.kept + kept.count * dims
+            let slot = scratch.keptVector(kept.count)
             try copyVector(of: candidate, into: slot)
             var good = true
-            for j in 0..<kept.count where Distance.between(slot, scratch.kept + j * dims, dims, metric: metric) < candidateDistance {
+            for j in 0..<kept.count where Distance.between(slot, scratch.keptVector(j), dims, metric: metric) < candidateDistance {
                 good = false
                 break
             }

@@ -60,6 +60,18 @@ final class KeyHeap {
         storage[child] = key
     }
 
+    /// For a heap of complemented keys holding the closest keys so far: admits `key` if fewer than
+    /// `limit` are held or it is closer than the farthest, which it then replaces.
+    @inline(__always)
+    func keepClosest(_ key: UInt64, limit: Int) {
+        if count < limit {
+            push(~key)
+        } else if key < ~storage[0] {
+            pop()
+            push(~key)
+        }
+    }
+
     @inline(__always)
     @discardableResult
     func pop() -> UInt64 {
@@ -136,8 +148,8 @@ final class VisitedSet {
 }
 
 /// Everything one search or insert thread needs, reused across calls so the hot path allocates
-/// nothing.
-final class SearchScratch {
+/// nothing. DiskANN's scratch extends it with what only DiskANN uses.
+class SearchScratch {
     let visited: VisitedSet
     let candidates = KeyHeap()
     /// Max-heap of results, as complemented keys.
@@ -150,6 +162,7 @@ final class SearchScratch {
     /// the next free slot (a selection keeps at most maxLinks, so it always has one), compared
     /// against the kept copies, and stays there if kept.
     let kept: UnsafeMutablePointer<Float>
+    let dimensions: Int
     /// The node whose links are being re-selected.
     let pivot: UnsafeMutablePointer<Float>
 
@@ -159,6 +172,7 @@ final class SearchScratch {
         links = .allocate(capacity: linkCapacity)
         query = .allocate(capacity: dimensions)
         kept = .allocate(capacity: maxLinks * dimensions)
+        self.dimensions = dimensions
         pivot = .allocate(capacity: dimensions)
     }
 
@@ -167,6 +181,16 @@ final class SearchScratch {
         query.deallocate()
         kept.deallocate()
         pivot.deallocate()
+    }
+
+    @inline(__always) func keptVector(_ slot: Int) -> UnsafeMutablePointer<Float> { kept + slot * dimensions }
+
+    /// The query as the index compares it: for cosine, a normalized copy in `query`.
+    func prepared(_ query: UnsafePointer<Float>, metric: Metric) -> UnsafePointer<Float> {
+        guard metric == .cosine else { return query }
+        self.query.update(from: query, count: dimensions)
+        Distance.normalize(self.query, dimensions)
+        return UnsafePointer(self.query)
     }
 }
 

@@ -15,18 +15,6 @@ public enum Distance {
         dot(a, UnsafeRawPointer(b), count, as: Float32Lanes.self)
     }
 
-    /// `squaredL2` against a stored float16 vector: `vcvtph2ps` widens 8 halves per load (F16C is part
-    /// of the haswell target), so the arithmetic is the float32 kernel's on half the memory traffic.
-    @inline(__always)
-    public static func squaredL2(_ a: UnsafePointer<Float>, float16 b: UnsafeRawPointer, _ count: Int) -> Float {
-        squaredL2(a, b, count, as: Float16Lanes.self)
-    }
-
-    @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, float16 b: UnsafeRawPointer, _ count: Int) -> Float {
-        dot(a, b, count, as: Float16Lanes.self)
-    }
-
     /// The one L2 kernel; `B` says how the second operand's components are stored. Specialized and
     /// inlined per caller, so each storage type gets its own straight-line loop.
     @inline(__always)
@@ -80,9 +68,17 @@ public enum Distance {
     /// The metric's distance, smaller is closer. Cosine vectors are normalized before they get here.
     @inline(__always)
     public static func between(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, metric: Metric) -> Float {
+        between(a, UnsafeRawPointer(b), count, metric: metric, as: Float32Lanes.self)
+    }
+
+    /// The metric's distance to a second operand stored as `B` says (StoredVector's float16 copies:
+    /// `vcvtph2ps` widens 8 halves per load, F16C being part of the haswell target).
+    @inline(__always)
+    static func between<B: StoredLanes>(_ a: UnsafePointer<Float>, _ b: UnsafeRawPointer, _ count: Int, metric: Metric,
+                                        as lanes: B.Type) -> Float {
         switch metric {
-        case .l2: return squaredL2(a, b, count)
-        case .ip, .cosine: return 1 - dot(a, b, count)
+        case .l2: return squaredL2(a, b, count, as: lanes)
+        case .ip, .cosine: return 1 - dot(a, b, count, as: lanes)
         }
     }
 

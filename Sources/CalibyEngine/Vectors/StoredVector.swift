@@ -18,10 +18,9 @@ struct StoredVector {
     /// The metric's distance from a float32 `query` to the vector stored at `stored`.
     @inline(__always)
     func distance(_ query: UnsafePointer<Float>, _ stored: UnsafeRawPointer, metric: Metric) -> Float {
-        switch (precision, metric) {
-        case (.float32, _): return Distance.between(query, stored.assumingMemoryBound(to: Float.self), dimensions, metric: metric)
-        case (.float16, .l2): return Distance.squaredL2(query, float16: stored, dimensions)
-        case (.float16, .ip), (.float16, .cosine): return 1 - Distance.dot(query, float16: stored, dimensions)
+        switch precision {
+        case .float32: return Distance.between(query, stored, dimensions, metric: metric, as: Float32Lanes.self)
+        case .float16: return Distance.between(query, stored, dimensions, metric: metric, as: Float16Lanes.self)
         }
     }
 
