@@ -56,11 +56,23 @@ extension XCTestCase {
         return path
     }
 
-    func makeTemporaryFile(_ name: String, contents: Data) throws -> String {
+    /// An empty directory removed after the test.
+    func makeTemporaryDirectory() throws -> String {
         let dir = NSTemporaryDirectory() + "caliby-files-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        let path = dir + "/" + name
+        return dir
+    }
+
+    /// A `caliby repl` session that keeps running until the test ends its input (or the test ends).
+    func startRepl(in dir: String, options: [String] = []) throws -> RunningProcess {
+        let session = try RunningProcess(CLI.start(["repl"] + options, directory: dir))
+        addTeardownBlock { if session.process.isRunning { session.process.terminate() } }
+        return session
+    }
+
+    func makeTemporaryFile(_ name: String, contents: Data) throws -> String {
+        let path = try makeTemporaryDirectory() + "/" + name
         try contents.write(to: URL(fileURLWithPath: path))
         return path
     }

@@ -7,13 +7,6 @@ final class DocsTests: XCTestCase {
     private var manDirectory: String { Tools.packageRoot + "/man" }
     private var completionsDirectory: String { Tools.packageRoot + "/completions" }
 
-    private func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "caliby-docs-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     /// The files of `directory` whose names pass `include`, by name.
     private func contents(of directory: String, _ include: (String) -> Bool) throws -> [String: String] {
         var files: [String: String] = [:]
@@ -37,7 +30,7 @@ final class DocsTests: XCTestCase {
 
     func testManPagesMatchTheArgumentDefinitions() throws {
         guard let scratch = Tools.scratchPath else { throw XCTSkip("no SwiftPM scratch directory above \(CLI.binary)") }
-        let output = try temporaryDirectory()
+        let output = try makeTemporaryDirectory()
         // `swift test` holds the scratch directory's lock while the tests run; its build is done.
         let generated = try Tools.run(manDirectory + "/generate.sh", ["--scratch-path", scratch, "--ignore-lock", output])
         XCTAssertEqual(generated.status, 0, generated.stderr)
@@ -79,8 +72,7 @@ final class DocsTests: XCTestCase {
         }
         let files = section("FILES")
         let dir = try makeDataDirectory()
-        let session = try RunningProcess(CLI.start(["repl"], directory: dir))
-        addTeardownBlock { if session.process.isRunning { session.process.terminate() } }
+        let session = try startRepl(in: dir)
         session.send("create documented --dim 2 --max-elements 10")
         session.send("list --names-only")
         XCTAssertTrue(session.waitForOutput("documented\n"))
@@ -113,7 +105,7 @@ final class DocsTests: XCTestCase {
     // MARK: Completion scripts
 
     func testCompletionScriptsMatchTheArgumentDefinitions() throws {
-        let output = try temporaryDirectory()
+        let output = try makeTemporaryDirectory()
         let generated = try Tools.run(completionsDirectory + "/generate.sh", [output], environment: ["CALIBY": CLI.binary])
         XCTAssertEqual(generated.status, 0, generated.stderr)
         let scripts = ["caliby.bash", "_caliby", "caliby.fish"]

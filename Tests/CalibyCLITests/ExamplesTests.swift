@@ -11,14 +11,16 @@ final class ExamplesTests: XCTestCase {
         "quickstart.sh", "bulk-fvecs.sh", "csv-pipeline.sh", "repl-session.sh", "parallel-readers.sh",
     ]
 
-    @discardableResult
-    private func runExample(_ script: String, _ arguments: [String] = [], file: StaticString = #filePath,
-                            line: UInt = #line) throws -> String {
+    /// Runs `script` and checks it succeeded and printed every one of `expected` (stdout or stderr).
+    private func assertExample(_ script: String, _ arguments: [String] = [], prints expected: [String],
+                               file: StaticString = #filePath, line: UInt = #line) throws {
         let dir = try makeDataDirectory(initialize: false)
         let result = try Tools.run(Self.examples + "/" + script, arguments,
                                    environment: ["PATH": Tools.pathWithCaliby, "CALIBY_DIR": dir])
-        XCTAssertEqual(result.status, 0, "\(script):\n\(result.stdout)\n\(result.stderr)", file: file, line: line)
-        return result.stdout + result.stderr
+        let output = result.stdout + result.stderr
+        XCTAssertEqual(result.status, 0, "\(script):\n\(output)", file: file, line: line)
+        XCTAssertEqual(expected.filter { !output.contains($0) }, [], "missing from \(script)'s output:\n\(output)",
+                       file: file, line: line)
     }
 
     func testEveryExampleScriptIsTested() throws {
@@ -27,38 +29,31 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testQuickstart() throws {
-        let output = try runExample("quickstart.sh")
-        XCTAssertTrue(output.contains("Initialized empty Caliby data directory"), output)
-        XCTAssertTrue(output.contains("inserted 2000 vectors into 'quickstart'"), output)
-        XCTAssertTrue(output.contains("query  rank"), output)
-        XCTAssertTrue(output.contains("quickstart  hnsw    32"), output)
-        XCTAssertTrue(output.contains("dropped; indexes left: 0"), output)
+        try assertExample("quickstart.sh", prints: [
+            "Initialized empty Caliby data directory", "inserted 2000 vectors into 'quickstart'", "query  rank",
+            "quickstart  hnsw    32", "dropped; indexes left: 0",
+        ])
     }
 
     func testBulkFvecs() throws {
         guard Tools.find("python3") != nil else { throw XCTSkip("python3 is not installed") }
-        let output = try runExample("bulk-fvecs.sh", ["2000"])
-        XCTAssertTrue(output.contains("inserted 2000 vectors into 'bulk'"), output)
-        XCTAssertTrue(output.contains("recall@10 = "), output)
+        try assertExample("bulk-fvecs.sh", ["2000"], prints: ["inserted 2000 vectors into 'bulk'", "recall@10 = "])
     }
 
     func testCSVPipeline() throws {
-        let output = try runExample("csv-pipeline.sh")
-        XCTAssertTrue(output.contains("250,140,10   rank 1: dark orange"), output)
-        XCTAssertTrue(output.contains("10,20,120    rank 1: navy"), output)
-        XCTAssertTrue(output.contains("200,200,190  rank 1: silver"), output)
+        try assertExample("csv-pipeline.sh", prints: [
+            "250,140,10   rank 1: dark orange", "10,20,120    rank 1: navy", "200,200,190  rank 1: silver",
+        ])
     }
 
     func testReplSession() throws {
-        let output = try runExample("repl-session.sh")
-        XCTAssertTrue(output.contains("caliby: error: no index named 'no-such-index'"), output)
-        XCTAssertTrue(output.contains("stopped with exit status 66"), output)
+        try assertExample("repl-session.sh", prints: ["caliby: error: no index named 'no-such-index'", "stopped with exit status 66"])
     }
 
     func testParallelReaders() throws {
-        let output = try runExample("parallel-readers.sh")
-        XCTAssertTrue(output.contains("4 searches at once: 500 hits each, all the same"), output)
-        XCTAssertTrue(output.contains("a writer meanwhile: exit status 75"), output)
-        XCTAssertTrue(output.contains("the writer got in once the readers left: shared other"), output)
+        try assertExample("parallel-readers.sh", prints: [
+            "4 searches at once: 500 hits each, all the same", "a writer meanwhile: exit status 75",
+            "the writer got in once the readers left: shared other",
+        ])
     }
 }

@@ -16,13 +16,6 @@ final class ReplTests: XCTestCase {
         try CLI.run(["repl"] + options, directory: dir, input: lines.map { $0 + "\n" }.joined())
     }
 
-    /// A session that keeps running until the test ends its input (or the test ends).
-    private func startRepl(in dir: String, options: [String] = []) throws -> RunningProcess {
-        let session = try RunningProcess(CLI.start(["repl"] + options, directory: dir))
-        addTeardownBlock { if session.process.isRunning { session.process.terminate() } }
-        return session
-    }
-
     // MARK: Scripts
 
     func testScriptOutputIsWhatTheCommandLinePrints() throws {

@@ -200,6 +200,22 @@ final class DiskANNTests: XCTestCase {
         try db.close()
     }
 
+    func testReplacingManyPointsConsolidatesAutomatically() throws {
+        let (db, index, _) = try newIndex()
+        _ = try index.insert(batch(clusteredVectors(count: 1000, dimensions: d, seed: 70), dimensions: d),
+                             options: InsertOptions(threads: 2))
+        // 30 % replaced: their old records are deleted points, past the automatic threshold.
+        let moved = clusteredVectors(count: 300, dimensions: d, seed: 71)
+        let summary = try index.insert(batch(moved, dimensions: d, ids: (0..<300).map(UInt64.init)),
+                                       options: InsertOptions(replace: true, threads: 2))
+        XCTAssertEqual(summary.replaced, 300)
+        XCTAssertEqual(index.count, 1000)
+        XCTAssertEqual(try (index as! Consolidating).consolidate(threads: 2), 0, "the old records were consolidated already")
+        XCTAssertEqual(try run(index, moved, k: 1).map { $0.first?.id }, (0..<300).map { Optional(UInt64($0)) })
+        XCTAssertEqual(try index.checkIntegrity(), [])
+        try db.close()
+    }
+
     func testDeletingMostPointsConsolidatesAutomatically() throws {
         let (db, index, _) = try newIndex()
         let n = 1000
