@@ -8,12 +8,16 @@ struct ReplCompletion {
     private let commands: [String: CommandInfo]
     /// Command names the REPL accepts, in help order, then its own words.
     let commandNames: [String]
+    /// What `help` takes: every command, the refused ones too (`help repl` explains the session).
+    private let helpTopics: [String]
 
     init(builtins: [String], refused: Set<String>) {
         let root = try? JSONDecoder().decode(ToolInfo.self, from: Data(CalibyCommand._dumpHelp().utf8)).command
-        let usable = (root?.subcommands ?? []).filter { $0.shouldDisplay && !refused.contains($0.commandName) }
+        let shown = (root?.subcommands ?? []).filter(\.shouldDisplay)
+        let usable = shown.filter { !refused.contains($0.commandName) }
         commands = Dictionary(usable.map { ($0.commandName, $0) }, uniquingKeysWith: { first, _ in first })
         commandNames = usable.map(\.commandName) + builtins
+        helpTopics = shown.map(\.commandName)
     }
 
     enum Candidates: Equatable {
@@ -27,7 +31,7 @@ struct ReplCompletion {
     func candidates(before: String, word: String) -> Candidates {
         let words = ShellWords.splitPartial(before)
         guard let name = words.first else { return .words(commandNames) }
-        if name == "help" { return words.count == 1 ? .words(commandNames) : .words([]) }
+        if name == "help" { return words.count == 1 ? .words(helpTopics) : .words([]) }
         guard let command = commands[name] else { return .words([]) }
         let arguments = command.arguments ?? []
         if word.hasPrefix("-") {

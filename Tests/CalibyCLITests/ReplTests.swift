@@ -194,6 +194,11 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(second.waitFor("caliby> list --names-only"), "history from the first session: \(second.screen)")
         second.press("Enter")
         XCTAssertTrue(second.waitFor("colors\nalpha_index"), second.screen)
+        // help takes every command, repl too, though a session refuses to run it.
+        second.type("help rep")
+        second.press("Tab")
+        XCTAssertTrue(second.waitFor("caliby> help repl"), "TAB completes a help topic: \(second.screen)")
+        second.press("C-c")
         second.press("C-d")
         XCTAssertTrue(second.waitFor("[exit status 0]"), second.screen)
     }
