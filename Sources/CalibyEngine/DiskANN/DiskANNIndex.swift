@@ -288,17 +288,8 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 let node = RankedNode.node(key)
                 let (n, live) = try readLinks(of: node, into: s.links)
                 if collect && live { s.expanded.append(key) }
-                for i in 0..<n { s.visited.prefetch(Int(s.links[i])) }
-                // Keep the unvisited neighbours and start fetching their records before the first
-                // distance, as HNSWIndex.searchLevel does.
-                var fresh = 0
-                for i in 0..<n {
-                    let next = Int(s.links[i])
-                    guard next < layout.capacity else { throw corruptLink(node, next) }
-                    guard s.visited.insert(next) else { continue }
-                    prefetchRecord(next, withState: !skipState)
-                    s.links[fresh] = UInt32(next)
-                    fresh += 1
+                let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
+                    prefetchRecord($0, withState: !skipState)
                 }
                 for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, allLive: allLive, scratch: s) }
             }
@@ -341,20 +332,13 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                     return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
                 }
                 if live { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
-                for i in 0..<n { s.visited.prefetch(Int(s.links[i])) }
-                var fresh = 0
-                for i in 0..<n {
-                    let next = Int(s.links[i])
-                    guard next < layout.capacity else { throw corruptLink(node, next) }
-                    guard s.visited.insert(next) else { continue }
+                let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) { next in
                     let (codePage, codeOffset) = layout.code(next)
                     space.prefetch(codePage, offset: codeOffset, lines: layout.codeLines(codeOffset))
                     if filter != nil {
                         let (page, offset) = layout.node(next)
                         space.prefetch(page, offset: offset, lines: 1)
                     }
-                    s.links[fresh] = UInt32(next)
-                    fresh += 1
                 }
                 for i in 0..<fresh { try enqueue(Int(s.links[i]), table: table, filter: filter, scratch: s) }
             }

@@ -189,20 +189,9 @@ public final class HNSWIndex: VectorIndex {
                 space.prefetch(page, offset: offset, lines: linkLines)
             }
             let n = try readLinks(of: node, level: level, into: scratch.links)
-            // Keep the unvisited neighbours and start fetching their vectors before the first
-            // distance: the loop is bound by memory latency, not arithmetic.
-            var fresh = 0
-            // The neighbours' visited tags are as scattered as their vectors. (A prefetch never
-            // faults, so a corrupt link still reaches the check below.)
-            for i in 0..<n { scratch.visited.prefetch(Int(scratch.links[i])) }
-            for i in 0..<n {
-                let neighbour = Int(scratch.links[i])
-                guard neighbour < layout.capacity else { throw corruptLink(node, neighbour) }
-                guard scratch.visited.insert(neighbour) else { continue }
-                let (page, offset) = layout.node(neighbour)
+            let fresh = try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
+                let (page, offset) = layout.node($0)
                 space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
-                scratch.links[fresh] = UInt32(neighbour)
-                fresh += 1
             }
             let stored = self.stored, metric = self.metric, vectorOffset = layout.vectorOffset
             for i in 0..<fresh {

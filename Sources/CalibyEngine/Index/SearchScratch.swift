@@ -183,10 +183,30 @@ class SearchScratch {
         pivot.deallocate()
     }
 
-    @inline(__always) func keptVector(_ slot: Int) -> UnsafeMutablePointer<Float> { kept + slot * dimensions }
+    @inline(__always) final func keptVector(_ slot: Int) -> UnsafeMutablePointer<Float> { kept + slot * dimensions }
+
+    /// Of a node's `n` neighbours in `links`, keeps the unvisited ones (in order, at the front),
+    /// marks them visited and calls `fetch` on each so its record starts loading before the first
+    /// distance: graph search is bound by memory latency, not arithmetic. Returns how many it kept.
+    /// The visited tags are as scattered as the records, so they are prefetched first (a prefetch
+    /// never faults: a corrupt link still reaches the capacity check, which throws `corrupt(link)`).
+    @inline(__always)
+    final func keepUnvisited(_ n: Int, capacity: Int, corrupt: (Int) -> Error, fetch: (Int) -> Void) throws -> Int {
+        for i in 0..<n { visited.prefetch(Int(links[i])) }
+        var fresh = 0
+        for i in 0..<n {
+            let next = Int(links[i])
+            guard next < capacity else { throw corrupt(next) }
+            guard visited.insert(next) else { continue }
+            fetch(next)
+            links[fresh] = UInt32(next)
+            fresh += 1
+        }
+        return fresh
+    }
 
     /// The query as the index compares it: for cosine, a normalized copy in `query`.
-    func prepared(_ query: UnsafePointer<Float>, metric: Metric) -> UnsafePointer<Float> {
+    final func prepared(_ query: UnsafePointer<Float>, metric: Metric) -> UnsafePointer<Float> {
         guard metric == .cosine else { return query }
         self.query.update(from: query, count: dimensions)
         Distance.normalize(self.query, dimensions)
