@@ -5,6 +5,20 @@ struct CatalogFile: Codable, Equatable {
     var format = 1
     var nextID: UInt32 = 1
     var indexes: [IndexInfo] = []
+    /// Grows by one at every commit. The rollback journal names the generation it undoes, so a
+    /// journal from another transaction is never applied (see Journal).
+    var generation: UInt64 = 0
+
+    init() {}
+
+    /// Catalogs written before `generation` existed are generation 0.
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        format = try c.decode(Int.self, forKey: .format)
+        nextID = try c.decode(UInt32.self, forKey: .nextID)
+        indexes = try c.decode([IndexInfo].self, forKey: .indexes)
+        generation = try c.decodeIfPresent(UInt64.self, forKey: .generation) ?? 0
+    }
 
     private static let magic = Array("CLBCAT01".utf8)
 
