@@ -22,9 +22,10 @@ let package = Package(
     targets: [
         .target(
             name: "CalibyEngine",
-            dependencies: ["CPrefetch", .product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: hotPathFlags),
         .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CFileSystem"),
         .systemLibrary(
             name: "CReadline",
             providers: [.apt(["libreadline-dev"])]),

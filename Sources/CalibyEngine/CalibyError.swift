@@ -23,6 +23,18 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case noSuchID(index: String, id: UInt64)
     case bufferPoolExhausted(bytes: Int)
     case interrupted
+    /// A hot journal that recovery will not apply: damaged after it was written, or from another
+    /// transaction. Nothing was applied; the journal is left in place.
+    case journalDamaged(path: String, detail: String)
+    /// Another process holds the journal of a transaction although this one holds the directory
+    /// lock: the lock file was removed or replaced under a running writer.
+    case journalInUse(path: String)
+    /// The lock file was removed or replaced while this process held it, and the directory changed
+    /// meanwhile; nothing was committed.
+    case lockLost(directory: String)
+    /// The commit point was passed (the change is in place) but a later sync failed, so a power
+    /// loss might still undo it.
+    case committedButNotDurable(String)
 
     public enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
@@ -30,12 +42,12 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
 
     public var category: Category {
         switch self {
-        case .locked: return .locked
+        case .locked, .journalInUse, .lockLost: return .locked
         case .configAfterInit, .invalidName, .invalidArgument, .readOnly: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
-        case .io: return .io
-        case .corrupt: return .corrupt
+        case .io, .committedButNotDurable: return .io
+        case .corrupt, .journalDamaged: return .corrupt
         case .badInput: return .data
         case .capacity, .bufferPoolExhausted: return .capacity
         case .interrupted: return .interrupted
@@ -78,6 +90,16 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "buffer pool of \(bytes) bytes is too small: every cached page is in use (raise --buffer-size)"
         case .interrupted:
             return "interrupted"
+        case .journalDamaged(let path, let detail):
+            return "\(path): data is damaged: hot journal not applied: \(detail); nothing was changed (see 'caliby recover --help')"
+        case .journalInUse(let path):
+            return "\(path): another process is in the middle of a transaction although the directory lock was free "
+                + "(was .caliby.lock removed?); leaving the directory alone"
+        case .lockLost(let directory):
+            return "\(directory): lost the directory lock (.caliby.lock was removed or replaced while held) and another "
+                + "process changed the directory; nothing was committed"
+        case .committedButNotDurable(let detail):
+            return "the change is committed, but making it durable failed (a power loss may undo it): \(detail)"
         }
     }
 }

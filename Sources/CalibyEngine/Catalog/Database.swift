@@ -62,7 +62,6 @@ public final class Database {
     let journal: Journal
 
     private var catalog: CatalogFile
-    private var committedCatalogBytes: [UInt8]
     private var catalogChanged = false
     private var spaces: [UInt32: PageSpace] = [:]
     private var deletedAtCommit: [String] = []
@@ -70,6 +69,8 @@ public final class Database {
     public var openObjects: [UInt32: AnyObject] = [:]
     /// Whether this open found a hot journal and rolled it back.
     public private(set) var recoveredAtOpen = false
+
+    private var catalogPath: String { directory + "/" + Database.catalogFileName }
 
     init(directory: String, mode: AccessMode, waitSeconds: Double, pool: BufferPool) throws {
         let catalogPath = directory + "/" + Database.catalogFileName
@@ -81,23 +82,38 @@ public final class Database {
         self.pool = pool
         lock = try DirectoryLock(directory: directory, mode: mode, waitSeconds: waitSeconds)
         journal = Journal(directory: directory)
+        // Recovery never rewrites the catalog (journal invariant 4), so it can be read first.
+        catalog = try Database.readCatalog(catalogPath)
         if FileSystem.exists(journal.path) {
             // Only a writer may roll back; a reader takes the write lock for as long as that takes.
-            if mode == .readOnly { try lock.change(to: .readWrite, directory: directory, waitSeconds: waitSeconds) }
-            recoveredAtOpen = try Database.recover(directory: directory)
-            if mode == .readOnly { try lock.change(to: .readOnly, directory: directory, waitSeconds: waitSeconds) }
+            if mode == .readOnly { try lock.change(to: .readWrite, waitSeconds: waitSeconds) }
+            recoveredAtOpen = try recover() == .rolledBack
+            if mode == .readOnly { try lock.change(to: .readOnly, waitSeconds: waitSeconds) }
         }
-        committedCatalogBytes = try PosixFile(path: catalogPath, flags: O_RDONLY).readAll()
-        catalog = try CatalogFile.decode(committedCatalogBytes, path: catalogPath)
+        journal.baseGeneration = catalog.generation
+        journal.beforeOverwrite = { [unowned self] in try self.verifyLock() }
         if mode == .readWrite { try removeOrphans() }
     }
 
-    private static func recover(directory: String) throws -> Bool {
-        try Journal.recover(directory: directory,
-                            filePath: { directory + "/" + IndexInfo.fileName(id: $0) },
-                            restoreCatalog: {
-                                try FileSystem.replaceAtomically(directory + "/" + catalogFileName, with: $0, directory: directory)
-                            })
+    private static func readCatalog(_ path: String) throws -> CatalogFile {
+        try CatalogFile.decode(PosixFile(path: path, flags: O_RDONLY | PosixFile.inDirectory).readAll(), path: path)
+    }
+
+    private func recover() throws -> Journal.Recovery {
+        let directory = directory
+        return try Journal.recover(directory: directory, generation: catalog.generation,
+                                   filePath: { directory + "/" + IndexInfo.fileName(id: $0) })
+    }
+
+    /// The lock file must still be the one this process locked (see DirectoryLock). If it was
+    /// removed or replaced, lock what the name denotes now; that is safe only if nobody committed
+    /// meanwhile, which the catalog's generation tells.
+    private func verifyLock() throws {
+        guard !lock.isIntact else { return }
+        try lock.relock()
+        guard try Database.readCatalog(catalogPath).generation == catalog.generation else {
+            throw CalibyError.lockLost(directory: directory)
+        }
     }
 
     /// Files of creates that never committed (journal invariant 5).
@@ -177,26 +193,39 @@ public final class Database {
         catalogChanged || journal.isActive || !deletedAtCommit.isEmpty
     }
 
-    /// Commits every change since the last commit. A no-op when nothing changed.
+    /// Commits every change since the last commit (journal invariant 3). A no-op when nothing
+    /// changed. Throws `committedButNotDurable` when the change is in place but a sync after the
+    /// commit point failed; any other error means nothing was committed (call `rollback`).
     public func flush() throws {
         guard mode == .readWrite, hasUncommittedChanges else { return }
-        if catalogChanged { try journal.recordCatalog(committedCatalogBytes) }
+        try verifyLock()
         try journal.makeDurable()
         let changed = spaces.values.filter(\.hasChanges)
         for space in changed { try space.writeDirtyPages() }
-        if catalogChanged {
-            let bytes = try catalog.encoded()
-            try FileSystem.replaceAtomically(directory + "/" + Database.catalogFileName, with: bytes, directory: directory)
-            committedCatalogBytes = bytes
-            catalogChanged = false
+        var next = catalog
+        next.generation += 1
+        var notDurable: CalibyError?
+        do {
+            try FileSystem.replaceAtomically(catalogPath, with: next.encoded(), directory: directory)
+        } catch let error as CalibyError {
+            guard case .committedButNotDurable = error else { throw error }
+            notDurable = error
         }
-        try journal.commit()
+        // Past the commit point: what follows only tidies up, and must not be mistaken for failure
+        // of the commit itself.
+        catalog = next
+        catalogChanged = false
+        journal.baseGeneration = catalog.generation
         for space in changed { space.endTransaction() }
-        if !deletedAtCommit.isEmpty {
-            for path in deletedAtCommit { try FileSystem.remove(path) }
-            deletedAtCommit.removeAll()
-            try FileSystem.syncDirectory(directory)
+        let deleted = deletedAtCommit
+        deletedAtCommit.removeAll()
+        do {
+            try journal.finish()
+            for path in deleted { try FileSystem.remove(path) }
+        } catch let error as CalibyError {
+            notDurable = notDurable ?? .committedButNotDurable(error.description)
         }
+        if let notDurable { throw notDurable }
     }
 
     /// Discards every change since the last commit, restoring files from the journal. Index objects
@@ -207,10 +236,9 @@ public final class Database {
         spaces.removeAll()
         openObjects.removeAll()
         journal.abandon()
-        _ = try Database.recover(directory: directory)
-        let catalogPath = directory + "/" + Database.catalogFileName
-        committedCatalogBytes = try PosixFile(path: catalogPath, flags: O_RDONLY).readAll()
-        catalog = try CatalogFile.decode(committedCatalogBytes, path: catalogPath)
+        _ = try recover()
+        catalog = try Database.readCatalog(catalogPath)
+        journal.baseGeneration = catalog.generation
         catalogChanged = false
         deletedAtCommit.removeAll()
         try removeOrphans()

@@ -260,17 +260,19 @@ public final class PageSpace: @unchecked Sendable {
     public func write<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
         try latchExclusive(page, fresh: false)
         defer { unlatchExclusive(page) }
-        try markDirty(page)
+        try markDirty(page, neverWritten: false)
         return try body(address(page))
     }
 
-    /// Starts a page past the end of the file: zero-filled, dirty, never read from disk.
+    /// Starts a page that was never written: past the end of the file, or a hole inside it that a
+    /// region growing in order has not reached (the index layouts allocate pages that way, so a
+    /// page is created once, at its first use). Zero-filled, dirty, never read from disk.
     public func create<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
         precondition(page < capacityPages, "page \(page) beyond the reserved range of \(path)")
         try latchExclusive(page, fresh: true)
         defer { unlatchExclusive(page) }
         memset(address(page), 0, pageSize)
-        try markDirty(page)
+        try markDirty(page, neverWritten: true)
         return try body(address(page))
     }
 
@@ -394,13 +396,18 @@ public final class PageSpace: @unchecked Sendable {
 
     // MARK: Transactions (see Journal for the protocol)
 
-    /// First change to a page in this transaction: journal its committed image, remember it dirty.
-    private func markDirty(_ page: Int) throws {
+    /// First change to a page in this transaction: journal its committed image (a hole's is
+    /// recorded as such, so undoing it needs no disk space), remember it dirty.
+    private func markDirty(_ page: Int, neverWritten: Bool) throws {
         guard flags[page] & PageSpace.dirtyFlag == 0 else { return }
         try txMutex.withLock {
             try joinTransaction()
             if let journal, let fileID, page < baselinePages!, flags[page] & PageSpace.journaledFlag == 0 {
-                try journal.recordPage(fileID: fileID, page: page, image: UnsafeRawPointer(address(page)), size: pageSize)
+                if neverWritten {
+                    try journal.recordZeroPage(fileID: fileID, page: page, size: pageSize)
+                } else {
+                    try journal.recordPage(fileID: fileID, page: page, image: UnsafeRawPointer(address(page)), size: pageSize)
+                }
                 flags[page] |= PageSpace.journaledFlag
                 journaledPages.append(page)
             }

@@ -9,22 +9,75 @@ public enum AccessMode: Sendable {
 
 /// The process-level guard of a data directory: an fcntl lock on `.caliby.lock`. The kernel drops it
 /// when the process exits for any reason, so a killed holder never leaves the directory locked.
+///
+/// An fcntl lock belongs to a file, not to a name: if the lock file is removed or replaced (a tmp
+/// cleaner, a user), the next process creates a new file under the name and locks that one beside
+/// the holder. So a lock counts as taken only when, after locking, the name still denotes the
+/// locked file (`fstat` of the descriptor = `lstat` of the path), and a writer checks that again
+/// before each commit and before the journal lets a data file be overwritten (Database).
 final class DirectoryLock {
     static let fileName = ".caliby.lock"
-    private let file: PosixFile
+    private let directory: String
+    private let path: String
+    private var file: PosixFile
     private(set) var mode: AccessMode
 
     /// Takes the lock in `mode`, polling until `waitSeconds` have passed, then fails with the seed's
     /// "Data directory is already locked".
     init(directory: String, mode: AccessMode, waitSeconds: Double) throws {
-        file = try PosixFile(path: directory + "/" + DirectoryLock.fileName, flags: O_RDWR | O_CREAT)
+        let path = directory + "/" + DirectoryLock.fileName
+        self.directory = directory
+        self.path = path
         self.mode = mode
-        try acquire(mode, directory: directory, waitSeconds: waitSeconds)
+        let deadline = monotonicSeconds() + max(0, waitSeconds)
+        var attempts = 0
+        while true {
+            let candidate = try DirectoryLock.openLockFile(path)
+            try DirectoryLock.acquire(candidate, mode, directory: directory, deadline: deadline)
+            if DirectoryLock.names(path, candidate) {
+                file = candidate
+                return
+            }
+            // The name was removed or replaced between our open and our lock: lock what it names now.
+            attempts += 1
+            if attempts >= 100 {
+                throw CalibyError.io(path: path, operation: "lock (the file keeps being replaced)", errno: EAGAIN)
+            }
+        }
+    }
+
+    private static func openLockFile(_ path: String) throws -> PosixFile {
+        try PosixFile(path: path, flags: O_RDWR | O_CREAT | PosixFile.inDirectory)
+    }
+
+    /// Whether `path` still names the file whose descriptor we hold.
+    private static func names(_ path: String, _ file: PosixFile) -> Bool {
+        var held = stat(), named = stat()
+        guard fstat(file.fd, &held) == 0, lstat(path, &named) == 0 else { return false }
+        return held.st_dev == named.st_dev && held.st_ino == named.st_ino
+    }
+
+    /// Whether the lock is still the directory's: its file is still the one `.caliby.lock` names.
+    var isIntact: Bool { DirectoryLock.names(path, file) }
+
+    /// After `isIntact` turned false: locks whatever the name denotes now (creating it if it is
+    /// gone), without waiting. Throws `locked` if another process holds that one. The caller must
+    /// still find out whether anyone changed the directory while the lock was not its own.
+    func relock() throws {
+        let deadline = monotonicSeconds()
+        while true {
+            let replacement = try DirectoryLock.openLockFile(path)
+            try DirectoryLock.acquire(replacement, mode, directory: directory, deadline: deadline)
+            if DirectoryLock.names(path, replacement) {
+                file = replacement
+                return
+            }
+        }
     }
 
     /// Switches an already held lock; fcntl converts it in place.
-    func change(to newMode: AccessMode, directory: String, waitSeconds: Double) throws {
-        try acquire(newMode, directory: directory, waitSeconds: waitSeconds)
+    func change(to newMode: AccessMode, waitSeconds: Double) throws {
+        try DirectoryLock.acquire(file, newMode, directory: directory, deadline: monotonicSeconds() + max(0, waitSeconds))
         mode = newMode
     }
 
@@ -36,8 +89,7 @@ final class DirectoryLock {
         _ = fcntl(file.fd, F_SETLK, &request)
     }
 
-    private func acquire(_ mode: AccessMode, directory: String, waitSeconds: Double) throws {
-        let deadline = monotonicSeconds() + max(0, waitSeconds)
+    private static func acquire(_ file: PosixFile, _ mode: AccessMode, directory: String, deadline: Double) throws {
         while true {
             var request = flock()
             request.l_type = Int16(mode == .readWrite ? F_WRLCK : F_RDLCK)

@@ -1,3 +1,4 @@
+import CFileSystem
 import Glibc
 
 /// A file descriptor with the handful of calls the storage layer needs, each turning `errno` into a
@@ -6,15 +7,27 @@ final class PosixFile {
     let path: String
     let fd: Int32
 
+    /// Files inside a data directory are opened with `O_NOFOLLOW`: a symbolic link planted there
+    /// must never make caliby write somewhere else, so a link is refused with its name.
     init(path: String, flags: Int32, mode: mode_t = 0o644) throws {
-        let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+        let fd = Int32(FileIO.perform(FileOperation(kind: .open, path: path, flags: flags)) {
+            Int(Glibc.open(path, flags | O_CLOEXEC, mode))
+        })
         if fd < 0 {
-            if errno == ENOENT { throw CalibyError.noSuchFile(path) }
-            throw CalibyError.io(path: path, operation: "open", errno: errno)
+            let code = errno
+            if code == ENOENT { throw CalibyError.noSuchFile(path) }
+            if code == ELOOP && flags & O_NOFOLLOW != 0 {
+                throw CalibyError.corrupt(path: path, detail: "is a symbolic link (caliby never follows links inside a data directory)")
+            }
+            if code == EEXIST { throw CalibyError.corrupt(path: path, detail: "exists already, where caliby was about to create it") }
+            throw CalibyError.io(path: path, operation: "open", errno: code)
         }
         self.path = path
         self.fd = fd
     }
+
+    /// The flags for a file the engine keeps inside a data directory.
+    static let inDirectory: Int32 = O_NOFOLLOW
 
     /// A scratch file that no directory names: it vanishes with the process.
     static func anonymous() throws -> PosixFile {
@@ -39,7 +52,9 @@ final class PosixFile {
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) throws -> Int {
         var done = 0
         while done < count {
-            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
+            let n = FileIO.perform(FileOperation(kind: .read, path: path, fd: fd, offset: offset + done, count: count - done)) {
+                pread(fd, buffer + done, count - done, off_t(offset + done))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CalibyError.io(path: path, operation: "read", errno: errno)
@@ -53,7 +68,11 @@ final class PosixFile {
     func write(_ buffer: UnsafeRawPointer, count: Int, at offset: Int) throws {
         var done = 0
         while done < count {
-            let n = pwrite(fd, buffer + done, count - done, off_t(offset + done))
+            let bytes = UnsafeRawBufferPointer(start: buffer + done, count: count - done)
+            let n = FileIO.perform(FileOperation(kind: .write, path: path, fd: fd, offset: offset + done, count: count - done,
+                                                 bytes: bytes)) {
+                pwrite(fd, buffer + done, count - done, off_t(offset + done))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw CalibyError.io(path: path, operation: "write", errno: errno)
@@ -74,11 +93,27 @@ final class PosixFile {
     }
 
     func sync() throws {
-        if fsync(fd) != 0 { throw CalibyError.io(path: path, operation: "fsync", errno: errno) }
+        if FileIO.perform(FileOperation(kind: .sync, path: path, fd: fd), { Int(fsync(fd)) }) != 0 {
+            throw CalibyError.io(path: path, operation: "fsync", errno: errno)
+        }
     }
 
     func truncate(to size: Int) throws {
-        if ftruncate(fd, off_t(size)) != 0 { throw CalibyError.io(path: path, operation: "truncate", errno: errno) }
+        if FileIO.perform(FileOperation(kind: .truncate, path: path, fd: fd, count: size), { Int(ftruncate(fd, off_t(size))) }) != 0 {
+            throw CalibyError.io(path: path, operation: "truncate", errno: errno)
+        }
+    }
+
+    /// Makes `count` bytes at `offset` read as zeros by freeing their blocks, so undoing the write
+    /// of a page that was a hole needs no free space (a full disk must not stop recovery). Where
+    /// the file system cannot punch holes, zeros are written instead.
+    func punchHole(at offset: Int, count: Int) throws {
+        let done = FileIO.perform(FileOperation(kind: .punchHole, path: path, fd: fd, offset: offset, count: count)) {
+            Int(caliby_punch_hole(fd, Int64(offset), Int64(count)))
+        }
+        if done == 0 { return }
+        guard errno == EOPNOTSUPP else { throw CalibyError.io(path: path, operation: "punch hole", errno: errno) }
+        try write([UInt8](repeating: 0, count: count), at: offset)
     }
 
     func size() throws -> Int {
@@ -97,9 +132,10 @@ final class PosixFile {
 
 /// Directory-level operations; each durable change to a directory entry ends with `syncDirectory`.
 enum FileSystem {
+    /// Whether the name exists (a symbolic link counts, dangling or not: callers then refuse it).
     static func exists(_ path: String) -> Bool {
         var st = stat()
-        return stat(path, &st) == 0
+        return lstat(path, &st) == 0
     }
 
     static func isDirectory(_ path: String) -> Bool {
@@ -111,26 +147,36 @@ enum FileSystem {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             prefix += "/" + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            let made = FileIO.perform(FileOperation(kind: .makeDirectory, path: prefix)) { Int(mkdir(prefix, 0o755)) }
+            if made != 0 && errno != EEXIST {
                 throw CalibyError.io(path: prefix, operation: "mkdir", errno: errno)
             }
         }
         if !isDirectory(path) { throw CalibyError.io(path: path, operation: "mkdir", errno: ENOTDIR) }
     }
 
+    /// Makes the directory's entries durable: a created, renamed or removed name survives a power
+    /// loss only after this.
     static func syncDirectory(_ path: String) throws {
-        let dir = try PosixFile(path: path, flags: O_RDONLY | O_DIRECTORY)
-        try dir.sync()
+        let done = FileIO.perform(FileOperation(kind: .syncDirectory, path: path)) {
+            let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { return -1 }
+            defer { Glibc.close(fd) }
+            return Int(fsync(fd))
+        }
+        if done != 0 { throw CalibyError.io(path: path, operation: "fsync directory", errno: errno) }
     }
 
     static func remove(_ path: String) throws {
-        if unlink(path) != 0 && errno != ENOENT {
+        if FileIO.perform(FileOperation(kind: .unlink, path: path), { Int(unlink(path)) }) != 0 && errno != ENOENT {
             throw CalibyError.io(path: path, operation: "unlink", errno: errno)
         }
     }
 
     static func rename(_ from: String, _ to: String) throws {
-        if Glibc.rename(from, to) != 0 { throw CalibyError.io(path: from, operation: "rename", errno: errno) }
+        if FileIO.perform(FileOperation(kind: .rename, path: from, target: to), { Int(Glibc.rename(from, to)) }) != 0 {
+            throw CalibyError.io(path: from, operation: "rename", errno: errno)
+        }
     }
 
     static func list(_ path: String) throws -> [String] {
@@ -147,14 +193,21 @@ enum FileSystem {
     }
 
     /// Replaces `path` with `bytes` so that a crash leaves either the old or the new content:
-    /// write a sibling, fsync it, rename over, fsync the directory.
+    /// write a sibling, fsync it, rename over, fsync the directory. Once the rename is done the new
+    /// content is in place even if the directory sync fails: that failure is reported as
+    /// `committedButNotDurable`, so a caller never mistakes a replaced file for an unchanged one.
     static func replaceAtomically(_ path: String, with bytes: [UInt8], directory: String) throws {
         let temporary = path + ".tmp"
-        let file = try PosixFile(path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try remove(temporary)
+        let file = try PosixFile(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL | PosixFile.inDirectory)
         try file.write(bytes, at: 0)
         try file.sync()
         try rename(temporary, path)
-        try syncDirectory(directory)
+        do {
+            try syncDirectory(directory)
+        } catch let error as CalibyError {
+            throw CalibyError.committedButNotDurable(error.description)
+        }
     }
 }
 
