@@ -13,6 +13,25 @@ final class ArgumentTests: XCTestCase {
         XCTAssertEqual(result.stderr, "caliby: error: \(expected)\n", "\(arguments)", file: file, line: line)
     }
 
+    // MARK: Unknown commands
+
+    func testAnUnknownCommandIsNamedWithTheNearestCommand() throws {
+        // Options after the word used to be reported instead ("Unknown option '--dir'").
+        try expectError(["frobnicate", "--dir", "x"], in: nil, status: 64, "'frobnicate' is not a caliby command (see 'caliby help')")
+        try expectError(["serch", "--dir", "x"], in: nil, status: 64,
+                        "'serch' is not a caliby command. Did you mean 'search'? (see 'caliby help')")
+        try expectError(["craete"], in: nil, status: 64, "'craete' is not a caliby command. Did you mean 'create'? (see 'caliby help')")
+        try expectError(["inft"], in: nil, status: 64, "'inft' is not a caliby command. Did you mean 'init' or 'info'? (see 'caliby help')")
+        try expectError([""], in: nil, status: 64, "'' is not a caliby command (see 'caliby help')")
+        // `help` with a word that is no command used to print the overview and exit 0.
+        try expectError(["help", "frobnicate"], in: nil, status: 64, "'frobnicate' is not a caliby command (see 'caliby help')")
+        try expectError(["help", "consolidat"], in: nil, status: 64,
+                        "'consolidat' is not a caliby command. Did you mean 'consolidate'? (see 'caliby help')")
+        let help = try CLI.run(["help", "search"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertTrue(help.stdout.contains("USAGE: caliby search"), help.stdout)
+    }
+
     // MARK: One line
 
     func testControlCharactersInValuesAreEscapedSoTheErrorStaysOneLine() throws {
