@@ -10,12 +10,14 @@ struct GlobalOptions: ParsableArguments {
                                             valueName: "dir"))
     var dir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).",
-                                            valueName: "size"))
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).",
+                               valueName: "size"))
     var bufferSize: String?
 
-    @Option(name: .long, help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once.",
-                                            valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once.",
+                               valueName: "seconds"))
     var wait: Double = 0
 
     var directory: String {
@@ -62,6 +64,13 @@ enum ByteSize {
         }
         return Int(value * multiplier)
     }
+}
+
+/// The check of every count option (threads, -k, list sizes, columns), so each says its range and
+/// the value it got in the same words.
+func requireAtLeastOne(_ value: Int?, _ option: String, because reason: String? = nil) throws {
+    guard let value, value < 1 else { return }
+    throw ValidationError("\(option) must be at least 1\(reason.map { " (\($0))" } ?? ""), got \(value)")
 }
 
 extension String {

@@ -13,6 +13,57 @@ final class ArgumentTests: XCTestCase {
         XCTAssertEqual(result.stderr, "caliby: error: \(expected)\n", "\(arguments)", file: file, line: line)
     }
 
+    // MARK: Negative numbers
+
+    /// argument-parser reads "-1" as an option and used to say "Missing value"; every number option
+    /// now takes it and refuses it with its range.
+    func testANegativeNumberIsRefusedWithTheOptionsRange() throws {
+        let dir = try makeDataDirectory()
+        let create = ["create", "z", "--dim", "4", "--max-elements", "10"]
+        let diskann = create + ["--type", "diskann"]
+        let search = ["search", "v", "--vector", "1,2,3,4"]
+        let insert = ["insert", "v", "-", "--format", "csv"]
+        let cases: [([String], String)] = [
+            (["create", "z", "--dim", "-1", "--max-elements", "10"], "--dim must be between 1 and 65536, got -1"),
+            (["create", "z", "--dim", "4", "--max-elements", "-1"], "--max-elements must be between 1 and 2147483648, got -1"),
+            (create + ["--M", "-1"], "--M must be between 2 and 512, got -1"),
+            (create + ["--ef-construction", "-1"], "--ef-construction must be between 1 and 100000, got -1"),
+            (diskann + ["--R", "-1"], "--R must be between 2 and 1024, got -1"),
+            (diskann + ["--L", "-1"], "--L must be between 1 and 100000, got -1"),
+            (diskann + ["--alpha", "-1"], "--alpha must be between 1 and 4, got -1.0"),
+            (diskann + ["--pq-bytes", "-1"], "--pq-bytes must be between 0 and the dimensions (4), got -1"),
+            (search + ["-k", "-1"], "-k must be at least 1, got -1 (see 'caliby help')"),
+            (search + ["--ef", "-1"], "--ef must be at least 1, got -1 (see 'caliby help')"),
+            (search + ["--L", "-1"], "--L must be at least 1, got -1 (see 'caliby help')"),
+            (search + ["--beam-width", "-1"], "--beam-width must be at least 1, got -1 (see 'caliby help')"),
+            (search + ["--threads", "-1"], "--threads must be at least 1, got -1 (see 'caliby help')"),
+            (search + ["--filter", "-1"], "--filter must be a label between 0 and 4294967295, got -1 (see 'caliby help')"),
+            (insert + ["--id-column", "-1"], "--id-column must be at least 1 (columns count from 1), got -1 (see 'caliby help')"),
+            (insert + ["--labels-column", "-1"],
+             "--labels-column must be at least 1 (columns count from 1), got -1 (see 'caliby help')"),
+            (insert + ["--threads", "-1"], "--threads must be at least 1, got -1 (see 'caliby help')"),
+            (insert + ["--commit-every", "-1"], "--commit-every must be at least 1, got -1 (see 'caliby help')"),
+            (["consolidate", "v", "--threads", "-1"], "--threads must be at least 1, got -1 (see 'caliby help')"),
+            (["list", "--wait", "-1"], "--wait must be a number of seconds, at least 0, got -1.0 (see 'caliby help')"),
+            (["list", "--buffer-size", "-1"], "--buffer-size: '-1' is not a size (examples: 512M, 2G, 0.3G, 1048576)"),
+            (["delete", "v", "7", "-1"], "id '-1' is not an unsigned 64-bit integer (see 'caliby help')"),
+        ]
+        for (arguments, message) in cases {
+            try expectError(arguments, in: dir, status: 64, message)
+        }
+        // The ids' words still report a real unknown option as one.
+        try expectError(["delete", "v", "7", "--frob"], in: dir, status: 64, "Unknown option '--frob' (see 'caliby help')")
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "", "nothing was created")
+    }
+
+    func testAQueryMayStartWithANegativeComponent() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "2", "--max-elements", "10"], in: dir)
+        try succeed(["insert", "v", "-", "--format", "csv", "--quiet"], in: dir, input: "5,5\n-1,-2\n")
+        XCTAssertEqual(try succeed(["search", "v", "--vector", "-1,-2.5", "-k", "1", "--format", "tsv"], in: dir),
+                       "query\trank\tid\tdistance\n0\t1\t1\t0.25\n")
+    }
+
     // MARK: Unknown commands
 
     func testAnUnknownCommandIsNamedWithTheNearestCommand() throws {
