@@ -98,4 +98,20 @@ final class ArgumentTests: XCTestCase {
                             + "'csv', 'json' or 'jsonl'. (see 'caliby help')")
         try expectError(["drop", "x\ny"], in: dir, status: 66, "no index named 'x\\ny'")
     }
+
+    // MARK: Sizes
+
+    func testBufferSizeTakesDigitsAFractionAndAUnitOnly() throws {
+        let dir = try makeDataDirectory()
+        for size in ["512M", "2G", "0.3G", "1.5GiB", "64KB", "64k", "1048576", "65536B", " 2G ", "1T"] {
+            try succeed(["list", "--buffer-size", size], in: dir)
+        }
+        // Double() reads all of these; "1e3G" was taken while "1e30" was refused.
+        for size in ["1e3G", "1e30", "0x10", "inf", "nan", "+2G", ".5G", "2.", "2 G", "0", "0.1", "1iB", "G", "2GG", "2P", ""] {
+            try expectError(["list", "--buffer-size", size], in: dir, status: 64,
+                            "--buffer-size: '\(size)' is not a size (examples: 512M, 2G, 0.3G, 1048576)")
+        }
+        try expectError(["list"], in: dir, status: 64, "CALIBY_BUFFER_SIZE: '1e3G' is not a size (examples: 512M, 2G, 0.3G, 1048576)",
+                        environment: ["CALIBY_BUFFER_SIZE": "1e3G"])
+    }
 }
