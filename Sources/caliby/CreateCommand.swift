@@ -24,7 +24,13 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, parsing: .unconditional, help: "Vector dimensions, 1 to \(IndexConfig.maxDimensions).")
     var dim: Int
 
-    @Option(name: .long, parsing: .unconditional, help: "Capacity: the most vectors the index will ever hold, 1 to \(IndexConfig.maxCapacity).")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Capacity: the most vectors the index will ever hold, 1 to \(IndexConfig.maxCapacity).",
+        discussion: """
+            The index's file may grow to at most \(ByteCount.text(IndexConfig.maxFileBytes)). Its id map (and a DiskANN \
+            index's PQ codes) is written empty at once, so create refuses a capacity whose empty tables \
+            do not fit the free space of the directory's file system.
+            """))
     var maxElements: Int
 
     @Option(name: .long, help: "Distance: l2 (squared Euclidean), ip (1 - inner product), cosine (1 - cosine).")

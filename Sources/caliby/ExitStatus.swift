@@ -38,7 +38,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .badInput: return "bad input data: wrong dimension, not a number, NaN/Inf, truncated record"
         case .notFound: return "no such data directory, index, id or input file"
         case .exists: return "the index name or vector id exists already"
-        case .full: return "the index is full (--max-elements) or the buffer pool is too small"
+        case .full: return "no room: the index is full (--max-elements), the buffer pool is too small, or the disk cannot hold a new index's empty tables"
         case .io: return "an operating-system I/O error"
         case .locked: return "Data directory is already locked by another process"
         case .damaged: return "a checksum or structure check failed: the data is damaged"

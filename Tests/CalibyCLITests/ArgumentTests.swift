@@ -114,4 +114,44 @@ final class ArgumentTests: XCTestCase {
         try expectError(["list"], in: dir, status: 64, "CALIBY_BUFFER_SIZE: '1e3G' is not a size (examples: 512M, 2G, 0.3G, 1048576)",
                         environment: ["CALIBY_BUFFER_SIZE": "1e3G"])
     }
+
+    // MARK: Capacity
+
+    private func indexFiles(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+    }
+
+    func testCreateRefusesAnIndexLargerThanTheSizeLimit() throws {
+        let dir = try makeDataDirectory()
+        try expectError(["create", "huge", "--dim", "65536", "--max-elements", "2147483648"], in: dir, status: 64,
+                        "create: an index of 2147483648 elements of 65536 dimensions may grow to 1.0 PiB; an index may grow to "
+                            + "at most 16.0 TiB (lower --max-elements or --dim)")
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "")
+        XCTAssertEqual(try indexFiles(dir), [])
+    }
+
+    /// The tables are written at create; the check happens before, so nothing is written at all.
+    func testCreateRefusesEmptyTablesLargerThanTheFreeSpace() throws {
+        let dir = try makeDataDirectory()
+        // 2^31 codes of 128 bytes and a map of 2^32 16-byte slots: about 328 GiB.
+        let needed = 328 << 30
+        var info = statvfs()
+        XCTAssertEqual(statvfs(dir, &info), 0)
+        let free = Int(info.f_bavail) * Int(info.f_frsize)
+        guard free < needed else { throw XCTSkip("\(dir) has room for the tables (\(free) bytes free)") }
+        let started = Date()
+        let result = try CLI.run(["create", "big", "--type", "diskann", "--dim", "128", "--max-elements", "2147483648",
+                                  "--pq-bytes", "128"], directory: dir)
+        XCTAssertEqual(result.status, 68, result.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "refused before writing")
+        let pattern = try NSRegularExpression(pattern: #"^caliby: error: create: an index of 2147483648 elements needs 328\.5 GiB "#
+            + #"written now for its empty id map and PQ codes; (.+) has ([0-9]+\.[0-9]) GiB free \(lower --max-elements or --pq-bytes\)\n$"#)
+        let match = try XCTUnwrap(pattern.firstMatch(in: result.stderr, range: NSRange(result.stderr.startIndex..., in: result.stderr)),
+                                  result.stderr)
+        XCTAssertEqual(String(result.stderr[Range(match.range(at: 1), in: result.stderr)!]), dir)
+        let reported = try XCTUnwrap(Double(String(result.stderr[Range(match.range(at: 2), in: result.stderr)!])))
+        XCTAssertEqual(reported, Double(free) / Double(1 << 30), accuracy: 1, "the free space of the directory's file system")
+        XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "")
+        XCTAssertEqual(try indexFiles(dir), [])
+    }
 }
