@@ -22,6 +22,9 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case duplicateID(index: String, id: UInt64)
     case noSuchID(index: String, id: UInt64)
     case bufferPoolExhausted(bytes: Int)
+    /// The file system cannot take what a command would write (create's empty tables); the message
+    /// names both figures and what to lower.
+    case noSpace(String)
     case interrupted
     /// A hot journal that recovery will not apply: damaged after it was written, or from another
     /// transaction. Nothing was applied; the journal is left in place.
@@ -49,7 +52,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         case .io, .committedButNotDurable: return .io
         case .corrupt, .journalDamaged: return .corrupt
         case .badInput: return .data
-        case .capacity, .bufferPoolExhausted: return .capacity
+        case .capacity, .bufferPoolExhausted, .noSpace: return .capacity
         case .interrupted: return .interrupted
         }
     }
@@ -88,6 +91,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "index '\(index)' has no id \(id)"
         case .bufferPoolExhausted(let bytes):
             return "buffer pool of \(bytes) bytes is too small: every cached page is in use (raise --buffer-size)"
+        case .noSpace(let message):
+            return message
         case .interrupted:
             return "interrupted"
         case .journalDamaged(let path, let detail):
@@ -101,5 +106,22 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         case .committedButNotDurable(let detail):
             return "the change is committed, but making it durable failed (a power loss may undo it): \(detail)"
         }
+    }
+}
+
+/// Sizes in messages and help, in binary units with one decimal ("64.0 GiB"), as `df -h` and `ls -lh`
+/// show them.
+public enum ByteCount {
+    public static func text(_ bytes: Int) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        guard bytes >= 1024 else { return "\(bytes) bytes" }
+        var value = Double(bytes) / 1024
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) \(units[unit])"
     }
 }

@@ -31,6 +31,7 @@ struct CalibyCommand: ParsableCommand {
     static func main() {
         _ = processStart
         do {
+            try requireKnownCommand(Array(CommandLine.arguments.dropFirst()))
             var command = try parseAsRoot()
             try command.run()
         } catch let error as CalibyError {

@@ -18,13 +18,13 @@ struct ConsolidateCommand: DatabaseCommand {
     @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
-    @Option(name: .long, help: "Threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Threads (default: all cores).")
     var threads: Int?
 
     var access: AccessMode { .readWrite }
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        try requireAtLeastOne(threads, "--threads")
     }
 
     func execute(in session: Session) throws {

@@ -19,10 +19,18 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, help: "Index type.")
     var type: IndexType = .hnsw
 
-    @Option(name: .long, help: "Vector dimensions.")
+    // Numbers are read `.unconditional`ly, so that "-1" is a value to refuse with the option's range
+    // rather than taken for an option (and "Missing value" reported).
+    @Option(name: .long, parsing: .unconditional, help: "Vector dimensions, 1 to \(IndexConfig.maxDimensions).")
     var dim: Int
 
-    @Option(name: .long, help: "Capacity: the most vectors the index will ever hold.")
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Capacity: the most vectors the index will ever hold, 1 to \(IndexConfig.maxCapacity).",
+        discussion: """
+            The index's file may grow to at most \(ByteCount.text(IndexConfig.maxFileBytes)). Its id map (and a DiskANN \
+            index's PQ codes) is written empty at once, so create refuses a capacity whose empty tables \
+            do not fit the free space of the directory's file system.
+            """))
     var maxElements: Int
 
     @Option(name: .long, help: "Distance: l2 (squared Euclidean), ip (1 - inner product), cosine (1 - cosine).")
@@ -34,22 +42,22 @@ struct CreateCommand: DatabaseCommand {
     var precision: VectorPrecision = .float32
 
     // Each type's options are optional so that one given for the other type is refused, not ignored.
-    @Option(name: .customLong("M"), help: "HNSW: links per node; level 0 keeps 2*M (default: \(HNSWConfig().M)).")
+    @Option(name: .customLong("M"), parsing: .unconditional, help: "HNSW: links per node; level 0 keeps 2*M (default: \(HNSWConfig().M)).")
     var M: Int?
 
-    @Option(name: .long, help: "HNSW: candidate list size while building (default: \(HNSWConfig().efConstruction)).")
+    @Option(name: .long, parsing: .unconditional, help: "HNSW: candidate list size while building (default: \(HNSWConfig().efConstruction)).")
     var efConstruction: Int?
 
-    @Option(name: .customLong("R"), help: "DiskANN: maximum out-degree (default: \(DiskANNConfig().R)).")
+    @Option(name: .customLong("R"), parsing: .unconditional, help: "DiskANN: maximum out-degree (default: \(DiskANNConfig().R)).")
     var R: Int?
 
-    @Option(name: .customLong("L"), help: "DiskANN: candidate list size while building (default: \(DiskANNConfig().L)).")
+    @Option(name: .customLong("L"), parsing: .unconditional, help: "DiskANN: candidate list size while building (default: \(DiskANNConfig().L)).")
     var L: Int?
 
-    @Option(name: .long, help: "DiskANN: pruning slack, at least 1 (default: \(DiskANNConfig().alpha)).")
+    @Option(name: .long, parsing: .unconditional, help: "DiskANN: pruning slack, at least 1 (default: \(DiskANNConfig().alpha)).")
     var alpha: Double?
 
-    @Option(name: .long, help: """
+    @Option(name: .long, parsing: .unconditional, help: """
         DiskANN: bytes of each vector's PQ code, which steers searches that do not fit in memory \
         (0: no codes; default: one per four dimensions).
         """)

@@ -38,7 +38,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .badInput: return "bad input data: wrong dimension, not a number, NaN/Inf, truncated record"
         case .notFound: return "no such data directory, index, id or input file"
         case .exists: return "the index name or vector id exists already"
-        case .full: return "the index is full (--max-elements) or the buffer pool is too small"
+        case .full: return "no room: the index is full (--max-elements), the buffer pool is too small, or the disk cannot hold a new index's empty tables"
         case .io: return "an operating-system I/O error"
         case .locked: return "Data directory is already locked by another process"
         case .damaged: return "a checksum or structure check failed: the data is damaged"
@@ -64,10 +64,41 @@ func reportUsageErrorAndExit(_ error: Error) -> Never {
 /// points to: 'caliby help' on the command line, 'help' in the REPL.
 func report(_ error: Error, help: String = "caliby help") -> Int32 {
     if let error = error as? CalibyError {
-        fputs("caliby: error: \(error)\n", stderr)
+        fputs("caliby: error: \(error.description.escapingControlCharacters)\n", stderr)
         return ExitStatus(error.category).rawValue
     }
-    let message = CalibyCommand.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-    fputs("caliby: error: \(message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message) (see '\(help)')\n", stderr)
+    var message = CalibyCommand.message(for: error)
+    if message.isEmpty { message = "\(error)" }
+    if message.hasPrefix("Error: ") { message.removeFirst(7) }
+    fputs("caliby: error: \(message.escapingControlCharacters) (see '\(help)')\n", stderr)
     return CalibyCommand.exitCode(for: error).rawValue
+}
+
+extension String {
+    /// Messages quote what the user typed (names, paths, option values), and a newline or an
+    /// escape sequence in it would break the one-line error scripts read, or rewrite the terminal:
+    /// control characters are shown as C escapes (\n, \t, \r, else \xHH or \u{HHHH}).
+    /// Backslashes stay as they are, so ordinary paths read unchanged.
+    var escapingControlCharacters: String {
+        var out = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                out += "\\x" + hexDigits(scalar.value, width: 2)
+            case "\u{2028}", "\u{2029}":
+                out += "\\u{" + hexDigits(scalar.value, width: 4) + "}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+private func hexDigits(_ value: UInt32, width: Int) -> String {
+    let digits = String(value, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }

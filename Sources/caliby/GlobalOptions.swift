@@ -10,12 +10,14 @@ struct GlobalOptions: ParsableArguments {
                                             valueName: "dir"))
     var dir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Memory for cached pages, e.g. 512M, 2G, 0.3G or bytes (default: $CALIBY_BUFFER_SIZE, else 2G).",
-                                            valueName: "size"))
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Memory for cached pages: \(ByteSize.grammar) (default: $CALIBY_BUFFER_SIZE, else 2G).",
+                               valueName: "size"))
     var bufferSize: String?
 
-    @Option(name: .long, help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once.",
-                                            valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once.",
+                               valueName: "seconds"))
     var wait: Double = 0
 
     var directory: String {
@@ -44,24 +46,62 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+/// A size on the command line or in $CALIBY_BUFFER_SIZE. The grammar, and nothing else:
+///
+///     size   = digits [ "." digits ] [ unit ]        (blanks around it are ignored)
+///     unit   = ( "K" | "M" | "G" | "T" ) [ "B" | "iB" ]  |  "B"     (any letter case)
+///
+/// Units are binary (K = 1024); a fraction of a byte is dropped; the result is at least one byte.
+/// Exponents, hex, signs, inf and nan are refused, though `Double` would read them: "1e3G" must
+/// not mean something "1e30" does not.
 enum ByteSize {
-    /// "512M", "2G", "0.3G", "1.5GiB", "4096" → bytes (binary multiples).
+    /// For the help text.
+    static let grammar = """
+        a number with an optional fraction and an optional unit K, M, G or T (powers of 1024; KB and KiB \
+        mean K), e.g. 512M, 2G, 0.3G, 1048576
+        """
+
+    private static let powers: [Character: Double] = ["K": 1, "M": 2, "G": 3, "T": 4]
+
     static func parse(_ text: String, option: String) throws -> Int {
-        var digits = text.trimmingSpaces.uppercased()
-        for suffix in ["IB", "B"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
-            digits.removeLast(suffix.count)
-            break
-        }
-        var multiplier = 1.0
-        if let last = digits.last, let power = ["K": 1, "M": 2, "G": 3, "T": 4][String(last)] {
-            multiplier = pow(1024, Double(power))
-            digits.removeLast()
-        }
-        guard let value = Double(digits), value.isFinite, value > 0, value * multiplier < 9e18 else {
+        guard let bytes = bytes(text) else {
             throw CalibyError.invalidArgument("\(option): '\(text)' is not a size (examples: 512M, 2G, 0.3G, 1048576)")
         }
-        return Int(value * multiplier)
+        return bytes
     }
+
+    private static func bytes(_ text: String) -> Int? {
+        var rest = Substring(text.trimmingSpaces.uppercased())
+        var multiplier = 1.0
+        if rest.hasSuffix("IB") {
+            rest.removeLast(2)
+            guard let power = rest.last.flatMap({ powers[$0] }) else { return nil }
+            multiplier = pow(1024, power)
+            rest.removeLast()
+        } else if let power = rest.last.flatMap({ powers[$0] }) {
+            multiplier = pow(1024, power)
+            rest.removeLast()
+        } else if rest.hasSuffix("B") {
+            rest.removeLast()
+            if let power = rest.last.flatMap({ powers[$0] }) {
+                multiplier = pow(1024, power)
+                rest.removeLast()
+            }
+        }
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+              let value = Double(rest) else { return nil }
+        let bytes = (value * multiplier).rounded(.down)
+        guard bytes >= 1, bytes < 9e18 else { return nil }
+        return Int(bytes)
+    }
+}
+
+/// The check of every count option (threads, -k, list sizes, columns), so each says its range and
+/// the value it got in the same words.
+func requireAtLeastOne(_ value: Int?, _ option: String, because reason: String? = nil) throws {
+    guard let value, value < 1 else { return }
+    throw ValidationError("\(option) must be at least 1\(reason.map { " (\($0))" } ?? ""), got \(value)")
 }
 
 extension String {

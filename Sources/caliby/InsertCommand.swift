@@ -24,10 +24,10 @@ struct InsertCommand: DatabaseCommand {
     @Option(name: .long, help: "Input format (default: from the file extension).")
     var format: VectorFormat?
 
-    @Option(name: .long, help: "CSV/TSV: 1-based column holding each row's id.")
+    @Option(name: .long, parsing: .unconditional, help: "CSV/TSV: 1-based column holding each row's id.")
     var idColumn: Int?
 
-    @Option(name: .long, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';' or '|').")
+    @Option(name: .long, parsing: .unconditional, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';' or '|').")
     var labelsColumn: Int?
 
     @Option(name: .long, help: "A file of ids, one per line, for the records in order.")
@@ -39,10 +39,10 @@ struct InsertCommand: DatabaseCommand {
     @Flag(name: .long, help: "Update the vector of an id that exists instead of failing.")
     var replace = false
 
-    @Option(name: .long, help: "Build threads (default: all cores).")
+    @Option(name: .long, parsing: .unconditional, help: "Build threads (default: all cores).")
     var threads: Int?
 
-    @Option(name: .long, help: "Commit after every N records (for very long loads).")
+    @Option(name: .long, parsing: .unconditional, help: "Commit after every N records (for very long loads).")
     var commitEvery: Int?
 
     @Flag(name: .shortAndLong, help: "No progress bar and no summary line.")
@@ -51,10 +51,10 @@ struct InsertCommand: DatabaseCommand {
     var access: AccessMode { .readWrite }
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if let commitEvery, commitEvery < 1 { throw ValidationError("--commit-every must be at least 1") }
-        if let idColumn, idColumn < 1 { throw ValidationError("--id-column is 1-based") }
-        if let labelsColumn, labelsColumn < 1 { throw ValidationError("--labels-column is 1-based") }
+        try requireAtLeastOne(threads, "--threads")
+        try requireAtLeastOne(commitEvery, "--commit-every")
+        try requireAtLeastOne(idColumn, "--id-column", because: "columns count from 1")
+        try requireAtLeastOne(labelsColumn, "--labels-column", because: "columns count from 1")
         if idColumn != nil && ids != nil { throw ValidationError("give --id-column or --ids, not both") }
         if labelsColumn != nil && labels != nil { throw ValidationError("give --labels-column or --labels, not both") }
     }

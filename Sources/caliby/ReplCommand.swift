@@ -51,6 +51,9 @@ struct ReplCommand: ParsableCommand {
     /// The REPL's own words, besides the commands.
     static let builtins = ["help", "quit", "exit"]
 
+    /// Every word a line may start with: the refused commands too, which get their own refusal.
+    static var words: [String] { CalibyCommand.configuration.subcommands.map { $0._commandName } + builtins }
+
     func run() throws {
         let database = try global.open(readOnly ? .readOnly : .readWrite)
         Interrupt.install()
@@ -152,6 +155,7 @@ private final class Repl {
     }
 
     private func execute(_ words: [String]) throws {
+        if !words[0].hasPrefix("-") { try CommandSuggestion.require(words[0], among: ReplCommand.words) }
         var command = try CalibyCommand.parseAsRoot(words)
         let type = Swift.type(of: command)
         if let refusal = ReplCommand.refused.first(where: { $0.command == type }) {
@@ -212,8 +216,9 @@ private final class Repl {
                 + "\nType 'help COMMAND' for a command's options, 'help repl' for how a session commits.\n")
             return
         }
+        try CommandSuggestion.require(name, among: commands.map { $0._commandName })
         guard topic.count == 1, let command = commands.first(where: { $0._commandName == name }) else {
-            throw CalibyError.invalidArgument("help: no command named '\(topic.joined(separator: " "))' (type 'help' for the list)")
+            throw CalibyError.invalidArgument("help takes one command, got \(topic.count): \(topic.joined(separator: " "))")
         }
         Terminal.write(CalibyCommand.helpMessage(for: command) + "\n")
     }

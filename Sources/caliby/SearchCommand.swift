@@ -18,7 +18,8 @@ struct SearchCommand: DatabaseCommand {
     @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
-    @Option(name: .long, help: "One query: values separated by commas or spaces.")
+    // Read `.unconditional`ly, as every number option: a query may well start with "-0.3".
+    @Option(name: .long, parsing: .unconditional, help: "One query: values separated by commas or spaces.")
     var vector: String?
 
     @Option(name: .long, help: "A file of queries (.fvecs, .bvecs, .csv, .tsv, .jsonl); - for standard input.")
@@ -27,20 +28,20 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: "Query file format (default: from the extension; csv on standard input).")
     var inputFormat: VectorFormat?
 
-    @Option(name: .short, help: "Neighbours per query.")
+    @Option(name: .short, parsing: .unconditional, help: "Neighbours per query.")
     var k: Int = SearchParameters().k
 
-    @Option(name: .long, help: "HNSW: candidate list size (raised to k when smaller).")
+    @Option(name: .long, parsing: .unconditional, help: "HNSW: candidate list size (raised to k when smaller).")
     var ef: Int = SearchParameters().ef
 
-    @Option(name: .customLong("L"), help: "DiskANN: candidate list size (raised to k when smaller).")
+    @Option(name: .customLong("L"), parsing: .unconditional, help: "DiskANN: candidate list size (raised to k when smaller).")
     var L: Int = SearchParameters().searchL
 
-    @Option(name: .long, help: "DiskANN: closest candidates expanded together in each step of the search.")
+    @Option(name: .long, parsing: .unconditional, help: "DiskANN: closest candidates expanded together in each step of the search.")
     var beamWidth: Int = SearchParameters().beamWidth
 
-    @Option(name: .long, help: "DiskANN: only vectors carrying this label.")
-    var filter: UInt32?
+    @Option(name: .long, parsing: .unconditional, help: "DiskANN: only vectors carrying this label (0 to \(UInt32.max)).")
+    var filter: Int64?
 
     @Option(name: .long, help: """
         DiskANN: what ranks the candidates: pq (compressed codes; reads the vectors only of the points \
@@ -49,7 +50,7 @@ struct SearchCommand: DatabaseCommand {
         """)
     var distances: SearchDistances = .auto
 
-    @Option(name: .long, help: "Search threads for a batch of queries.")
+    @Option(name: .long, parsing: .unconditional, help: "Search threads for a batch of queries.")
     var threads: Int = 1
 
     @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")
@@ -69,11 +70,12 @@ struct SearchCommand: DatabaseCommand {
     var access: AccessMode { .readOnly }
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
-        if ef < 1 { throw ValidationError("--ef must be at least 1") }
-        if L < 1 { throw ValidationError("--L must be at least 1") }
-        if beamWidth < 1 { throw ValidationError("--beam-width must be at least 1") }
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for (option, value) in [("-k", k), ("--ef", ef), ("--L", L), ("--beam-width", beamWidth), ("--threads", threads)] {
+            try requireAtLeastOne(value, option)
+        }
+        if let filter, !(0...Int64(UInt32.max)).contains(filter) {
+            throw ValidationError("--filter must be a label between 0 and \(UInt32.max), got \(filter)")
+        }
         if vector != nil && file != nil { throw ValidationError("give --vector or --file, not both") }
     }
 
@@ -85,7 +87,7 @@ struct SearchCommand: DatabaseCommand {
         parameters.ef = ef
         parameters.searchL = L
         parameters.beamWidth = beamWidth
-        parameters.filter = filter
+        parameters.filter = filter.map { UInt32($0) }
         parameters.distances = distances
         Interrupt.install()
         if warmup {

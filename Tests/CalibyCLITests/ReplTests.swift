@@ -107,13 +107,21 @@ final class ReplTests: XCTestCase {
 
     func testHelpListsTheSessionsCommandsAndShowsOneCommandsOptions() throws {
         let dir = try makeDataDirectory()
-        let session = try repl(["help", "help search", "search --help", "help nope"], in: dir)
+        let session = try repl(["help", "help search", "search --help", "help nope", "help serch", "serch colors", "frobnicate"],
+                               in: dir)
         let lines = session.stdout.split(separator: "\n")
         XCTAssertTrue(lines.contains { $0.hasPrefix("create ") }, session.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("quit, exit ") }, session.stdout)
         XCTAssertFalse(lines.contains { $0.hasPrefix("init ") || $0.hasPrefix("repl ") }, "refused commands are not offered")
         XCTAssertEqual(session.stdout.components(separatedBy: "USAGE: caliby search").count, 3, "help search and --help")
-        XCTAssertTrue(session.stderr.contains("help: no command named 'nope'"), session.stderr)
+        // An unknown word is named as git names one, with the command it is closest to.
+        XCTAssertEqual(session.stderr.split(separator: "\n"), [
+            "caliby: error: 'nope' is not a caliby command (see 'help')",
+            "caliby: error: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
+            "caliby: error: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
+            "caliby: error: 'frobnicate' is not a caliby command (see 'help')",
+        ])
+        XCTAssertEqual(session.status, 64, "the last line's error")
     }
 
     // MARK: The lock

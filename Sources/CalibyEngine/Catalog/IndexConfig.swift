@@ -89,6 +89,10 @@ public struct IndexConfig: Codable, Sendable, Equatable {
 
     public static let maxDimensions = 65_536
     public static let maxCapacity = 1 << 31
+    /// The most an index's file may grow to. The buffer pool reserves each open file's whole range
+    /// of addresses, and a process has 128 TiB of them (x86-64, 4-level page tables): 16 TiB leaves
+    /// room for several such indexes open at once (`list` and `check` open every one).
+    public static let maxFileBytes = 1 << 44
 
     func validate() throws {
         guard (1...IndexConfig.maxDimensions).contains(dimensions) else {

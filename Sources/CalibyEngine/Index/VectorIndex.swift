@@ -105,6 +105,12 @@ extension Database {
         // cannot change an existing index's layout.
         if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: config.dimensions) }
         try config.validate()
+        // What registering would refuse comes first, so that a taken or bad name is not reported as
+        // a lack of space; then what the machine cannot hold, before a byte is written.
+        try requireWritable("create")
+        try IndexName.validate(name)
+        if listIndexes().contains(where: { $0.name == name }) { throw CalibyError.indexExists(name) }
+        try CreateFootprint(type: type, config: config).requireRoom(config: config, directory: directory)
         let (pageSize, totalPages) = type == .hnsw ? HNSWLayout(config: config).pages : DiskANNLayout(config: config).pages
         let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: pageSize,
                                               capacityPages: totalPages)
