@@ -401,14 +401,14 @@ struct ByteSpan {
     }
 
     /// For error messages: capped so a runaway field cannot produce a megabyte message, and with
-    /// control characters and bytes that are not UTF-8 escaped (\0, \t, \r, \xFF) so the message
-    /// stays one readable line that shows what is actually in the file.
+    /// control characters, line separators and bytes that are not UTF-8 escaped (\0, \t, \r, \xFF)
+    /// so the message stays one readable line that shows what is actually in the file.
     var text: String {
         let limit = 40
         var shown = ""
         var p = start
         while p < end && p - start < limit {
-            if let (scalar, length) = Self.scalar(at: p, before: end), scalar.properties.generalCategory != .control {
+            if let (scalar, length) = Self.scalar(at: p, before: end), !Self.breaksLine(scalar) {
                 shown.unicodeScalars.append(scalar)
                 p += length
             } else {
@@ -423,6 +423,13 @@ struct ByteSpan {
             }
         }
         return p < end ? shown + "…" : shown
+    }
+
+    private static func breaksLine(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
     }
 
     /// The Unicode scalar whose UTF-8 encoding starts at `p` and its length in bytes; nil when the
