@@ -95,7 +95,7 @@ final class CSVHeaderCLITests: XCTestCase {
                         XCTAssertTrue(result.stderr.hasPrefix("caliby: error: \(path)"), context)
                     } else if command[0] == "insert" {
                         // "inserted N vectors into 'v' …"
-                        inserted += Int(result.stderr.split(separator: " ")[1]) ?? -1_000_000
+                        inserted += result.stderr.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? -1_000_000
                     }
                 }
             }

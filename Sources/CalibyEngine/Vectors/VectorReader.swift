@@ -21,7 +21,7 @@ public enum VectorFormat: String, CaseIterable, Sendable {
 }
 
 /// Whether the first non-blank line of CSV/TSV input names the columns instead of holding a record.
-public enum HeaderLine: Sendable, CaseIterable {
+public enum HeaderLine: Sendable {
     /// A header when every field is a column name: it has a letter, is not a number (nan, inf and
     /// 0x1p3 are numbers), is valid UTF-8 and has no control character. Any other first line is a
     /// record, so a damaged one is reported instead of skipped.
