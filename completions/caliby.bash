@@ -324,7 +324,7 @@ _caliby_insert() {
     repeating_flags=()
     non_repeating_flags=(--replace --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --format --id-column --labels-column --ids --labels --threads --commit-every)
+    non_repeating_options=(--dir --buffer-size --wait --format --header --id-column --labels-column --ids --labels --threads --commit-every)
     __caliby_offer_flags_options 2
 
     # Offer option value completions
@@ -340,6 +340,10 @@ _caliby_insert() {
         ;;
     '--format')
         __caliby_add_completions -W 'fvecs'$'\n''bvecs'$'\n''csv'$'\n''tsv'$'\n''jsonl'
+        return
+        ;;
+    '--header')
+        __caliby_add_completions -W 'auto'$'\n''yes'$'\n''no'
         return
         ;;
     '--id-column')
@@ -375,7 +379,7 @@ _caliby_search() {
     repeating_flags=()
     non_repeating_flags=(--warmup --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format -k --ef --L --beam-width --filter --distances --threads --format --groundtruth)
+    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header -k --ef --L --beam-width --filter --distances --threads --format --groundtruth)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -397,6 +401,10 @@ _caliby_search() {
         ;;
     '--input-format')
         __caliby_add_completions -W 'fvecs'$'\n''bvecs'$'\n''csv'$'\n''tsv'$'\n''jsonl'
+        return
+        ;;
+    '--header')
+        __caliby_add_completions -W 'auto'$'\n''yes'$'\n''no'
         return
         ;;
     '-k')

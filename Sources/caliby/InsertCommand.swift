@@ -1,8 +1,6 @@
 import ArgumentParser
 import CalibyEngine
 
-extension VectorFormat: ExpressibleByArgument {}
-
 struct InsertCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
         commandName: "insert",
@@ -23,6 +21,8 @@ struct InsertCommand: DatabaseCommand {
 
     @Option(name: .long, help: "Input format (default: from the file extension).")
     var format: VectorFormat?
+
+    @OptionGroup var input: VectorInputOptions
 
     @Option(name: .long, parsing: .unconditional, help: "CSV/TSV: 1-based column holding each row's id.")
     var idColumn: Int?
@@ -66,8 +66,8 @@ struct InsertCommand: DatabaseCommand {
             throw CalibyError.invalidArgument(file == "-" ? "reading standard input needs --format (fvecs, bvecs, csv, tsv, jsonl)"
                                                          : "\(file): unknown extension; give --format")
         }
-        let reader = try VectorReader(path: file, options: VectorReaderOptions(
-            format: format, dimensions: index.info.config.dimensions, idColumn: idColumn, labelsColumn: labelsColumn))
+        let reader = try input.reader(path: file, format: format, dimensions: index.info.config.dimensions,
+                                      idColumn: idColumn, labelsColumn: labelsColumn)
         let explicitIDs = try ids.map(readIDList)
         let explicitLabels = try labels.map(readLabelList)
         let progress = ProgressBar(total: reader.totalBytes, enabled: !quiet)

@@ -9,7 +9,8 @@ struct SearchCommand: DatabaseCommand {
         abstract: "Find the k nearest vectors to each query.",
         discussion: """
             Queries come from --vector, --file, or standard input. Output has one row per hit: \
-            query (0-based), rank (1-based), id, distance; closest first. With --groundtruth the output \
+            query (0-based, counting records: a header and blank lines are not queries), rank \
+            (1-based), id, distance; closest first. With --groundtruth the output \
             is instead one row: k, queries, recall, qps, threads, and ef (HNSW) or L (DiskANN).
             """)
 
@@ -27,6 +28,8 @@ struct SearchCommand: DatabaseCommand {
 
     @Option(name: .long, help: "Query file format (default: from the extension; csv on standard input).")
     var inputFormat: VectorFormat?
+
+    @OptionGroup var input: VectorInputOptions
 
     @Option(name: .short, parsing: .unconditional, help: "Neighbours per query.")
     var k: Int = SearchParameters().k
@@ -77,6 +80,7 @@ struct SearchCommand: DatabaseCommand {
             throw ValidationError("--filter must be a label between 0 and \(UInt32.max), got \(filter)")
         }
         if vector != nil && file != nil { throw ValidationError("give --vector or --file, not both") }
+        if vector != nil && input.header != .auto { throw ValidationError("--header applies to --file or standard input, not --vector") }
     }
 
     func execute(in session: Session) throws {
@@ -145,7 +149,7 @@ struct SearchCommand: DatabaseCommand {
         }
         let path = file ?? "-"
         let format = inputFormat ?? VectorFormat.infer(fromPath: path) ?? .csv
-        let reader = try VectorReader(path: path, options: VectorReaderOptions(format: format, dimensions: dimensions))
+        let reader = try input.reader(path: path, format: format, dimensions: dimensions)
         var all = VectorBatch(dimensions: dimensions)
         while try reader.next(into: &batch, maxRecords: 65_536) {
             all.vectors += batch.vectors

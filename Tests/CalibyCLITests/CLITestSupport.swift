@@ -71,6 +71,16 @@ extension XCTestCase {
         return session
     }
 
+    /// Asserts a command fails with `status` and one line on stderr that mentions every word.
+    func expectFailure(_ arguments: [String], in dir: String, input: String? = nil, status: Int32,
+                       mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try CLI.run(arguments, directory: dir, input: input)
+        XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
+        for word in mentions { XCTAssertTrue(result.stderr.contains(word), "\(arguments): \(result.stderr)", file: file, line: line) }
+        XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count, 1,
+                       "one line: \(result.stderr)", file: file, line: line)
+    }
+
     func makeTemporaryFile(_ name: String, contents: Data) throws -> String {
         let path = try makeTemporaryDirectory() + "/" + name
         try contents.write(to: URL(fileURLWithPath: path))

@@ -38,15 +38,6 @@ final class CommandTests: XCTestCase {
                        "query\trank\tid\tdistance\n0\t1\t43\t0.0\n")
     }
 
-    private func expectFailure(_ arguments: [String], in dir: String, input: String? = nil, status: Int32,
-                               mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {
-        let result = try CLI.run(arguments, directory: dir, input: input)
-        XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
-        for word in mentions { XCTAssertTrue(result.stderr.contains(word), "\(arguments): \(result.stderr)", file: file, line: line) }
-        XCTAssertEqual(result.stderr.trimmingCharacters(in: .newlines).split(separator: "\n").count, 1,
-                       "one line: \(result.stderr)", file: file, line: line)
-    }
-
     func testBadNamesAndOptionsAreRefusedAndChangeNothing() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "ok", "--dim", "4", "--max-elements", "10"], in: dir)

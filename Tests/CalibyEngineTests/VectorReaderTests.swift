@@ -2,62 +2,7 @@ import Foundation
 import XCTest
 @testable import CalibyEngine
 
-final class VectorReaderTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("caliby-readers-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try FileManager.default.removeItem(at: directory)
-    }
-
-    // MARK: Helpers
-
-    private func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let path = directory.appendingPathComponent(name).path
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        return path
-    }
-
-    private func write(_ name: String, text: String) throws -> String { try write(name, Array(text.utf8)) }
-
-    private func int32Bytes(_ value: Int32) -> [UInt8] { withUnsafeBytes(of: value.littleEndian, Array.init) }
-
-    private func fvecs(_ rows: [[Float]]) -> [UInt8] {
-        rows.flatMap { row in int32Bytes(Int32(row.count)) + row.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) } }
-    }
-
-    private func options(_ format: VectorFormat, dimensions: Int? = nil, id: Int? = nil, labels: Int? = nil) -> VectorReaderOptions {
-        VectorReaderOptions(format: format, dimensions: dimensions, idColumn: id, labelsColumn: labels)
-    }
-
-    /// All batches of a file, read with a tiny buffer so records straddle refills.
-    private func readBatches(_ path: String, _ options: VectorReaderOptions, maxRecords: Int = 1000,
-                             bufferCapacity: Int = 7) throws -> [VectorBatch] {
-        let reader = try VectorReader(path: path, options: options, bufferCapacity: bufferCapacity)
-        var batches: [VectorBatch] = []
-        var batch = VectorBatch(dimensions: 0)
-        while try reader.next(into: &batch, maxRecords: maxRecords) { batches.append(batch) }
-        XCTAssertEqual(batch.count, 0)
-        return batches
-    }
-
-    private func readAll(_ path: String, _ options: VectorReaderOptions) throws -> VectorBatch {
-        let batches = try readBatches(path, options)
-        XCTAssertEqual(batches.count, 1)
-        return try XCTUnwrap(batches.first)
-    }
-
-    private func assertBadInput(_ path: String, _ options: VectorReaderOptions, at location: String, _ message: String,
-                                file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertThrowsError(try readBatches(path, options), file: file, line: line) { error in
-            XCTAssertEqual(error as? CalibyError, .badInput(location: location, message: message), file: file, line: line)
-        }
-    }
-
+final class VectorReaderTests: ReaderTestCase {
     // MARK: Formats and options
 
     func testInfersFormatFromExtension() {
@@ -73,7 +18,8 @@ final class VectorReaderTests: XCTestCase {
     func testRejectsInconsistentOptions() throws {
         let path = try write("v.fvecs", fvecs([[1]]))
         for bad in [options(.fvecs, id: 1), options(.jsonl, labels: 2), options(.csv, id: 2, labels: 2),
-                    options(.csv, id: 0), options(.csv, dimensions: 0), options(.tsv, dimensions: 65537)] {
+                    options(.csv, id: 0), options(.csv, dimensions: 0), options(.tsv, dimensions: 65537),
+                    options(.fvecs, header: .present), options(.jsonl, header: .absent)] {
             XCTAssertThrowsError(try VectorReader(path: path, options: bad)) { error in
                 XCTAssertEqual((error as? CalibyError)?.category, .usage)
             }
@@ -229,7 +175,7 @@ final class VectorReaderTests: XCTestCase {
         let word = try write("word.csv", text: "1,2,3\n4,5,abc\n")
         assertBadInput(word, options(.csv), at: "\(word):2", "field 3: 'abc' is not a number")
         let empty = try write("empty.tsv", text: "1\t2\n3\t\n")
-        assertBadInput(empty, options(.tsv), at: "\(empty):2", "field 2: '' is not a number")
+        assertBadInput(empty, options(.tsv), at: "\(empty):2", "field 2: empty value")
         let nan = try write("nan.csv", text: "1,2\nnan,2\n")
         assertBadInput(nan, options(.csv), at: "\(nan):2", "field 1: value nan is not finite")
         let overflow = try write("overflow.csv", text: "1,1e39\n")

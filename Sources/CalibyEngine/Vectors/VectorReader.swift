@@ -20,6 +20,18 @@ public enum VectorFormat: String, CaseIterable, Sendable {
     }
 }
 
+/// Whether the first non-blank line of CSV/TSV input names the columns instead of holding a record.
+public enum HeaderLine: Sendable {
+    /// A header when every field is a column name: it has a letter, is not a number (nan, inf and
+    /// 0x1p3 are numbers), is valid UTF-8 and has no control character. Any other first line is a
+    /// record, so a damaged one is reported instead of skipped.
+    case auto
+    /// The first line is a header whatever it holds.
+    case present
+    /// Every line is a record.
+    case absent
+}
+
 public struct VectorReaderOptions: Sendable {
     public var format: VectorFormat
     /// Expected dimension; nil = take it from the first record, then all must match.
@@ -28,13 +40,19 @@ public struct VectorReaderOptions: Sendable {
     public var idColumn: Int?
     /// CSV/TSV: 1-based column holding labels, UInt32 values separated by ';' or '|' (may be empty).
     public var labelsColumn: Int?
+    /// CSV/TSV: whether the first line is a header. A header must have as many fields as the records.
+    public var header: HeaderLine
 
-    public init(format: VectorFormat, dimensions: Int? = nil, idColumn: Int? = nil, labelsColumn: Int? = nil) {
+    public init(format: VectorFormat, dimensions: Int? = nil, idColumn: Int? = nil, labelsColumn: Int? = nil,
+                header: HeaderLine = .auto) {
         self.format = format
         self.dimensions = dimensions
         self.idColumn = idColumn
         self.labelsColumn = labelsColumn
+        self.header = header
     }
+
+    var isDelimited: Bool { format == .csv || format == .tsv }
 
     /// The CSV/TSV columns holding something other than vector values, named for messages.
     var namedColumns: [(name: String, column: Int)] {
@@ -96,8 +114,13 @@ public final class VectorReader {
         if let d = options.dimensions, !DimensionRule.range.contains(d) {
             throw CalibyError.invalidArgument("dimensions must be between 1 and \(DimensionRule.range.upperBound), not \(d)")
         }
+        // A binary or JSON file has no header line, so asking for one (or denying it) is a mistake
+        // about the input rather than something to ignore.
+        if options.header != .auto && !options.isDelimited {
+            throw CalibyError.invalidArgument("a header line only applies to csv and tsv input")
+        }
         for (name, column) in options.namedColumns {
-            guard options.format == .csv || options.format == .tsv else {
+            guard options.isDelimited else {
                 throw CalibyError.invalidArgument("a \(name) column only applies to csv and tsv input")
             }
             guard column >= 1 else { throw CalibyError.invalidArgument("\(name) column must be 1 or more, not \(column)") }
@@ -377,11 +400,45 @@ struct ByteSpan {
         end - start == text.utf8CodeUnitCount && memcmp(start, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
 
-    /// For error messages; capped so a runaway field cannot produce a megabyte message.
+    /// For error messages: capped so a runaway field cannot produce a megabyte message, and with
+    /// control characters, line separators and bytes that are not UTF-8 escaped (\0, \t, \r, \xFF)
+    /// so the message stays one readable line that shows what is actually in the file.
     var text: String {
         let limit = 40
-        let shown = String(decoding: UnsafeBufferPointer(start: start, count: min(end - start, limit)), as: UTF8.self)
-        return end - start > limit ? shown + "…" : shown
+        var shown = ""
+        var p = start
+        while p < end && p - start < limit {
+            if let (scalar, length) = Self.scalar(at: p, before: end), !Self.breaksLine(scalar) {
+                shown.unicodeScalars.append(scalar)
+                p += length
+            } else {
+                switch p.pointee {
+                case 0: shown += "\\0"
+                case UInt8(ascii: "\t"): shown += "\\t"
+                case UInt8(ascii: "\r"): shown += "\\r"
+                default: shown += "\\x" + String(p.pointee >> 4, radix: 16, uppercase: true)
+                                   + String(p.pointee & 15, radix: 16, uppercase: true)
+                }
+                p += 1
+            }
+        }
+        return p < end ? shown + "…" : shown
+    }
+
+    private static func breaksLine(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: return true
+        default: return false
+        }
+    }
+
+    /// The Unicode scalar whose UTF-8 encoding starts at `p` and its length in bytes; nil when the
+    /// bytes there are not valid UTF-8 (overlong forms and surrogates included).
+    static func scalar(at p: UnsafePointer<UInt8>, before end: UnsafePointer<UInt8>) -> (Unicode.Scalar, Int)? {
+        var bytes = UnsafeBufferPointer(start: p, count: min(4, end - p)).makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        guard case .valid(let encoded) = parser.parseScalar(from: &bytes) else { return nil }
+        return (Unicode.UTF8.decode(encoded), encoded.count)
     }
 
     /// The number spelled by exactly this span, nil if it is anything else. Spans never start with
@@ -463,7 +520,7 @@ struct ByteSpan {
 /// Line numbering, error locations and the field checks shared by the CSV/TSV and JSONL decoders.
 final class TextLines {
     let input: InputBuffer
-    private var lineNumber = 0
+    private(set) var lineNumber = 0
 
     init(input: InputBuffer) { self.input = input }
 
@@ -487,7 +544,9 @@ final class TextLines {
     }
 
     func component(_ span: ByteSpan, _ what: @autoclosure () -> String) throws -> Float {
-        guard let value = span.float else { throw error("\(what()): '\(span.text)' is not a number") }
+        guard let value = span.float else {
+            throw error(span.isEmpty ? "\(what()): empty value" : "\(what()): '\(span.text)' is not a number")
+        }
         guard value.isFinite else { throw error(notFiniteMessage(what(), span.text)) }
         return value
     }
@@ -501,101 +560,6 @@ final class TextLines {
         batch.ids.append(id)
         batch.labels.append(labels)
     }
-}
-
-final class DelimitedDecoder: RecordDecoder {
-    private let lines: TextLines
-    private let separator: UInt8
-    private let idColumn: Int?
-    private let labelsColumn: Int?
-    private let namedColumns: [(name: String, column: Int)]
-    private var headerChecked = false
-
-    init(lines: TextLines, separator: UInt8, options: VectorReaderOptions) {
-        self.lines = lines
-        self.separator = separator
-        idColumn = options.idColumn
-        labelsColumn = options.labelsColumn
-        namedColumns = options.namedColumns
-    }
-
-    func decodeRecord(into batch: inout VectorBatch, dimensions: inout DimensionRule) throws -> Bool {
-        guard var line = try lines.nextNonBlank() else { return false }
-        if !headerChecked {
-            headerChecked = true
-            if try isHeader(line) {
-                guard let next = try lines.nextNonBlank() else { return false }
-                line = next
-            }
-        }
-        var id: UInt64?
-        var labels: [UInt32] = []
-        var values = 0
-        var columns = 0
-        try forEachField(of: line) { column, field in
-            columns = column
-            if column == idColumn {
-                id = try lines.id(field)
-            } else if column == labelsColumn {
-                labels = try labelList(field)
-            } else {
-                batch.vectors.append(try lines.component(field, "field \(column)"))
-                values += 1
-            }
-        }
-        for (name, column) in namedColumns where column > columns {
-            throw lines.error("missing \(name) column \(column) (line has \(columns) fields)")
-        }
-        try lines.commit(values: values, id: id, labels: labels, to: &batch, dimensions: &dimensions)
-        return true
-    }
-
-    /// A header is a first line with a field, other than labels, that is not a number.
-    private func isHeader(_ line: ByteSpan) throws -> Bool {
-        var header = false
-        try forEachField(of: line) { column, field in
-            if column != labelsColumn && field.float == nil { header = true }
-        }
-        return header
-    }
-
-    /// Calls `body` with each field's 1-based column and content, with surrounding spaces and
-    /// quotes removed. A quoted field may contain the separator and doubled quotes.
-    private func forEachField(of line: ByteSpan, _ body: (Int, ByteSpan) throws -> Void) throws {
-        let quote = UInt8(ascii: "\"")
-        var p = line.start
-        var column = 1
-        while true {
-            while p < line.end && p.pointee == UInt8(ascii: " ") { p += 1 }
-            if p < line.end && p.pointee == quote {
-                var close = p + 1
-                while true {
-                    guard let found = memchr(close, Int32(quote), line.end - close) else {
-                        throw lines.error("field \(column): unterminated quote")
-                    }
-                    close = UnsafePointer(found.assumingMemoryBound(to: UInt8.self))
-                    guard close + 1 < line.end && close[1] == quote else { break }
-                    close += 2
-                }
-                try body(column, ByteSpan(start: p + 1, end: close).trimmingSpaces())
-                p = close + 1
-                while p < line.end && p.pointee == UInt8(ascii: " ") { p += 1 }
-                if p < line.end && p.pointee != separator {
-                    throw lines.error("field \(column): unexpected text after closing quote")
-                }
-            } else {
-                let found = memchr(p, Int32(separator), line.end - p)
-                let stop = found.map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) } ?? line.end
-                try body(column, ByteSpan(start: p, end: stop).trimmingSpaces())
-                p = stop
-            }
-            if p == line.end { return }
-            p += 1
-            column += 1
-        }
-    }
-
-    private func labelList(_ field: ByteSpan) throws -> [UInt32] { try IDText.labels(field, fail: lines.error) }
 }
 
 /// How ids and labels are written wherever Caliby reads them (id and label columns, JSON lines,
