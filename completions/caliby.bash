@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|delete|consolidate|drop|flush|check|repl|exit-codes|help)
+    init|create|list|info|insert|search|delete|consolidate|drop|flush|check|recover|repl|exit-codes|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search delete consolidate drop flush check repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search delete consolidate drop flush check recover repl exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -585,6 +585,27 @@ _caliby_check() {
     case "${positional_number}" in
     *)
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion check -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_recover() {
+    repeating_flags=()
+    non_repeating_flags=(--discard-journal --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
         return
         ;;
     esac

@@ -11,7 +11,7 @@ struct ReplCommand: ParsableCommand {
             one command per line: the commands and options of the command line, without the word caliby. \
             Quotes and backslashes work as in a shell, and a word that starts with # begins a comment. \
             help lists the commands, help COMMAND shows one command's options, quit or exit (or the end \
-            of input) leaves. init and repl are refused, a command's --dir must name the session's \
+            of input) leaves. init, repl and recover are refused, a command's --dir must name the session's \
             directory, and --buffer-size and --wait given to a command are ignored.
 
             Changes stay pending until flush, the next command that modifies the directory, or the end \
@@ -46,6 +46,7 @@ struct ReplCommand: ParsableCommand {
     static let refused: [(command: ParsableCommand.Type, reason: String)] = [
         (InitCommand.self, "the session's directory exists already (run 'caliby init' from a shell for another one)"),
         (ReplCommand.self, "this is a REPL already"),
+        (RecoverCommand.self, "the session opened the directory, so it is recovered already (run 'caliby recover' from a shell)"),
     ]
 
     /// The REPL's own words, besides the commands.

@@ -46,6 +46,19 @@ public enum Caliby {
         try FileSystem.replaceAtomically(catalogPath, with: CatalogFile().encoded(), directory: directory)
         return true
     }
+
+    /// `caliby recover --discard-journal`: sets aside a hot journal that opening refuses (damaged,
+    /// or stale), under the directory's write lock, so the directory can be opened and checked.
+    /// Whatever that journal would have undone stays as it is on disk. Returns where the journal
+    /// was kept (`caliby.journal.discarded`), or nil when there was none.
+    public static func discardJournal(_ directory: String, waitSeconds: Double = 0) throws -> String? {
+        guard FileSystem.isDirectory(directory), FileSystem.exists(directory + "/" + Database.catalogFileName) else {
+            throw CalibyError.notADataDirectory(directory)
+        }
+        let lock = try DirectoryLock(directory: directory, mode: .readWrite, waitSeconds: waitSeconds)
+        defer { withExtendedLifetime(lock) {} }
+        return try Journal.discard(directory: directory)
+    }
 }
 
 /// An open data directory: the lock, the catalog, the journal and the open index files.
@@ -67,8 +80,10 @@ public final class Database {
     private var deletedAtCommit: [String] = []
     /// Index objects built over `spaces`, owned here so each file has one; kept by the index layer.
     public var openObjects: [UInt32: AnyObject] = [:]
+    /// What this open did with a journal it found.
+    public private(set) var recoveryAtOpen = JournalRecovery.none
     /// Whether this open found a hot journal and rolled it back.
-    public private(set) var recoveredAtOpen = false
+    public var recoveredAtOpen: Bool { recoveryAtOpen == .rolledBack }
 
     private var catalogPath: String { directory + "/" + Database.catalogFileName }
 
@@ -87,7 +102,7 @@ public final class Database {
         if FileSystem.exists(journal.path) {
             // Only a writer may roll back; a reader takes the write lock for as long as that takes.
             if mode == .readOnly { try lock.change(to: .readWrite, waitSeconds: waitSeconds) }
-            recoveredAtOpen = try recover() == .rolledBack
+            recoveryAtOpen = try recover()
             if mode == .readOnly { try lock.change(to: .readOnly, waitSeconds: waitSeconds) }
         }
         journal.baseGeneration = catalog.generation
@@ -99,7 +114,7 @@ public final class Database {
         try CatalogFile.decode(PosixFile(path: path, flags: O_RDONLY | PosixFile.inDirectory).readAll(), path: path)
     }
 
-    private func recover() throws -> Journal.Recovery {
+    private func recover() throws -> JournalRecovery {
         let directory = directory
         return try Journal.recover(directory: directory, generation: catalog.generation,
                                    filePath: { directory + "/" + IndexInfo.fileName(id: $0) })

@@ -154,7 +154,7 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    private static func header(nonce: UInt64, base: UInt64, count: Int) -> [UInt8] {
+    static func header(nonce: UInt64, base: UInt64, count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: headerSize)
         bytes.withUnsafeMutableBytes {
             for (i, value) in [magic, nonce, base, UInt64(count)].enumerated() {
@@ -165,7 +165,7 @@ final class Journal: @unchecked Sendable {
         return bytes
     }
 
-    private static func recordChecksum(nonce: UInt64, ordinal: Int, header: UnsafeRawBufferPointer,
+    static func recordChecksum(nonce: UInt64, ordinal: Int, header: UnsafeRawBufferPointer,
                                        payload: UnsafeRawBufferPointer) -> UInt64 {
         var words = [UInt64](repeating: 0, count: 4)
         words[0] = nonce ^ (UInt64(ordinal) &* 0x9E37_79B9_7F4A_7C15)
@@ -176,6 +176,20 @@ final class Journal: @unchecked Sendable {
         var sum = headSum ^ PageTrailer.checksum(payload.baseAddress!, count: body)
         for i in body..<payload.count { sum = (sum ^ UInt64(payload[i])) &* 0x100_0000_01B3 }
         return sum
+    }
+
+    /// Moves a hot journal that recovery refuses out of the way (`caliby recover --discard-journal`),
+    /// keeping it as `caliby.journal.discarded` for inspection. The caller holds the directory's
+    /// write lock. Returns the new path, or nil when there was no journal.
+    static func discard(directory: String) throws -> String? {
+        let path = directory + "/" + fileName
+        guard FileSystem.exists(path) else { return nil }
+        let journal = try PosixFile(path: path, flags: O_RDWR | PosixFile.inDirectory)
+        try lockTransaction(journal)
+        let kept = path + ".discarded"
+        try FileSystem.rename(path, kept)
+        try FileSystem.syncDirectory(directory)
+        return kept
     }
 
     /// Invariant 6: the transaction's owner holds the journal write-locked.
@@ -190,19 +204,8 @@ final class Journal: @unchecked Sendable {
         }
     }
 
-    enum Recovery: Equatable {
-        /// No journal.
-        case none
-        /// The transaction was undone.
-        case rolledBack
-        /// The commit point had been reached; only the journal was left to remove.
-        case alreadyCommitted
-        /// The journal never got a durable header, so nothing was written under it.
-        case neverStarted
-    }
-
     /// Invariant 4. `generation` is the committed catalog's; `filePath` maps a file id to its path.
-    static func recover(directory: String, generation: UInt64, filePath: (UInt32) -> String) throws -> Recovery {
+    static func recover(directory: String, generation: UInt64, filePath: (UInt32) -> String) throws -> JournalRecovery {
         let path = directory + "/" + fileName
         guard FileSystem.exists(path) else { return .none }
         let journal = try PosixFile(path: path, flags: O_RDWR | PosixFile.inDirectory)
@@ -210,7 +213,7 @@ final class Journal: @unchecked Sendable {
         let size = try journal.size()
         var header = [UInt8](repeating: 0, count: headerFieldBytes)
         let got = try header.withUnsafeMutableBytes { try journal.read(into: $0.baseAddress!, count: headerFieldBytes, at: 0) }
-        let outcome: Recovery
+        let outcome: JournalRecovery
         if header[0..<got].allSatisfy({ $0 == 0 }) {
             // Created, but its header never reached the disk: by invariant 1 nothing was written yet.
             outcome = .neverStarted
@@ -340,4 +343,16 @@ final class Journal: @unchecked Sendable {
         }
         for file in files.values { try file.sync() }
     }
+}
+
+/// What opening a directory did with a journal it found (journal invariant 4).
+public enum JournalRecovery: Sendable, Equatable {
+    /// No journal.
+    case none
+    /// An unfinished transaction was undone.
+    case rolledBack
+    /// The commit point had been reached; only the journal was left to remove.
+    case alreadyCommitted
+    /// The journal never got a durable header, so nothing had been written under it.
+    case neverStarted
 }
