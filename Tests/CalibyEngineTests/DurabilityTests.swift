@@ -179,10 +179,11 @@ final class DurabilityTests: XCTestCase {
         }
     }
 
-    /// The power fails again while the next open rolls back: recovery must survive its own crash.
+    /// The power fails again while the next open rolls back, or just after it finished: recovery
+    /// must survive its own crash, and what it restored must be durable before the journal goes.
     private func crashDuringRecovery(_ dir: String, label: String) throws {
         let crashed = try snapshot(dir)
-        for crashAt in 1...3 {
+        for crashAt in [1, 2, 3, Int.max] {
             try restore(crashed, into: dir)
             let disk = try SimulatedDisk(directory: dir, mode: .crash(atSync: crashAt))
             disk.install()
