@@ -78,18 +78,22 @@ struct CatalogFile: Codable, Equatable {
         if nextID == 0 { found.append("nextID = 0, must be at least 1") }
         var idOwner: [UInt32: Int] = [:], nameOwner: [String: Int] = [:]
         for (i, entry) in indexes.enumerated() {
-            let nameIsValid = (try? IndexName.validate(entry.name)) != nil
-            let tag = nameIsValid ? "index '\(entry.name)'" : "indexes[\(i)]"
+            // An invalid name is shown by position and reason only: it may hold control characters.
+            var invalidName: String?
+            do { try IndexName.validate(entry.name) } catch CalibyError.invalidName(_, let reason) {
+                invalidName = reason
+            } catch { invalidName = "\(error)" }
+            let tag = invalidName == nil ? "index '\(entry.name)'" : "indexes[\(i)]"
             func report(_ problem: String) { found.append("\(tag): \(problem)") }
-            do { try IndexName.validate(entry.name) } catch { report("name: \(error)") }
+            if let invalidName { report("name is invalid: \(invalidName)") }
             if let other = nameOwner.updateValue(i, forKey: entry.name) { report("name is also the name of indexes[\(other)]") }
             if entry.id == 0 { report("id = 0, must be at least 1") }
             // A create takes nextID for its file, opened with O_EXCL; an id at or past it would
             // make a live index's file the next create's.
             if entry.id >= nextID { report("id = \(entry.id) is not below nextID = \(nextID)") }
             if let other = idOwner.updateValue(i, forKey: entry.id) { report("id = \(entry.id) is also the id of indexes[\(other)]") }
-            // A missing section means the defaults (the layout check below the catalog catches a
-            // default that is not what the file was made with); the other type's is never written.
+            // A missing section means the defaults (the layout check where the index is opened
+            // catches defaults the file was not made with); the other type's is never written.
             let config = entry.config
             if entry.type == .hnsw && config.diskann != nil { report("a hnsw index has diskann parameters") }
             if entry.type == .diskann && config.hnsw != nil { report("a diskann index has hnsw parameters") }

@@ -122,7 +122,8 @@ public struct IndexConfig: Codable, Sendable, Equatable {
             range(diskann.L, 1...100_000, "--L", "diskann.L")
             require((1...4).contains(diskann.alpha), "--alpha", "diskann.alpha", diskann.alpha, "between 1 and 4")
             if let pqBytes = diskann.pqBytes {
-                require((0...dimensions).contains(pqBytes), "--pq-bytes", "diskann.pqBytes", pqBytes,
+                // Compared, not `0...dimensions`: a damaged catalog's dimensions may be negative.
+                require(pqBytes >= 0 && pqBytes <= dimensions, "--pq-bytes", "diskann.pqBytes", pqBytes,
                         "between 0 and the dimensions (\(dimensions))")
             }
         }
