@@ -5,7 +5,7 @@ import Glibc
 struct CheckCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Verify every page and the structure of indexes (all by default).",
+        abstract: "Verify every page checksum and the graph structure of indexes (all by default).",
         discussion: """
             Reads every page of each index file: checksums, pages missing or past the index's end, \
             and every structural invariant (links, id map, counters, free list, unused slots empty). \
