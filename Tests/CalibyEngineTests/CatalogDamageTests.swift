@@ -141,7 +141,13 @@ final class CatalogDamageTests: XCTestCase {
             // nil: the key removed.
             for value in values.map(Optional.some) + [nil] {
                 let label = "\(field) = \(value.map { "\($0)" } ?? "(missing)")"
-                try original.install(in: dir, catalog: Self.framed(Self.replacing(root, at: path[...], with: value)))
+                let framed = Self.framed(Self.replacing(root, at: path[...], with: value))
+                // The same change under the old checksum: refused before anything is read.
+                try original.install(in: dir, catalog: Array(original.catalog[0..<16] + framed[16...]))
+                XCTAssertThrowsError(try openDatabase(dir)) { error in
+                    XCTAssertEqual("\(error)", "\(dir)/caliby_catalog: data is damaged: catalog checksum mismatch", label)
+                }
+                try original.install(in: dir, catalog: framed)
                 cases += 1
                 let openError = useDamaged(dir, label, original: original)
                 // Values no field may hold are refused at open (which names the catalog, see useDamaged).
@@ -180,7 +186,7 @@ final class CatalogDamageTests: XCTestCase {
         }
     }
 
-    /// The catalog's bytes changed without its checksum: refused whatever the change.
+    /// Any byte of the catalog changed without its checksum: refused whatever the change.
     func testChangesWithoutTheChecksumAreRefused() throws {
         let original = try makeDirectory()
         let dir = temporaryDirectory(self)
