@@ -490,7 +490,7 @@ final class DiskANNTests: XCTestCase {
         let space = try PageSpace(pool: testPool, file: PosixFile.anonymous(), fileID: nil, journal: nil,
                                   pageSize: pageSize, capacityPages: pages)
         try space.formatEmptyPages(0..<pages)
-        let map = LabelMap(space: space, firstPage: 0, slotCount: slots)
+        let map = LabelMap(space: space, firstPage: 0, slotCount: slots, nodeLimit: 4 * 1000)
         var rng = SeededGenerator(seed: 63)
         let ids = (0..<120).map { _ in UInt64.random(in: 0..<UInt64.max, using: &rng) }
         for (node, id) in ids.enumerated() { XCTAssertNil(try map.insert(id, node: node)) }

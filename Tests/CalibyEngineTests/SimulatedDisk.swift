@@ -10,8 +10,8 @@ import XCTest
 /// - behave as a full disk: a write that needs a block the file does not have fails with ENOSPC;
 /// - cut the power: rewrite the directory as a disk would hold it after a power loss — each file
 ///   as of its last fsync, each name as of the directory's last fsync — and optionally tear what
-///   was not synced (each unsynced 512-byte sector kept or lost at random, a random prefix of the
-///   unsynced directory operations kept).
+///   was not synced (each unsynced 512-byte sector written, lost or garbage at random, a random
+///   prefix of the unsynced directory operations kept).
 ///
 /// Files are tracked by identity (a number given at creation), not by name or inode: names move
 /// (rename) and inode numbers are reused after unlink. Contents are read through the engine's own
@@ -208,10 +208,15 @@ final class SimulatedDisk: FileIOHook {
                     case .truncate(let size):
                         if Bool.random(using: &rng) { bytes = Array(bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - bytes.count)) }
                     case .write(let offset, let data):
-                        for sector in stride(from: 0, to: data.count, by: 512) where Bool.random(using: &rng) {
+                        // Each sector: written, lost, or garbage (a disk without ordered data mode may
+                        // show stale blocks in a file that grew but was not synced).
+                        for sector in stride(from: 0, to: data.count, by: 512) {
+                            let fate = Int.random(in: 0..<3, using: &rng)
+                            guard fate != 1 else { continue }
                             let end = min(data.count, sector + 512)
                             if bytes.count < offset + end { bytes += [UInt8](repeating: 0, count: offset + end - bytes.count) }
-                            bytes.replaceSubrange((offset + sector)..<(offset + end), with: data[sector..<end])
+                            let written = fate == 0 ? Array(data[sector..<end]) : (sector..<end).map { _ in UInt8.random(in: 1...255, using: &rng) }
+                            bytes.replaceSubrange((offset + sector)..<(offset + end), with: written)
                         }
                     }
                 }

@@ -120,7 +120,10 @@ final class StorageTests: XCTestCase {
         let pool = try BufferPool(budgetBytes: 1 << 20)
         let reopened = try openDatabase(dir, pool: pool)
         let damaged = try reopened.index(named: "v")
-        XCTAssertThrowsError(try damaged.checkIntegrity()) { error in
+        // The check reports the page and goes on; a search that needs the page stops there.
+        let problems = try damaged.checkIntegrity()
+        XCTAssertTrue(problems.contains("\(path): data is damaged: page \(layout.nodeBase): checksum mismatch"), "\(problems)")
+        XCTAssertThrowsError(try search(damaged, clusteredVectors(count: 5, dimensions: d, seed: 6))) { error in
             guard case CalibyError.corrupt(let at, let detail) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(at, path)
             XCTAssertTrue(detail.contains("page \(layout.nodeBase)"), detail)

@@ -163,13 +163,23 @@ public final class Database {
         try IndexName.validate(name)
         try config.validate()
         if catalog.indexes.contains(where: { $0.name == name }) { throw CalibyError.indexExists(name) }
+        let (nextID, exhausted) = catalog.nextID.addingReportingOverflow(1)
+        if exhausted { throw CalibyError.capacity(index: name, detail: "the catalog has given out every index id") }
         let info = IndexInfo(id: catalog.nextID, name: name, type: type, config: config, pageSize: pageSize,
                              capacityPages: capacityPages, createdAt: Int64(time(nil)))
         let path = directory + "/" + info.fileName
-        let file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        // Never truncate: the catalog guarantees no index has this id, and files of uncommitted
+        // creates are removed at open, so an existing file means the directory is not what the
+        // catalog says, and its contents are not ours to destroy.
+        let file: PosixFile
+        do {
+            file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL)
+        } catch CalibyError.io(_, _, EEXIST) {
+            throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no index with id \(info.id)")
+        }
         let space = try PageSpace(pool: pool, file: file, fileID: info.id, journal: journal, pageSize: pageSize,
                                   capacityPages: capacityPages)
-        catalog.nextID += 1
+        catalog.nextID = nextID
         catalog.indexes.append(info)
         catalogChanged = true
         spaces[info.id] = space

@@ -94,33 +94,59 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     /// room for several such indexes open at once (`list` and `check` open every one).
     public static let maxFileBytes = 1 << 44
 
+    /// Refuses parameters out of range, in the words of the `create` option that sets each one.
     func validate() throws {
-        guard (1...IndexConfig.maxDimensions).contains(dimensions) else {
-            throw CalibyError.invalidArgument("--dim must be between 1 and \(IndexConfig.maxDimensions), got \(dimensions)")
-        }
-        guard (1...IndexConfig.maxCapacity).contains(maxElements) else {
-            throw CalibyError.invalidArgument("--max-elements must be between 1 and \(IndexConfig.maxCapacity), got \(maxElements)")
-        }
-        if let hnsw {
-            guard (2...512).contains(hnsw.M) else { throw CalibyError.invalidArgument("--M must be between 2 and 512, got \(hnsw.M)") }
-            guard (1...100_000).contains(hnsw.efConstruction) else {
-                throw CalibyError.invalidArgument("--ef-construction must be between 1 and 100000, got \(hnsw.efConstruction)")
+        if let problem = problems().first { throw CalibyError.invalidArgument(problem.usageMessage) }
+    }
+
+    /// Every parameter out of range. One list serves `create` (a usage error naming the option) and
+    /// the catalog (damage naming the field), so the two can never disagree on what is valid.
+    func problems() -> [ConfigProblem] {
+        var found: [ConfigProblem] = []
+        func require(_ ok: Bool, _ option: String, _ field: String, _ value: Any, _ requirement: String,
+                     usage: String? = nil) {
+            if !ok {
+                found.append(ConfigProblem(option: option, field: field, value: "\(value)", requirement: requirement,
+                                           usage: usage))
             }
+        }
+        func range(_ value: Int, _ bounds: ClosedRange<Int>, _ option: String, _ field: String) {
+            require(bounds.contains(value), option, field, value, "between \(bounds.lowerBound) and \(bounds.upperBound)")
+        }
+        range(dimensions, 1...IndexConfig.maxDimensions, "--dim", "dimensions")
+        range(maxElements, 1...IndexConfig.maxCapacity, "--max-elements", "maxElements")
+        if let hnsw {
+            range(hnsw.M, 2...512, "--M", "hnsw.M")
+            range(hnsw.efConstruction, 1...100_000, "--ef-construction", "hnsw.efConstruction")
         }
         if let diskann {
-            guard precision == .float32 else {
-                throw CalibyError.invalidArgument("--precision \(precision.rawValue) is available for hnsw indexes only")
-            }
-            guard (2...1024).contains(diskann.R) else { throw CalibyError.invalidArgument("--R must be between 2 and 1024, got \(diskann.R)") }
-            guard (1...100_000).contains(diskann.L) else { throw CalibyError.invalidArgument("--L must be between 1 and 100000, got \(diskann.L)") }
-            guard diskann.alpha >= 1, diskann.alpha <= 4 else {
-                throw CalibyError.invalidArgument("--alpha must be between 1 and 4, got \(diskann.alpha)")
-            }
-            if let pqBytes = diskann.pqBytes, !(0...dimensions).contains(pqBytes) {
-                throw CalibyError.invalidArgument("--pq-bytes must be between 0 and the dimensions (\(dimensions)), got \(pqBytes)")
+            require(precision == .float32, "--precision", "precision", precision.rawValue, "float32 for a diskann index",
+                    usage: "--precision \(precision.rawValue) is available for hnsw indexes only")
+            range(diskann.R, 2...1024, "--R", "diskann.R")
+            range(diskann.L, 1...100_000, "--L", "diskann.L")
+            require((1...4).contains(diskann.alpha), "--alpha", "diskann.alpha", diskann.alpha, "between 1 and 4")
+            if let pqBytes = diskann.pqBytes {
+                // Compared, not `0...dimensions`: a damaged catalog's dimensions may be negative.
+                require(pqBytes >= 0 && pqBytes <= dimensions, "--pq-bytes", "diskann.pqBytes", pqBytes,
+                        "between 0 and the dimensions (\(dimensions))")
             }
         }
+        return found
     }
+}
+
+/// A parameter out of range, named both as the `create` option and as the catalog field.
+struct ConfigProblem: Equatable {
+    let option: String
+    let field: String
+    let value: String
+    /// What the value must be, e.g. "between 1 and 65536".
+    let requirement: String
+    /// The usage message where "OPTION must be …, got …" reads badly.
+    var usage: String?
+
+    var usageMessage: String { usage ?? "\(option) must be \(requirement), got \(value)" }
+    var catalogMessage: String { "\(field) = \(value), must be \(requirement)" }
 }
 
 /// One catalog entry. `pageSize` and `capacityPages` let the catalog open the file without knowing

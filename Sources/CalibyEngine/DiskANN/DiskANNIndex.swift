@@ -80,7 +80,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         self.codebook = codebook
         let config = info.config.diskann ?? DiskANNConfig()
         (metric, dimensions, R, buildL, alpha) = (info.config.metric, layout.dimensions, layout.R, config.L, Float(config.alpha))
-        idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
+        idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
         vectorLines = vectorPrefetchLines(vectorBytes: 4 * layout.dimensions)
         recordLines = min(64, (layout.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1
@@ -98,19 +98,23 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: LabelStarts(), codebook: nil)
     }
 
-    /// Opens an existing index: reads page 0, the used part of the label table and the codebook.
+    /// Opens an existing index: reads page 0, the used part of the label table and the codebook. The
+    /// caller checked the catalog's page size and count against the layout (`Database.index(named:)`).
     convenience init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
         let layout = DiskANNLayout(config: info.config)
-        guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
-            throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
-        }
         let header = try space.read(0) { try DiskANNHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path) }
-        let starts = try LabelStarts(loading: header.labelEntries) { try DiskANNIndex.readLabelEntry($0, space: space, layout: layout) }
+        let starts = try DiskANNIndex.loadLabelStarts(header: header, space: space, layout: layout)
         let codebook = header.pqTrained ? try DiskANNIndex.loadCodebook(space: space, layout: layout) : nil
         self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: starts, codebook: codebook)
     }
 
     public var count: Int { headerMutex.withLock { header.liveCount } }
+
+    /// The header, label table and codebook as this object holds them (the integrity check
+    /// compares them with their pages).
+    var checkSnapshot: (header: DiskANNHeader, labelTable: [(label: UInt32, start: Int)], codebook: PQCodebook?) {
+        headerMutex.withLock { (header, starts.entries, codebook) }
+    }
 
     /// Whether a codebook is trained, so searches can be steered by codes.
     var isCompressed: Bool { headerMutex.withLock { codebook != nil } }
@@ -122,7 +126,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     // MARK: Node access (each call takes and drops one latch)
 
     @inline(__always)
-    private func withRecord<T>(_ node: Int, _ body: (NodeRecord) throws -> T) throws -> T {
+    func withRecord<T>(_ node: Int, _ body: (NodeRecord) throws -> T) throws -> T {
         let (page, offset) = layout.node(node)
         return try space.read(page) { try body(layout.record($0, offset)) }
     }
@@ -178,7 +182,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     /// Copies a node's links into `buffer` (room for R); returns their count and whether it is live.
     @inline(__always)
-    private func readLinks(of node: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> (count: Int, live: Bool) {
+    func readLinks(of node: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> (count: Int, live: Bool) {
         let R = self.R
         return try peekRecord(node) { r in
             let n = r.linkCount(limit: R)
@@ -188,9 +192,12 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
     }
 
+    /// A node's links, each checked before a caller turns it into a page.
     private func links(of node: Int) throws -> [UInt32] {
         let R = self.R
-        return try withRecord(node) { Array(UnsafeBufferPointer(start: $0.links, count: $0.linkCount(limit: R))) }
+        let links = try withRecord(node) { Array(UnsafeBufferPointer(start: $0.links, count: $0.linkCount(limit: R))) }
+        if let bad = links.first(where: { Int($0) >= layout.capacity }) { throw corruptLink(node, Int(bad)) }
+        return links
     }
 
     /// Replaces the node's links if they still are `expected`; false when another thread changed
@@ -217,7 +224,18 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     private func state(of node: Int) throws -> NodeState { try withRecord(node) { $0.state } }
 
-    private func userID(of node: Int) throws -> UInt64 { try withRecord(node) { $0.id } }
+    /// The node an id maps to. The map's node numbers come from a page: one past the slots in use
+    /// is damage, and writing there would corrupt a record never allocated.
+    private func node(of id: UInt64) throws -> Int? {
+        guard let node = try idMap.lookup(id) else { return nil }
+        let nodeCount = headerMutex.withLock { header.nodeCount }
+        guard node < nodeCount else {
+            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(nodeCount)")
+        }
+        return node
+    }
+
+    func userID(of node: Int) throws -> UInt64 { try withRecord(node) { $0.id } }
 
     /// Writes a new record, and its code when there is a codebook (a reused slot's old code goes).
     private func writeRecord(_ node: Int, id: UInt64, labels: [UInt32], vector: UnsafePointer<Float>,
@@ -251,7 +269,24 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         return marked
     }
 
-    private static func readLabelEntry(_ entry: Int, space: PageSpace, layout: DiskANNLayout) throws -> (label: UInt32, start: Int) {
+    /// The used part of the label table. Its start nodes become search entry points and its labels
+    /// keys, so a start past the nodes or a label held twice is refused here.
+    private static func loadLabelStarts(header: DiskANNHeader, space: PageSpace, layout: DiskANNLayout) throws -> LabelStarts {
+        var holder: [UInt32: Int] = [:]
+        return try LabelStarts(loading: header.labelEntries) { entry in
+            let value = try readLabelEntry(entry, space: space, layout: layout)
+            guard value.start < header.nodeCount else {
+                throw CalibyError.corrupt(path: space.path, detail: "label table entry \(entry): label \(value.label) starts at node "
+                                          + "\(value.start), beyond nodeCount \(header.nodeCount)")
+            }
+            if let other = holder.updateValue(entry, forKey: value.label) {
+                throw CalibyError.corrupt(path: space.path, detail: "label table entries \(other) and \(entry) both hold label \(value.label)")
+            }
+            return value
+        }
+    }
+
+    static func readLabelEntry(_ entry: Int, space: PageSpace, layout: DiskANNLayout) throws -> (label: UInt32, start: Int) {
         let (page, offset) = layout.labelEntry(entry)
         return try space.read(page) {
             ($0.load(fromByteOffset: offset, as: UInt32.self), Int($0.load(fromByteOffset: offset + 4, as: UInt32.self)) - 1)
@@ -718,7 +753,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// FreshDiskANN). Returns whether the id was new.
     private func insertOne(id: UInt64, labels: [UInt32], vector: UnsafePointer<Float>, replace: Bool,
                            scratch s: DiskANNScratch) throws -> Bool {
-        let existing = try idMap.lookup(id)
+        let existing = try node(of: id)
         let replacing = try existing.map { try state(of: $0) == .live } ?? false
         if replacing && !replace { throw CalibyError.duplicateID(index: info.name, id: id) }
         let node = try allocate(1)[0]
@@ -745,9 +780,17 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
             var nodes: [Int] = []
             nodes.reserveCapacity(count)
             while nodes.count < count {
-                if header.freeHead >= 0 {
+                if header.freeCount > 0 {
+                    // The list's links come from pages: each must be a free slot in use range, and
+                    // the count bounds the walk, so a damaged list can neither reach past the nodes
+                    // nor hand out a live slot.
                     let node = header.freeHead
-                    header.freeHead = try withRecord(node) { $0.nextFree }
+                    let (state, next) = try withRecord(node) { ($0.stateWord, $0.nextFree) }
+                    guard state == NodeState.free.rawValue, next < header.nodeCount, (next < 0) == (header.freeCount == 1) else {
+                        throw CalibyError.corrupt(path: space.path, detail: "free list: slot \(node) (state \(state)) links to \(next), "
+                                                  + "with \(header.freeCount - 1) free slots to follow of \(header.nodeCount)")
+                    }
+                    header.freeHead = next
                     header.freeCount -= 1
                     nodes.append(node)
                 } else {
@@ -835,7 +878,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
     }
 
-    private static func loadCodebook(space: PageSpace, layout: DiskANNLayout) throws -> PQCodebook {
+    static func loadCodebook(space: PageSpace, layout: DiskANNLayout) throws -> PQCodebook {
         let book = PQCodebook(dimensions: layout.dimensions, subspaces: layout.pqBytes)
         let perPage = layout.codebookFloatsPerPage
         for first in stride(from: 0, to: book.floatCount, by: perPage) {
@@ -856,7 +899,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         guard writable else { throw CalibyError.readOnly("delete") }
         // Every id is looked up before any is marked, so an unknown one changes nothing.
         let nodes = try ids.map { id in
-            guard let node = try idMap.lookup(id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
+            guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
             return node
         }
         var deleted = 0
@@ -898,6 +941,10 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 gone.append(node)
             case .free: break
             }
+        }
+        // Each freed slot takes one off the header's count, which must not go negative.
+        guard gone.count == deletedCount else {
+            throw CalibyError.corrupt(path: space.path, detail: "\(gone.count) nodes are marked deleted, but header field deletedCount = \(deletedCount)")
         }
         let doomed = try doomedStarts(medoid: medoid, deleted: deleted)
         var best = [UInt64](repeating: .max, count: doomed.count)
@@ -992,112 +1039,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         }
     }
 
-    // MARK: Integrity
-
-    public func checkIntegrity() throws -> [String] {
-        var problems: [String] = []
-        func report(_ problem: String) { if problems.count < 100 { problems.append(problem) } }
-        let (snapshot, table) = headerMutex.withLock { (header, starts.entries) }
-        let onDisk = try space.read(0) { try DiskANNHeader.load(from: $0, layout: layout, metric: metric, path: space.path) }
-        if onDisk != snapshot { report("header page differs from the open index's counters") }
-        for (entry, value) in table.enumerated() {
-            let stored = try DiskANNIndex.readLabelEntry(entry, space: space, layout: layout)
-            if stored != value { report("label table entry \(entry) differs from the open index's") }
-        }
-
-        // A code is checked by encoding the vector again: cheap next to reading the page.
-        let book = headerMutex.withLock { codebook }
-        if let book {
-            let stored = try DiskANNIndex.loadCodebook(space: space, layout: layout)
-            if memcmp(book.coordinates, stored.coordinates, book.floatCount * 4) != 0 {
-                report("PQ codebook pages differ from the open index's codebook")
-            }
-        }
-        let m = layout.pqBytes
-        let expectedCode = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, m))
-        defer { expectedCode.deallocate() }
-
-        var states = [NodeState](repeating: .free, count: snapshot.nodeCount)
-        var carried = Set<UInt32>()
-        var freeSeen = 0, deletedSeen = 0
-        for node in 0..<snapshot.nodeCount {
-            let (word, id, labels, labelCount, linkCount, vectorOK) = try withRecord(node) { r in
-                if let book { book.encode(r.vector, into: expectedCode) }
-                return (r.stateWord, r.id, r.labels, r.rawLabelCount, r.rawLinkCount,
-                        UnsafeBufferPointer(start: r.vector, count: dimensions).allSatisfy(\.isFinite))
-            }
-            guard let state = NodeState(rawValue: word) else {
-                report("node \(node): unknown state \(word)")
-                continue
-            }
-            states[node] = state
-            if state == .free {
-                freeSeen += 1
-                continue
-            }
-            if state == .deleted { deletedSeen += 1 }
-            if labelCount > DiskANNLayout.maxLabelsPerNode { report("node \(node): \(labelCount) labels") }
-            if labels != Array(Set(labels)).sorted() { report("node \(node): labels not ascending and distinct") }
-            carried.formUnion(labels)
-            if linkCount > R { report("node \(node): \(linkCount) links, more than R = \(R)") }
-            if !vectorOK { report("node \(node): vector is not finite") }
-            if book != nil {
-                let (page, offset) = layout.code(node)
-                if try !space.read(page, { memcmp($0 + offset, expectedCode, m) == 0 }) {
-                    report("node \(node): PQ code differs from its vector's")
-                }
-            }
-            let mapped = try idMap.lookup(id)
-            if state == .live && mapped != node { report("node \(node): id \(id) does not map back to it") }
-            if state == .deleted, let mapped, mapped != node, try mapped >= snapshot.nodeCount || userID(of: mapped) != id {
-                report("node \(node): deleted id \(id) maps to node \(mapped), which holds another id")
-            }
-        }
-        if freeSeen != snapshot.freeCount { report("\(freeSeen) free slots, header says \(snapshot.freeCount)") }
-        if deletedSeen != snapshot.deletedCount { report("\(deletedSeen) nodes marked deleted, header says \(snapshot.deletedCount)") }
-        let used = { (node: Int) in node >= 0 && node < snapshot.nodeCount && states[node] != .free }
-
-        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: R)
-        defer { buffer.deallocate() }
-        for node in 0..<snapshot.nodeCount where states[node] != .free && problems.count < 100 {
-            let (n, _) = try readLinks(of: node, into: buffer)
-            for i in 0..<n where !used(Int(buffer[i])) || Int(buffer[i]) == node {
-                report("node \(node): link to \(buffer[i]), not another used node")
-            }
-        }
-
-        var onFreeList = Set<Int>()
-        var next = snapshot.freeHead
-        while next >= 0 && onFreeList.count <= snapshot.freeCount {
-            guard next < snapshot.nodeCount, states[next] == .free, onFreeList.insert(next).inserted else {
-                report("free list reaches node \(next), which is not a free slot or is listed twice")
-                break
-            }
-            next = try withRecord(next) { $0.nextFree }
-        }
-        if onFreeList.count != snapshot.freeCount { report("free list holds \(onFreeList.count) slots, header says \(snapshot.freeCount)") }
-
-        if used(snapshot.medoid) != (snapshot.usedCount > 0) { report("start point \(snapshot.medoid) is not a used node") }
-        var labelsWithStart = Set<UInt32>()
-        var labelsSeen = Set<UInt32>()
-        for (label, start) in table {
-            if !labelsSeen.insert(label).inserted { report("label \(label) has two table entries") }
-            guard start >= 0 else { continue }
-            labelsWithStart.insert(label)
-            if try !used(start) || !withRecord(start, { $0.labels.contains(label) }) {
-                report("label \(label): start point \(start) is not a used node carrying it")
-            }
-        }
-        for label in carried.subtracting(labelsWithStart).sorted().prefix(10) { report("label \(label) has no start point") }
-
-        try idMap.forEach { id, node in
-            guard used(node) else { return report("id map sends \(id) to node \(node), not a used node") }
-            if let stored = try? userID(of: node), stored != id { report("id map sends \(id) to node \(node), which holds \(stored)") }
-        }
-        return problems
-    }
-
-    private func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
+    func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
         .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the capacity \(layout.capacity)")
     }
 }

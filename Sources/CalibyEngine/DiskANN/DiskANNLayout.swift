@@ -61,9 +61,6 @@ struct DiskANNLayout {
     let nodeBase: Int
     let totalPages: Int
 
-    /// Page size and page count, as the catalog records them.
-    var pages: (pageSize: Int, totalPages: Int) { (pageSize, totalPages) }
-
     init(config: IndexConfig) {
         dimensions = config.dimensions
         R = config.diskann?.R ?? DiskANNConfig().R
@@ -117,6 +114,16 @@ struct DiskANNLayout {
 
     @inline(__always) func record(_ page: UnsafeMutableRawPointer, _ offset: Int) -> NodeRecord {
         NodeRecord(base: page + offset, vectorOffset: vectorOffset)
+    }
+}
+
+extension DiskANNLayout: IndexLayout {
+    var formattedPages: Range<Int> { 0..<nodeBase }
+
+    /// The pages that hold data once `nodeCount` slots are used; the rest of the node region is
+    /// holes, never written.
+    func writtenPages(nodeCount: Int) -> [Range<Int>] {
+        [formattedPages, nodeBase..<nodeBase + (nodeCount + nodesPerPage - 1) / nodesPerPage]
     }
 }
 
@@ -217,42 +224,47 @@ struct DiskANNHeader: Equatable {
     var usedCount: Int { nodeCount - freeCount }
     var liveCount: Int { nodeCount - freeCount - deletedCount }
 
+    static let fieldNames = ["magic", "dimensions", "R", "capacity", "metric", "nodeCount", "freeCount", "freeHead",
+                             "deletedCount", "medoid", "nextAutoID", "labelEntries", "pqBytes", "pqTrained"]
+
     func store(into page: UnsafeMutableRawPointer, layout: DiskANNLayout, metric: Metric) {
+        // Bit patterns, not conversions: a counter gone wrong must reach the disk (and be refused
+        // by the next load) rather than trap the writer.
+        func bits(_ value: Int) -> UInt64 { UInt64(bitPattern: Int64(value)) }
         let fields: [UInt64] = [
-            DiskANNHeader.magic, UInt64(layout.dimensions), UInt64(layout.R), UInt64(layout.capacity),
-            UInt64(Metric.allCases.firstIndex(of: metric)!), UInt64(nodeCount), UInt64(freeCount),
-            UInt64(bitPattern: Int64(freeHead)), UInt64(deletedCount), UInt64(bitPattern: Int64(medoid)), nextAutoID,
-            UInt64(labelEntries), UInt64(layout.pqBytes), pqTrained ? 1 : 0,
+            DiskANNHeader.magic, bits(layout.dimensions), bits(layout.R), bits(layout.capacity),
+            bits(Metric.allCases.firstIndex(of: metric)!), bits(nodeCount), bits(freeCount), bits(freeHead),
+            bits(deletedCount), bits(medoid), nextAutoID, bits(labelEntries), bits(layout.pqBytes), pqTrained ? 1 : 0,
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
 
-    /// Reads and checks page 0 against the catalog's parameters.
+    /// Reads page 0, checking every field against the catalog's parameters, the layout and the
+    /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: DiskANNLayout, metric: Metric, path: String) throws -> DiskANNHeader {
-        func field(_ i: Int) -> UInt64 { page.load(fromByteOffset: i * 8, as: UInt64.self) }
-        guard field(0) == magic else { throw CalibyError.corrupt(path: path, detail: "page 0 is not a DiskANN header") }
-        guard field(1) == UInt64(layout.dimensions), field(2) == UInt64(layout.R), field(3) == UInt64(layout.capacity),
-              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!), field(12) == UInt64(layout.pqBytes) else {
-            throw CalibyError.corrupt(path: path, detail: "header parameters differ from the catalog's")
-        }
+        let f = HeaderFields(page: page, path: path, names: fieldNames)
+        try f.expect(0, equals: magic, from: "the DiskANN magic")
+        try f.expect(1, equals: UInt64(layout.dimensions))
+        try f.expect(2, equals: UInt64(layout.R))
+        try f.expect(3, equals: UInt64(layout.capacity))
+        try f.expect(4, equals: UInt64(Metric.allCases.firstIndex(of: metric)!))
+        try f.expect(12, equals: UInt64(layout.pqBytes))
         var header = DiskANNHeader()
-        header.nodeCount = Int(truncatingIfNeeded: field(5))
-        header.freeCount = Int(truncatingIfNeeded: field(6))
-        header.freeHead = Int(Int64(bitPattern: field(7)))
-        header.deletedCount = Int(truncatingIfNeeded: field(8))
-        header.medoid = Int(Int64(bitPattern: field(9)))
-        header.nextAutoID = field(10)
-        header.labelEntries = Int(truncatingIfNeeded: field(11))
-        header.pqTrained = field(13) == 1
-        let n = header.nodeCount
-        guard (0...layout.capacity).contains(n), (0...n).contains(header.freeCount),
-              (0...(n - header.freeCount)).contains(header.deletedCount),
-              (header.freeHead < 0) == (header.freeCount == 0), header.freeHead < n,
-              (header.medoid < 0) == (header.usedCount == 0), header.medoid < n,
-              (0...DiskANNLayout.maxLabels).contains(header.labelEntries), field(13) <= 1,
-              !header.pqTrained || layout.pqBytes > 0 else {
-            throw CalibyError.corrupt(path: path, detail: "header counters are inconsistent")
+        let n = try f.count(5, atMost: layout.capacity, "the capacity")
+        header.nodeCount = n
+        header.freeCount = try f.count(6, atMost: n, "nodeCount")
+        header.freeHead = try f.node(7, below: n, "nodeCount")
+        try f.require((header.freeHead < 0) == (header.freeCount == 0), 7, 6, "a free-list head exactly when slots are free")
+        header.deletedCount = try f.count(8, atMost: n - header.freeCount, "the used slots")
+        header.medoid = try f.node(9, below: n, "nodeCount")
+        try f.require((header.medoid < 0) == (header.usedCount == 0), 9, 5, "a start point exactly when slots are used")
+        header.nextAutoID = f.raw(10)
+        header.labelEntries = try f.count(11, atMost: DiskANNLayout.maxLabels, "the label table's")
+        let trained = f.raw(13)
+        guard trained == 0 || (trained == 1 && layout.pqBytes > 0) else {
+            throw f.damage("header field pqTrained = \(trained), must be 0 or 1 (and 0 for an index without codes)")
         }
+        header.pqTrained = trained == 1
         return header
     }
 }

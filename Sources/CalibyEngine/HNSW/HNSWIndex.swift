@@ -21,7 +21,7 @@ public final class HNSWIndex: VectorIndex {
     let efConstruction: Int
     let writable: Bool
     let labels: LabelMap
-    private let stored: StoredVector
+    let stored: StoredVector
     private let levelMultiplier: Double
     /// Cache lines of each neighbour's vector to prefetch.
     private let prefetchLines: Int
@@ -43,12 +43,10 @@ public final class HNSWIndex: VectorIndex {
         try space.formatEmptyPages(layout.hashBase..<layout.upperBase)
     }
 
-    /// Opens an existing index: reads page 0 only.
+    /// Opens an existing index: reads page 0 only. The caller checked the catalog's page size and
+    /// count against the layout (`Database.index(named:)`).
     convenience init(opening info: IndexInfo, space: PageSpace, writable: Bool) throws {
         let layout = HNSWLayout(config: info.config)
-        guard layout.pageSize == info.pageSize, layout.totalPages == info.capacityPages else {
-            throw CalibyError.corrupt(path: space.path, detail: "layout differs from the catalog's")
-        }
         let header = try space.read(0) {
             try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path)
         }
@@ -65,7 +63,7 @@ public final class HNSWIndex: VectorIndex {
         M = layout.M
         efConstruction = info.config.hnsw?.efConstruction ?? 200
         self.writable = writable
-        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots)
+        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
         stored = layout.stored
         levelMultiplier = 1 / log(Double(max(M, 2)))
         prefetchLines = vectorPrefetchLines(vectorBytes: layout.stored.byteCount)
@@ -75,6 +73,9 @@ public final class HNSWIndex: VectorIndex {
     }
 
     public var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
+
+    /// The header as this object holds it (the integrity check compares it with page 0).
+    var headerSnapshot: HNSWHeader { entryMutex.withLock { header } }
 
     /// Insertion is point by point, so batches only bound the memory a load holds.
     public var preferredBatchSize: Int { 50_000 }
@@ -103,7 +104,7 @@ public final class HNSWIndex: VectorIndex {
     }
 
     /// Where node's link list at `level` is: (page, offset of the count word).
-    private func linkList(of node: Int, level: Int) throws -> (page: Int, offset: Int) {
+    func linkList(of node: Int, level: Int) throws -> (page: Int, offset: Int) {
         let (page, offset) = layout.node(node)
         if level == 0 { return (page, offset + HNSWLayout.countOffset) }
         // Written before the node is linked and never changed: an optimistic read suffices, and a
@@ -111,12 +112,17 @@ public final class HNSWIndex: VectorIndex {
         let first = try space.readOptimistic(page) {
             Int($0.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self))
         }
+        // Read from the page: bounded before it becomes a page number (one compare, upper levels only).
+        guard first + level <= layout.upperSlotCapacity else {
+            throw CalibyError.corrupt(path: space.path, detail: "node \(node): level \(level) link slot \(first + level - 1) "
+                                      + "beyond the \(layout.upperSlotCapacity) upper slots")
+        }
         return layout.upperSlot(first + level - 1)
     }
 
     /// Copies a link list into `buffer`; returns the count (clamped to what the level allows).
     @inline(__always)
-    private func readLinks(of node: Int, level: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> Int {
+    func readLinks(of node: Int, level: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> Int {
         let (page, offset) = try linkList(of: node, level: level)
         let limit = level == 0 ? layout.maxLinks0 : M
         return try space.readOptimistic(page) {
@@ -254,7 +260,18 @@ public final class HNSWIndex: VectorIndex {
         }
     }
 
-    private func userID(of node: Int) throws -> UInt64 {
+    /// The node an id maps to. The map's node numbers come from a page: one past the nodes in use
+    /// is damage, and writing there would corrupt an unallocated record.
+    private func node(of id: UInt64) throws -> Int? {
+        guard let node = try labels.lookup(id) else { return nil }
+        let nodeCount = entryMutex.withLock { header.nodeCount }
+        guard node < nodeCount else {
+            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(nodeCount)")
+        }
+        return node
+    }
+
+    func userID(of node: Int) throws -> UInt64 {
         let (page, offset) = layout.node(node)
         return try space.readOptimistic(page) { $0.load(fromByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self) }
     }
@@ -303,6 +320,7 @@ public final class HNSWIndex: VectorIndex {
             while true {
                 let (page, offset) = try linkList(of: neighbour, level: level)
                 let links = try space.read(page) { readList($0, offset, limit) }
+                if let bad = links.first(where: { $0 >= layout.capacity }) { throw corruptLink(neighbour, bad) }
                 if links.contains(node) { break }
                 var updated = links
                 if links.count < limit {
@@ -342,7 +360,7 @@ public final class HNSWIndex: VectorIndex {
     private func randomLevel(for node: Int) -> Int {
         let z = SplitMix.mix(UInt64(node))
         let uniform = (Double(z >> 11) + 1) / 9_007_199_254_740_992.0
-        return min(Int(-log(uniform) * levelMultiplier), 32)
+        return min(Int(-log(uniform) * levelMultiplier), HNSWLayout.maxLevel)
     }
 
     /// Reserves a node number and its upper slots, creating their pages when they are new.
@@ -368,7 +386,7 @@ public final class HNSWIndex: VectorIndex {
     private func insertOne(id: UInt64, vector: UnsafePointer<Float>, replace: Bool,
                            scratch: SearchScratch) throws -> Bool {
         let q = preparedForStorage(vector, scratch: scratch)
-        if let existing = try labels.lookup(id) {
+        if let existing = try node(of: id) {
             guard replace else { throw CalibyError.duplicateID(index: info.name, id: id) }
             try update(existing, vector: q, scratch: scratch)
             return false
@@ -424,16 +442,24 @@ public final class HNSWIndex: VectorIndex {
     private func update(_ node: Int, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
         let (page, offset) = layout.node(node)
         let level = try space.write(page) { p -> Int in
-            stored.encode(q, into: p + offset + layout.vectorOffset)
             let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
+            let level = Int(word & 0xFF)
+            // The level becomes the graph's top level if it is the highest: it must be one a node can have.
+            guard level <= HNSWLayout.maxLevel, word & ~(HNSWLayout.deletedBit | 0xFF) == 0 else {
+                throw CalibyError.corrupt(path: space.path, detail: "node \(node): level word \(word) is not a level and a deleted flag")
+            }
             if word & HNSWLayout.deletedBit != 0 {
-                p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
-                entryMutex.withLock {
+                try entryMutex.withLock {
+                    guard header.deletedCount > 0 else {
+                        throw CalibyError.corrupt(path: space.path, detail: "node \(node) is marked deleted, but header field deletedCount = 0")
+                    }
                     header.deletedCount -= 1
                     headerChanged = true
                 }
+                p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
             }
-            return Int(word & 0xFF)
+            stored.encode(q, into: p + offset + layout.vectorOffset)
+            return level
         }
         try link(node, level: level, query: q, scratch: scratch)
     }
@@ -511,7 +537,7 @@ public final class HNSWIndex: VectorIndex {
         guard writable else { throw CalibyError.readOnly("delete") }
         var deleted = 0
         for id in ids {
-            guard let node = try labels.lookup(id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
+            guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
             let (page, offset) = layout.node(node)
             let marked = try space.write(page) { p -> Bool in
                 let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
@@ -529,51 +555,7 @@ public final class HNSWIndex: VectorIndex {
         return deleted
     }
 
-    // MARK: Integrity
-
-    public func checkIntegrity() throws -> [String] {
-        var problems: [String] = []
-        let snapshot = entryMutex.withLock { header }
-        let onDisk = try space.read(0) { try HNSWHeader.load(from: $0, layout: layout, metric: metric, path: space.path) }
-        if onDisk != snapshot { problems.append("header page differs from the open index's counters") }
-        var deleted = 0
-        var slotsSeen = 0
-        let linkBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: layout.maxLinks0 + 1)
-        defer { linkBuffer.deallocate() }
-        for node in 0..<snapshot.nodeCount {
-            let (page, offset) = layout.node(node)
-            let (id, word, firstSlot, count, vectorOK) = try space.read(page) { p in
-                (p.load(fromByteOffset: offset, as: UInt64.self),
-                 p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self),
-                 Int(p.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)),
-                 Int(p.load(fromByteOffset: offset + HNSWLayout.countOffset, as: UInt32.self)),
-                 stored.isFinite(p + offset + layout.vectorOffset))
-            }
-            let level = Int(word & 0xFF)
-            if word & HNSWLayout.deletedBit != 0 { deleted += 1 }
-            if level > snapshot.maxLevel { problems.append("node \(node): level \(level) above the top level \(snapshot.maxLevel)") }
-            if level > 0 && firstSlot + level > snapshot.upperSlotsUsed { problems.append("node \(node): upper slots out of range") }
-            slotsSeen += level
-            if count > layout.maxLinks0 { problems.append("node \(node): \(count) links at level 0") }
-            if !vectorOK { problems.append("node \(node): vector is not finite") }
-            if try labels.lookup(id) != node { problems.append("node \(node): id \(id) does not map back to it") }
-            for lc in 0...min(level, 63) where problems.count < 100 {
-                let n = try readLinks(of: node, level: lc, into: linkBuffer)
-                for i in 0..<n where Int(linkBuffer[i]) >= snapshot.nodeCount {
-                    problems.append("node \(node): level \(lc) link to \(linkBuffer[i]) beyond \(snapshot.nodeCount) nodes")
-                }
-            }
-            if problems.count >= 100 { break }
-        }
-        if deleted != snapshot.deletedCount { problems.append("\(deleted) nodes marked deleted, header says \(snapshot.deletedCount)") }
-        if slotsSeen != snapshot.upperSlotsUsed { problems.append("\(slotsSeen) upper slots used by nodes, header says \(snapshot.upperSlotsUsed)") }
-        var mapped = 0
-        try labels.forEach { _, node in if node < snapshot.nodeCount { mapped += 1 } }
-        if mapped != snapshot.nodeCount { problems.append("id map holds \(mapped) entries for \(snapshot.nodeCount) nodes") }
-        return problems
-    }
-
-    private func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
+    func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
         .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the capacity \(layout.capacity)")
     }
 }

@@ -30,6 +30,8 @@ struct HNSWLayout {
     static let countOffset = 16
     static let linksOffset = 20
     static let deletedBit: UInt32 = 1 << 8
+    /// The highest level a node gets (levels are geometric with ratio 1/M; 32 is never reached).
+    static let maxLevel = 32
 
     let vectorOffset: Int
     let recordBytes: Int
@@ -43,9 +45,6 @@ struct HNSWLayout {
     let upperBase: Int
     let nodeBase: Int
     let totalPages: Int
-
-    /// Page size and page count, as the catalog records them.
-    var pages: (pageSize: Int, totalPages: Int) { (pageSize, totalPages) }
 
     init(config: IndexConfig) {
         dimensions = config.dimensions
@@ -83,6 +82,18 @@ struct HNSWLayout {
     }
 }
 
+extension HNSWLayout: IndexLayout {
+    var formattedPages: Range<Int> { 0..<upperBase }
+
+    /// The pages that hold data once `header`'s nodes and slots are allocated; the rest of their
+    /// regions are holes, never written.
+    func writtenPages(_ header: HNSWHeader) -> [Range<Int>] {
+        [formattedPages,
+         upperBase..<upperBase + (header.upperSlotsUsed + upperSlotsPerPage - 1) / upperSlotsPerPage,
+         nodeBase..<nodeBase + (header.nodeCount + nodesPerPage - 1) / nodesPerPage]
+    }
+}
+
 /// Page 0 of an HNSW file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct HNSWHeader: Equatable {
@@ -95,37 +106,44 @@ struct HNSWHeader: Equatable {
     var nextAutoID: UInt64 = 0
     var deletedCount = 0
 
+    static let fieldNames = ["magic", "dimensions", "M", "capacity", "metric", "nodeCount", "entryPoint", "maxLevel",
+                             "upperSlotsUsed", "nextAutoID", "deletedCount", "precision"]
+
     func store(into page: UnsafeMutableRawPointer, layout: HNSWLayout, metric: Metric) {
+        // Bit patterns, not conversions: a counter gone wrong must reach the disk (and be refused
+        // by the next load) rather than trap the writer.
+        func bits(_ value: Int) -> UInt64 { UInt64(bitPattern: Int64(value)) }
         let fields: [UInt64] = [
-            HNSWHeader.magic, UInt64(layout.dimensions), UInt64(layout.M), UInt64(layout.capacity),
-            UInt64(Metric.allCases.firstIndex(of: metric)!), UInt64(nodeCount), UInt64(bitPattern: Int64(entryPoint)),
-            UInt64(bitPattern: Int64(maxLevel)), UInt64(upperSlotsUsed), nextAutoID, UInt64(deletedCount),
-            UInt64(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!),
+            HNSWHeader.magic, bits(layout.dimensions), bits(layout.M), bits(layout.capacity),
+            bits(Metric.allCases.firstIndex(of: metric)!), bits(nodeCount), bits(entryPoint), bits(maxLevel),
+            bits(upperSlotsUsed), nextAutoID, bits(deletedCount),
+            bits(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!),
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
 
-    /// Reads and checks page 0 against the catalog's parameters.
+    /// Reads page 0, checking every field against the catalog's parameters, the layout and the
+    /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: HNSWLayout, metric: Metric, path: String) throws -> HNSWHeader {
-        func field(_ i: Int) -> UInt64 { page.load(fromByteOffset: i * 8, as: UInt64.self) }
-        guard field(0) == magic else { throw CalibyError.corrupt(path: path, detail: "page 0 is not an HNSW header") }
-        guard field(1) == UInt64(layout.dimensions), field(2) == UInt64(layout.M), field(3) == UInt64(layout.capacity),
-              field(4) == UInt64(Metric.allCases.firstIndex(of: metric)!),
-              field(11) == UInt64(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!) else {
-            throw CalibyError.corrupt(path: path, detail: "header parameters differ from the catalog's")
-        }
+        let f = HeaderFields(page: page, path: path, names: fieldNames)
+        try f.expect(0, equals: magic, from: "the HNSW magic")
+        try f.expect(1, equals: UInt64(layout.dimensions))
+        try f.expect(2, equals: UInt64(layout.M))
+        try f.expect(3, equals: UInt64(layout.capacity))
+        try f.expect(4, equals: UInt64(Metric.allCases.firstIndex(of: metric)!))
+        try f.expect(11, equals: UInt64(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!))
         var header = HNSWHeader()
-        header.nodeCount = Int(field(5))
-        header.entryPoint = Int(Int64(bitPattern: field(6)))
-        header.maxLevel = Int(Int64(bitPattern: field(7)))
-        header.upperSlotsUsed = Int(field(8))
-        header.nextAutoID = field(9)
-        header.deletedCount = Int(field(10))
-        guard header.nodeCount <= layout.capacity, header.entryPoint < header.nodeCount,
-              (header.entryPoint < 0) == (header.nodeCount == 0), header.maxLevel < 64,
-              header.upperSlotsUsed <= layout.upperSlotCapacity, header.deletedCount <= header.nodeCount else {
-            throw CalibyError.corrupt(path: path, detail: "header counters are inconsistent")
+        header.nodeCount = try f.count(5, atMost: layout.capacity, "the capacity")
+        header.entryPoint = try f.node(6, below: header.nodeCount, "nodeCount")
+        try f.require((header.entryPoint < 0) == (header.nodeCount == 0), 6, 5, "an entry point exactly when there are nodes")
+        header.maxLevel = Int(Int64(bitPattern: f.raw(7)))
+        guard (-1...HNSWLayout.maxLevel).contains(header.maxLevel) else {
+            throw f.damage("header field maxLevel = \(header.maxLevel), must be between -1 and \(HNSWLayout.maxLevel)")
         }
+        try f.require((header.maxLevel < 0) == (header.nodeCount == 0), 7, 5, "a top level exactly when there are nodes")
+        header.upperSlotsUsed = try f.count(8, atMost: layout.upperSlotCapacity, "the upper slot capacity")
+        header.nextAutoID = f.raw(9)
+        header.deletedCount = try f.count(10, atMost: header.nodeCount, "nodeCount")
         return header
     }
 }

@@ -14,20 +14,12 @@ struct CreateFootprint {
     let shrinkingOptions: String
 
     init(type: IndexType, config: IndexConfig) {
-        switch type {
-        case .hnsw:
-            let layout = HNSWLayout(config: config)
-            bytesWrittenNow = layout.upperBase * layout.pageSize
-            fullBytes = layout.totalPages * layout.pageSize
-            tables = "its empty id map"
-            shrinkingOptions = "--max-elements"
-        case .diskann:
-            let layout = DiskANNLayout(config: config)
-            bytesWrittenNow = layout.nodeBase * layout.pageSize
-            fullBytes = layout.totalPages * layout.pageSize
-            tables = layout.pqBytes > 0 ? "its empty id map and PQ codes" : "its empty id map"
-            shrinkingOptions = layout.pqBytes > 0 ? "--max-elements or --pq-bytes" : "--max-elements"
-        }
+        let layout = type.layout(config)
+        bytesWrittenNow = layout.formattedPages.upperBound * layout.pageSize
+        fullBytes = layout.totalPages * layout.pageSize
+        let pqBytes = type == .diskann ? DiskANNLayout(config: config).pqBytes : 0
+        tables = pqBytes > 0 ? "its empty id map and PQ codes" : "its empty id map"
+        shrinkingOptions = pqBytes > 0 ? "--max-elements or --pq-bytes" : "--max-elements"
     }
 
     /// Refuses an index whose file could outgrow `IndexConfig.maxFileBytes` (a usage error: no

@@ -20,11 +20,14 @@ struct LabelMap {
     let firstPage: Int
     let slotCount: Int
     let slotsPerPage: Int
+    /// Node numbers are below this (the capacity): a larger one read from a slot is damage.
+    let nodeLimit: Int
 
-    init(space: PageSpace, firstPage: Int, slotCount: Int) {
+    init(space: PageSpace, firstPage: Int, slotCount: Int, nodeLimit: Int) {
         self.space = space
         self.firstPage = firstPage
         self.slotCount = slotCount
+        self.nodeLimit = nodeLimit
         slotsPerPage = space.usableBytes / LabelMap.slotBytes
     }
 
@@ -77,8 +80,9 @@ struct LabelMap {
         throw CalibyError.corrupt(path: space.path, detail: "id map has no free slot")
     }
 
+    /// The node `id` maps to, checked against the capacity: callers turn it into a page number.
     func lookup(_ id: UInt64) throws -> Int? {
-        try probe(id, exclusive: false) { base, slots -> Int?? in
+        let found = try probe(id, exclusive: false) { base, slots -> Int?? in
             for i in slots {
                 let node = LabelMap.storedNode(base, i)
                 if node == 0 { return .some(nil) }
@@ -86,9 +90,14 @@ struct LabelMap {
             }
             return nil
         }
+        if let found, found >= nodeLimit {
+            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(found), beyond the capacity \(nodeLimit)")
+        }
+        return found
     }
 
-    /// Adds `id → node`; if `id` is present already, changes nothing and returns its node.
+    /// Adds `id → node`; if `id` is present already, changes nothing and returns its node (which a
+    /// caller compares with its own, never uses as a page).
     func insert(_ id: UInt64, node: Int) throws -> Int? {
         try probe(id, exclusive: true) { base, slots -> Int?? in
             var reusable: Int?
@@ -137,9 +146,10 @@ struct LabelMap {
 
     private func slots(onPage p: Int) -> Range<Int> { 0..<min(slotsPerPage, slotCount - p * slotsPerPage) }
 
-    /// Every entry, for the integrity check.
-    func forEach(_ body: (UInt64, Int) -> Void) throws {
-        for p in 0..<pageCount {
+    /// Every entry on the pages `readable` accepts, for the integrity check (which reports the
+    /// others' damage itself).
+    func forEach(readable: (Int) -> Bool = { _ in true }, _ body: (UInt64, Int) -> Void) throws {
+        for p in 0..<pageCount where readable(firstPage + p) {
             try space.read(firstPage + p) { base in
                 for i in slots(onPage: p) {
                     let node = LabelMap.storedNode(base, i)

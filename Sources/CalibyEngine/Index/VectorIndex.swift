@@ -21,7 +21,9 @@ public protocol VectorIndex: AnyObject {
     /// Marks ids deleted; they never appear in results again.
     func delete(ids: [UInt64]) throws -> Int
 
-    /// Reads every page and checks the structure; returns the problems found (empty when sound).
+    /// Reads every page of the file and checks the structure; returns each problem found, one line
+    /// each (empty when sound). Damage is reported, not thrown: the check goes on past it. Throws
+    /// only what is not damage (an I/O error, a buffer pool too small).
     func checkIntegrity() throws -> [String]
 }
 
@@ -111,9 +113,9 @@ extension Database {
         try IndexName.validate(name)
         if listIndexes().contains(where: { $0.name == name }) { throw CalibyError.indexExists(name) }
         try CreateFootprint(type: type, config: config).requireRoom(config: config, directory: directory)
-        let (pageSize, totalPages) = type == .hnsw ? HNSWLayout(config: config).pages : DiskANNLayout(config: config).pages
-        let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: pageSize,
-                                              capacityPages: totalPages)
+        let layout = type.layout(config)
+        let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: layout.pageSize,
+                                              capacityPages: layout.totalPages)
         let index: VectorIndex = type == .hnsw ? try HNSWIndex(creating: info, space: space, writable: true)
                                                : try DiskANNIndex(creating: info, space: space, writable: true)
         openObjects[info.id] = index
@@ -123,6 +125,7 @@ extension Database {
     public func index(named name: String) throws -> VectorIndex {
         let info = try info(named: name)
         if let index = openObjects[info.id] as? VectorIndex { return index }
+        try checkLayout(of: info)
         let space = try space(for: info)
         let index: VectorIndex
         switch info.type {
