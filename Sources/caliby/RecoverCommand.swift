@@ -34,7 +34,6 @@ struct RecoverCommand: ParsableCommand {
         case .none: Terminal.write("nothing to recover\n")
         case .rolledBack: Terminal.write("rolled back an unfinished transaction\n")
         case .alreadyCommitted: Terminal.write("removed the journal of a transaction that had committed\n")
-        case .neverStarted: Terminal.write("removed the journal of a transaction that had written nothing\n")
         }
     }
 }

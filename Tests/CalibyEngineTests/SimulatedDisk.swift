@@ -208,10 +208,12 @@ final class SimulatedDisk: FileIOHook {
                     case .truncate(let size):
                         if Bool.random(using: &rng) { bytes = Array(bytes.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - bytes.count)) }
                     case .write(let offset, let data):
-                        // Each sector: written, lost, or garbage (a disk without ordered data mode may
-                        // show stale blocks in a file that grew but was not synced).
+                        // Each sector: written or lost (sectors are atomic), or, past the durable end
+                        // of the file, garbage (a file system without ordered data mode may show
+                        // stale blocks in a file that grew but was not synced).
+                        let durableEnd = durable[id]?.count ?? 0
                         for sector in stride(from: 0, to: data.count, by: 512) {
-                            let fate = Int.random(in: 0..<3, using: &rng)
+                            let fate = Int.random(in: 0..<(offset + sector >= durableEnd ? 3 : 2), using: &rng)
                             guard fate != 1 else { continue }
                             let end = min(data.count, sector + 512)
                             if bytes.count < offset + end { bytes += [UInt8](repeating: 0, count: offset + end - bytes.count) }

@@ -131,12 +131,13 @@ public final class Database {
         }
     }
 
-    /// Files of creates that never committed (journal invariant 5).
+    /// Files of creates that never committed (journal invariant 5), and the temporaries of a catalog
+    /// or journal that a crash caught before its rename.
     private func removeOrphans() throws {
         let known = Set(catalog.indexes.map(\.fileName))
         var removed = false
         for name in try FileSystem.list(directory) where name.hasPrefix("index_") && !known.contains(name)
-            || name == Database.catalogFileName + ".tmp" {
+            || name == Database.catalogFileName + ".tmp" || name == Journal.fileName + ".tmp" {
             try FileSystem.remove(directory + "/" + name)
             removed = true
         }
@@ -173,7 +174,7 @@ public final class Database {
         // catalog says, and its contents are not ours to destroy.
         let file: PosixFile
         do {
-            file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL)
+            file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL | PosixFile.inDirectory)
         } catch CalibyError.io(_, _, EEXIST) {
             throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no index with id \(info.id)")
         }
@@ -191,7 +192,7 @@ public final class Database {
         if let space = spaces[info.id] { return space }
         let path = directory + "/" + info.fileName
         guard FileSystem.exists(path) else { throw CalibyError.corrupt(path: path, detail: "index file is missing") }
-        let file = try PosixFile(path: path, flags: mode == .readWrite ? O_RDWR : O_RDONLY)
+        let file = try PosixFile(path: path, flags: (mode == .readWrite ? O_RDWR : O_RDONLY) | PosixFile.inDirectory)
         let space = try PageSpace(pool: pool, file: file, fileID: info.id, journal: mode == .readWrite ? journal : nil,
                                   pageSize: info.pageSize, capacityPages: info.capacityPages)
         spaces[info.id] = space
@@ -199,7 +200,7 @@ public final class Database {
     }
 
     public func diskBytes(of info: IndexInfo) throws -> Int {
-        try PosixFile(path: directory + "/" + info.fileName, flags: O_RDONLY).allocatedBytes()
+        try PosixFile(path: directory + "/" + info.fileName, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
     }
 
     public func dropIndex(named name: String) throws {

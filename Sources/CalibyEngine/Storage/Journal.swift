@@ -20,7 +20,8 @@ import Glibc
 /// Invariants (each is what makes a kill or a power cut at any instant recoverable):
 /// 1. Before any byte of a data file is overwritten, the record that undoes it is durable and
 ///    counted: records fsynced, then the header's count rewritten and fsynced (`makeDurable`).
-///    The journal's directory entry is fsynced when it is created, before anything relies on it.
+///    The journal is born whole: header fsynced under a temporary name, renamed, directory fsynced
+///    (`start`), so a journal whose header does not verify is damage, never a crash's leftover.
 /// 2. A page is journaled at its first change in the transaction, while its image is still the
 ///    committed one; pages past the file's starting size are not journaled: truncation undoes them.
 /// 3. Commit (Database.flush): journal durable → dirty pages written and fsynced → the catalog,
@@ -100,18 +101,27 @@ final class Journal: @unchecked Sendable {
         }
     }
 
+    /// Creates the journal so that the name `caliby.journal` only ever denotes a file whose header
+    /// is durable: written and fsynced under a temporary name, then renamed, then the directory
+    /// fsynced. A crash before the rename leaves only the temporary, which is not a hot journal.
+    /// Hence a journal with an unreadable header is damage, never an interrupted start.
     private func start() throws {
-        // O_EXCL: a journal already there is a transaction this one must not overwrite.
-        let created = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL | PosixFile.inDirectory)
+        let temporary = path + ".tmp"
+        try FileSystem.remove(temporary)
+        let created = try PosixFile(path: temporary, flags: O_RDWR | O_CREAT | O_EXCL | PosixFile.inDirectory)
         do {
             try Journal.lockTransaction(created)
             var generator = SystemRandomNumberGenerator()
             nonce = generator.next() | 1
             try created.write(Journal.header(nonce: nonce, base: baseGeneration, count: 0), at: 0)
             try created.sync()
+            // A journal that appeared since this process opened the directory belongs to a
+            // transaction running beside it (a bypassed lock): never replace it.
+            if FileSystem.exists(path) { throw CalibyError.journalInUse(path: path) }
+            try FileSystem.rename(temporary, path)
             try FileSystem.syncDirectory(directory)
         } catch {
-            try? FileSystem.remove(path)
+            try? FileSystem.remove(temporary)
             throw error
         }
         file = created
@@ -214,26 +224,21 @@ final class Journal: @unchecked Sendable {
         var header = [UInt8](repeating: 0, count: headerFieldBytes)
         let got = try header.withUnsafeMutableBytes { try journal.read(into: $0.baseAddress!, count: headerFieldBytes, at: 0) }
         let outcome: JournalRecovery
-        if header[0..<got].allSatisfy({ $0 == 0 }) {
-            // Created, but its header never reached the disk: by invariant 1 nothing was written yet.
-            outcome = .neverStarted
+        let fields = header.withUnsafeBytes { h in (0..<5).map { h.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+        let sum = header.withUnsafeBytes { PageTrailer.checksum($0.baseAddress!, count: 32) }
+        guard got == headerFieldBytes, fields[0] == magic, fields[4] == sum else {
+            throw CalibyError.journalDamaged(path: path, detail: "its header is not a Caliby journal's (magic or checksum wrong)")
+        }
+        let (nonce, base, count) = (fields[1], fields[2], fields[3])
+        if generation == base &+ 1 {
+            outcome = .alreadyCommitted
+        } else if generation != base {
+            throw CalibyError.journalDamaged(
+                path: path, detail: "it undoes generation \(base) but the catalog is at generation \(generation): it is stale")
         } else {
-            let fields = header.withUnsafeBytes { h in (0..<5).map { h.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
-            let sum = header.withUnsafeBytes { PageTrailer.checksum($0.baseAddress!, count: 32) }
-            guard got == headerFieldBytes, fields[0] == magic, fields[4] == sum else {
-                throw CalibyError.journalDamaged(path: path, detail: "its header is not a Caliby journal's (magic or checksum wrong)")
-            }
-            let (nonce, base, count) = (fields[1], fields[2], fields[3])
-            if generation == base &+ 1 {
-                outcome = .alreadyCommitted
-            } else if generation != base {
-                throw CalibyError.journalDamaged(
-                    path: path, detail: "it undoes generation \(base) but the catalog is at generation \(generation): it is stale")
-            } else {
-                let records = try verifiedRecords(journal, path: path, size: size, nonce: nonce, count: count)
-                try apply(records, from: journal, filePath: filePath)
-                outcome = .rolledBack
-            }
+            let records = try verifiedRecords(journal, path: path, size: size, nonce: nonce, count: count)
+            try apply(records, from: journal, filePath: filePath)
+            outcome = .rolledBack
         }
         try FileSystem.remove(path)
         try FileSystem.syncDirectory(directory)
@@ -353,6 +358,4 @@ public enum JournalRecovery: Sendable, Equatable {
     case rolledBack
     /// The commit point had been reached; only the journal was left to remove.
     case alreadyCommitted
-    /// The journal never got a durable header, so nothing had been written under it.
-    case neverStarted
 }

@@ -19,7 +19,6 @@ final class PosixFile {
             if code == ELOOP && flags & O_NOFOLLOW != 0 {
                 throw CalibyError.corrupt(path: path, detail: "is a symbolic link (caliby never follows links inside a data directory)")
             }
-            if code == EEXIST { throw CalibyError.corrupt(path: path, detail: "exists already, where caliby was about to create it") }
             throw CalibyError.io(path: path, operation: "open", errno: code)
         }
         self.path = path
