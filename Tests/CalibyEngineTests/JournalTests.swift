@@ -107,6 +107,15 @@ final class JournalTests: XCTestCase {
         try assertRefused(dir, mentioning: "header")
     }
 
+    /// A journal left by a caliby before format 2 is named as such, not applied by guesswork.
+    func testJournalOfTheFormerFormatIsRefusedByName() throws {
+        let (dir, _) = try interruptedDirectory()
+        try damage(dir) { bytes in
+            withUnsafeBytes(of: UInt64(0x314C_4E52_4A42_4C43)) { bytes.replaceSubrange(0..<8, with: $0) }
+        }
+        try assertRefused(dir, mentioning: "older caliby")
+    }
+
     /// The journal of a transaction that rolled back, put back after later commits: applying it
     /// would undo them. One commit later it undoes nothing (its generation is the one the catalog
     /// left behind, so it is removed); two commits later it is refused as stale.

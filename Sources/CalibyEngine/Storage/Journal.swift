@@ -42,6 +42,8 @@ import Glibc
 final class Journal: @unchecked Sendable {
     static let fileName = "caliby.journal"
     private static let magic: UInt64 = 0x324C_4E52_4A42_4C43  // "CLBJRNL2"
+    /// Format 1 (before record counts and generations), recognised only to say so.
+    private static let formerMagic: UInt64 = 0x314C_4E52_4A42_4C43  // "CLBJRNL1"
     static let headerSize = 512
     private static let headerFieldBytes = 40
     private static let recordHeaderSize = 32
@@ -226,6 +228,10 @@ final class Journal: @unchecked Sendable {
         let outcome: JournalRecovery
         let fields = header.withUnsafeBytes { h in (0..<5).map { h.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
         let sum = header.withUnsafeBytes { PageTrailer.checksum($0.baseAddress!, count: 32) }
+        if fields[0] == formerMagic {
+            throw CalibyError.journalDamaged(
+                path: path, detail: "it was written by an older caliby (journal format 1): recover with that version")
+        }
         guard got == headerFieldBytes, fields[0] == magic, fields[4] == sum else {
             throw CalibyError.journalDamaged(path: path, detail: "its header is not a Caliby journal's (magic or checksum wrong)")
         }
