@@ -11,7 +11,11 @@ struct InsertCommand: DatabaseCommand {
             NaN/Inf, truncated record, duplicate id, no room) leaves the index exactly as it was, \
             unless --commit-every committed earlier chunks.
 
-            On a terminal a progress bar on standard error shows the share of records inserted, the             insert rate and the time left at that rate. For .fvecs and .bvecs the file's size gives the             number of records; for CSV, TSV and JSON lines it is estimated from the bytes the records             read so far took, and the share and time are shown with ~. On standard input there is no             total, only the count and the rate.
+            On a terminal a progress bar on standard error shows the share of records inserted, the \
+            insert rate and the time left at that rate. For .fvecs and .bvecs the file's size gives the \
+            number of records; for CSV, TSV and JSON lines its lines are counted first (a header or \
+            blank lines count too, so the share and time are shown with ~). On standard input there is \
+            no total, only the count and the rate.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -77,6 +81,8 @@ struct InsertCommand: DatabaseCommand {
         let progress = ProgressBar(enabled: !quiet)
         // Whatever ends the command, its message starts on a clean line.
         defer { progress.finish() }
+        let records = progress.isEnabled ? recordTotal(format: format, dimensions: dimensions, path: file, bytes: reader.totalBytes)
+                                         : .unknown
         Interrupt.install()
         var options = InsertOptions(replace: replace, threads: threads ?? processorCount())
         options.isCancelled = { Interrupt.isRequested }
@@ -100,7 +106,6 @@ struct InsertCommand: DatabaseCommand {
                 batch.labels = Array(explicitLabels[done..<(done + batch.count)])
             }
             let before = done
-            let records = recordTotal(format: format, dimensions: dimensions, reader: reader, read: done + batch.count)
             options.progress = { i in progress.update(done: before + i, total: records) }
             let summary = try index.insert(batch, options: options)
             total.inserted += summary.inserted
@@ -132,17 +137,16 @@ struct InsertCommand: DatabaseCommand {
     }
 }
 
-/// How many records the input holds, for the progress bar, after `read` records were read.
-private func recordTotal(format: VectorFormat, dimensions: Int, reader: VectorReader, read: Int) -> ProgressBar.Total {
-    guard let bytes = reader.totalBytes else { return .unknown }
+/// How many records the input holds, for the progress bar. A text file's lines are counted first:
+/// a pass at disk speed, small beside building the graph, where the bytes-per-record of the records
+/// read so far would err by the reader's read-ahead (4 MiB) early on. A header or blank lines make
+/// the count a little high, hence an estimate.
+private func recordTotal(format: VectorFormat, dimensions: Int, path: String, bytes: Int?) -> ProgressBar.Total {
+    guard let bytes else { return .unknown }
     switch format {
     case .fvecs: return .exact(bytes / (4 + 4 * dimensions))
     case .bvecs: return .exact(bytes / (4 + dimensions))
-    case .csv, .tsv, .jsonl:
-        // The reader reads ahead of the records it has decoded, so this errs low early on and
-        // improves as the input goes by; counting the lines first would cost a second pass.
-        guard reader.bytesRead > 0 else { return .unknown }
-        return .estimated(Int(Double(read) * Double(bytes) / Double(reader.bytesRead)))
+    case .csv, .tsv, .jsonl: return countLines(path).map { .estimated($0) } ?? .unknown
     }
 }
 

@@ -24,6 +24,9 @@ final class ProgressBar: @unchecked Sendable {
         self.enabled = enabled && Terminal.stderrIsTerminal
     }
 
+    /// Whether anything will be drawn: the total is worth working out only then.
+    var isEnabled: Bool { enabled }
+
     /// Called from one thread at a time (the engine reports from its first worker only).
     func update(done: Int, total: Total) {
         guard enabled else { return }
@@ -59,6 +62,25 @@ final class ProgressBar: @unchecked Sendable {
         drawn = false
         fputs("\r\u{1B}[K", stderr)
     }
+}
+
+/// The lines of a file (a last line without a newline counts), or nil if it cannot be read.
+func countLines(_ path: String) -> Int? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    var lines = 0
+    var last: UInt8 = 0x0A
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n >= 0 else { return nil }
+        if n == 0 { break }
+        for i in 0..<n where buffer[i] == 0x0A { lines += 1 }
+        last = buffer[n - 1]
+    }
+    return last == 0x0A ? lines : lines + 1
 }
 
 func monotonicNow() -> Double {
