@@ -20,7 +20,8 @@ struct ReplCommand: ParsableCommand {
             REPL loses only pending changes. At quit, at the end of input and on SIGTERM or SIGHUP the \
             pending changes are committed, and 'committed pending changes' is printed on standard error.
 
-            An error prints 'caliby: error: ...' on standard error and the session goes on; with --bail \
+            An error prints 'caliby: error: ...' on standard error (from a script, with the line: \
+            'caliby: error: <stdin>:2: ...') and the session goes on; with --bail \
             the first error ends it with that error's exit status. Otherwise the exit status is that of \
             the last command, as in a shell script.
 
