@@ -20,9 +20,9 @@ struct GlobalOptions: ParsableArguments {
                                valueName: "seconds"))
     var wait: Double?
 
-    /// The options above, as they may also come before the subcommand's name (`caliby --dir D list`),
-    /// each with whether it takes a value.
-    static let names: [String: Bool] = ["--dir": true, "--buffer-size": true, "--wait": true]
+    /// The options above, as they may also come before the subcommand's name (`caliby --dir D list`);
+    /// each takes a value.
+    static let names: Set<String> = ["--dir", "--buffer-size", "--wait"]
 
     var directory: String {
         if let dir { return dir }
@@ -67,15 +67,11 @@ struct GlobalOptions: ParsableArguments {
         var rest = arguments[...]
         while let word = rest.first, word.hasPrefix("--") {
             let name = String(word.prefix { $0 != "=" })
-            guard let takesValue = names[name] else { break }
-            if takesValue && !word.contains("=") {
-                guard rest.count >= 2 else { throw ValidationError("missing value for '\(name)'") }
-                leading += rest.prefix(2)
-                rest = rest.dropFirst(2)
-            } else {
-                leading.append(word)
-                rest = rest.dropFirst()
-            }
+            guard names.contains(name) else { break }
+            let words = word.contains("=") ? 1 : 2
+            guard rest.count >= words else { throw ValidationError("missing value for '\(name)'") }
+            leading += rest.prefix(words)
+            rest = rest.dropFirst(words)
         }
         guard !leading.isEmpty else { return arguments }
         guard let command = rest.first, !command.hasPrefix("-") else { return Array(rest) }
