@@ -13,6 +13,9 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case indexExists(String)
     case noSuchIndex(String)
     case invalidArgument(String)
+    /// An index parameter out of range; `name` is IndexConfig's ("dimensions", "hnsw.M"), which a
+    /// front end may render as its own option.
+    case invalidParameter(name: String, requirement: String, value: String)
     case readOnly(String)
     case io(path: String, operation: String, errno: Int32)
     case corrupt(path: String, detail: String)
@@ -47,7 +50,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .readOnly: return .usage
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
         case .io, .committedButNotDurable: return .io
@@ -74,6 +77,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "no index named '\(name)'"
         case .invalidArgument(let message):
             return message
+        case .invalidParameter(let name, let requirement, let value):
+            return "\(name) must be \(requirement), got \(value)"
         case .readOnly(let what):
             return "\(what) needs write access, but the directory is open read-only"
         case .io(let path, let operation, let code):

@@ -121,6 +121,11 @@ extension CalibyError {
             return description + " (use --replace to update it)"
         case .bufferPoolExhausted:
             return description + " (raise --buffer-size)"
+        case .invalidParameter("precision", _, let value):
+            // The one precision rule: only HNSW stores anything but float32.
+            return "--precision \(value) is available for hnsw indexes only"
+        case .invalidParameter(let name, let requirement, let value):
+            return "\(CreateCommand.option(setting: name)) must be \(requirement), got \(value)"
         default:
             return description
         }
