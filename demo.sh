@@ -22,7 +22,10 @@ truth=examples/data/sample-groundtruth.ivecs
 rm -rf "$dir"
 "$caliby" init --dir "$dir"
 "$caliby" create demo --dir "$dir" --dim 32 --max-elements 2000 --metric l2
-"$caliby" insert demo "$sample" --dir "$dir"
+# One build thread: threads that insert in parallel link the graph in an order the scheduler picks,
+# so recall would differ from run to run; single-threaded, every run prints the same hits and recall
+# (only qps varies). 2000 vectors take a fraction of a second either way.
+"$caliby" insert demo "$sample" --dir "$dir" --threads 1
 echo "--- three nearest neighbours of the first query (its 4 + 32·4 bytes, on standard input)"
 head -c 132 "$queries" | "$caliby" search demo --dir "$dir" --file - --input-format fvecs -k 3 --format table
 echo "--- recall@10 over all queries at two settings"

@@ -194,6 +194,7 @@ _caliby_init() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -215,6 +216,7 @@ _caliby_create() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -272,6 +274,7 @@ _caliby_list() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -297,6 +300,7 @@ _caliby_info() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -324,12 +328,13 @@ _caliby_insert() {
     repeating_flags=()
     non_repeating_flags=(--replace --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --format --header --id-column --labels-column --ids --labels --threads --commit-every)
+    non_repeating_options=(--dir --buffer-size --wait --input-format --header --id-column --labels-column --ids --labels --threads --commit-every)
     __caliby_offer_flags_options 2
 
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -338,7 +343,7 @@ _caliby_insert() {
     '--wait')
         return
         ;;
-    '--format')
+    '--input-format')
         __caliby_add_completions -W 'fvecs'$'\n''bvecs'$'\n''csv'$'\n''tsv'$'\n''jsonl'
         return
         ;;
@@ -353,9 +358,11 @@ _caliby_insert() {
         return
         ;;
     '--ids')
+        __caliby_add_completions -f
         return
         ;;
     '--labels')
+        __caliby_add_completions -f
         return
         ;;
     '--threads')
@@ -372,6 +379,10 @@ _caliby_insert() {
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion insert -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
         return
         ;;
+    2)
+        __caliby_add_completions -o plusdirs -fX '!*.@(fvecs|bvecs|csv|tsv|jsonl|json|ndjson)'
+        return
+        ;;
     esac
 }
 
@@ -385,6 +396,7 @@ _caliby_search() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -397,6 +409,7 @@ _caliby_search() {
         return
         ;;
     '--file')
+        __caliby_add_completions -o plusdirs -fX '!*.@(fvecs|bvecs|csv|tsv|jsonl|json|ndjson)'
         return
         ;;
     '--input-format')
@@ -434,6 +447,7 @@ _caliby_search() {
         return
         ;;
     '--groundtruth')
+        __caliby_add_completions -o plusdirs -fX '!*.@(ivecs)'
         return
         ;;
     esac
@@ -457,6 +471,7 @@ _caliby_delete() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -489,6 +504,7 @@ _caliby_consolidate() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -521,6 +537,7 @@ _caliby_drop() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -550,6 +567,7 @@ _caliby_flush() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -571,6 +589,7 @@ _caliby_check() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -600,6 +619,7 @@ _caliby_recover() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')
@@ -621,6 +641,7 @@ _caliby_repl() {
     # Offer option value completions
     case "${prev}" in
     '--dir')
+        __caliby_add_completions -d
         return
         ;;
     '--buffer-size')

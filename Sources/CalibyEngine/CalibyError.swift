@@ -3,8 +3,9 @@ import Glibc
 /// Every failure the engine reports. The engine never prints: the CLI turns `category` into an exit
 /// status and `description` into the one-line message a user reads.
 public enum CalibyError: Error, CustomStringConvertible, Equatable {
-    /// Another process holds the directory lock in a conflicting mode (the seed's wording).
-    case locked(directory: String)
+    /// Another process holds the directory lock in a conflicting mode (the seed's wording); `holder`
+    /// is its process id when the kernel names it.
+    case locked(directory: String, holder: Int32?)
     /// The buffer pool is already in use (the seed's wording).
     case configAfterInit
     case notADataDirectory(String)
@@ -12,6 +13,9 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case indexExists(String)
     case noSuchIndex(String)
     case invalidArgument(String)
+    /// An index parameter out of range; `name` is IndexConfig's ("dimensions", "hnsw.M"), which a
+    /// front end may render as its own option.
+    case invalidParameter(name: String, requirement: String, value: String)
     case readOnly(String)
     case io(path: String, operation: String, errno: Int32)
     case corrupt(path: String, detail: String)
@@ -46,7 +50,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .readOnly: return .usage
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
         case .io, .committedButNotDurable: return .io
@@ -59,8 +63,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .locked(let dir):
-            return "Data directory is already locked: \(dir) (another caliby process is using it)"
+        case .locked(let dir, let holder):
+            return "Data directory is already locked: \(dir) (\(holder.map { "process \($0)" } ?? "another process") is using it)"
         case .configAfterInit:
             return "Cannot change buffer config after system is initialized"
         case .notADataDirectory(let dir):
@@ -73,6 +77,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "no index named '\(name)'"
         case .invalidArgument(let message):
             return message
+        case .invalidParameter(let name, let requirement, let value):
+            return "\(name) must be \(requirement), got \(value)"
         case .readOnly(let what):
             return "\(what) needs write access, but the directory is open read-only"
         case .io(let path, let operation, let code):
@@ -86,11 +92,11 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         case .capacity(let index, let detail):
             return "index '\(index)' is full: \(detail)"
         case .duplicateID(let index, let id):
-            return "index '\(index)' already has id \(id) (use --replace to update it)"
+            return "index '\(index)' already has id \(id)"
         case .noSuchID(let index, let id):
             return "index '\(index)' has no id \(id)"
         case .bufferPoolExhausted(let bytes):
-            return "buffer pool of \(bytes) bytes is too small: every cached page is in use (raise --buffer-size)"
+            return "buffer pool of \(bytes) bytes is too small: every cached page is in use"
         case .noSpace(let message):
             return message
         case .interrupted:

@@ -31,8 +31,9 @@ struct CalibyCommand: ParsableCommand {
     static func main() {
         _ = processStart
         do {
-            try requireKnownCommand(Array(CommandLine.arguments.dropFirst()))
-            var command = try parseAsRoot()
+            let arguments = try GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
+            try requireKnownCommand(arguments)
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let error as CalibyError {
             reportAndExit(error)

@@ -45,7 +45,9 @@ struct CheckCommand: DatabaseCommand {
             }
         }
         if !damaged.isEmpty {
-            throw CalibyError.corrupt(path: database.directory, detail: "damaged: \(damaged.joined(separator: ", "))")
+            // The lines above said what is wrong; this names only which indexes, once.
+            let which = damaged.count == 1 ? "index '\(damaged[0])'" : "indexes " + damaged.map { "'\($0)'" }.joined(separator: ", ")
+            throw CalibyError.corrupt(path: database.directory, detail: "\(which) failed the check")
         }
     }
 }

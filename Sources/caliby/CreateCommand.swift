@@ -65,6 +65,16 @@ struct CreateCommand: DatabaseCommand {
 
     var access: AccessMode { .readWrite }
 
+    /// The option that sets each IndexConfig parameter, for the engine's range errors: a library
+    /// user reads "dimensions must be ...", a command-line user "--dim must be ...".
+    private static let options = [
+        "dimensions": "--dim", "maxElements": "--max-elements", "precision": "--precision", "hnsw.M": "--M",
+        "hnsw.efConstruction": "--ef-construction", "diskann.R": "--R", "diskann.L": "--L", "diskann.alpha": "--alpha",
+        "diskann.pqBytes": "--pq-bytes",
+    ]
+
+    static func option(setting parameter: String) -> String { options[parameter] ?? parameter }
+
     func validate() throws {
         let foreign: [(String, Bool)] = type == .hnsw
             ? [("--R", R != nil), ("--L", L != nil), ("--alpha", alpha != nil), ("--pq-bytes", pqBytes != nil)]

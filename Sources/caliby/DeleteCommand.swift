@@ -37,7 +37,7 @@ struct DeleteCommand: DatabaseCommand {
         try ids.map { word in
             if let id = UInt64(word), word.allSatisfy({ $0.isASCII && $0.isNumber }) { return id }
             if word.hasPrefix("-"), let next = word.dropFirst().first, !next.isNumber, next != "." {
-                throw ValidationError("Unknown option '\(word)'")
+                throw ValidationError("unknown option '\(word)'")
             }
             throw ValidationError("id '\(word)' is not an unsigned 64-bit integer")
         }

@@ -61,16 +61,23 @@ func reportUsageErrorAndExit(_ error: Error) -> Never {
 /// Prints a failure as the one line "caliby: error: …" on stderr and returns its exit status: the
 /// documented status of an engine error, argument-parser's (64) for a usage error. The command line
 /// exits with it; the REPL goes on, or ends with it under --bail. `help` is what a usage error
-/// points to: 'caliby help' on the command line, 'help' in the REPL.
-func report(_ error: Error, help: String = "caliby help") -> Int32 {
+/// points to: 'caliby help' on the command line, 'help' in the REPL. `location` ("<stdin>:2") names
+/// the script line that failed, as a compiler names a source line.
+func report(_ error: Error, help: String = "caliby help", location: String? = nil) -> Int32 {
+    let prefix = "caliby: error: " + (location.map { "\($0): " } ?? "")
     if let error = error as? CalibyError {
-        fputs("caliby: error: \(error.description.escapingControlCharacters)\n", stderr)
+        fputs(prefix + "\(error.commandLineDescription.escapingControlCharacters)\n", stderr)
         return ExitStatus(error.category).rawValue
     }
     var message = CalibyCommand.message(for: error)
     if message.isEmpty { message = "\(error)" }
     if message.hasPrefix("Error: ") { message.removeFirst(7) }
-    fputs("caliby: error: \(message.escapingControlCharacters) (see '\(help)')\n", stderr)
+    // argument-parser capitalizes its sentences ("Unknown option"); caliby's messages, like git's,
+    // start in lower case. A word that is capitals throughout (CALIBY_WAIT) keeps them.
+    if let first = message.first, first.isUppercase, message.dropFirst().first?.isLowercase == true {
+        message = first.lowercased() + message.dropFirst()
+    }
+    fputs(prefix + "\(message.escapingControlCharacters) (see '\(help)')\n", stderr)
     return CalibyCommand.exitCode(for: error).rawValue
 }
 
@@ -101,4 +108,26 @@ extension String {
 private func hexDigits(_ value: UInt32, width: Int) -> String {
     let digits = String(value, radix: 16, uppercase: true)
     return String(repeating: "0", count: max(0, width - digits.count)) + digits
+}
+
+extension CalibyError {
+    /// The engine's message with the way forward a command-line user has: the engine speaks of
+    /// what went wrong, and only the CLI knows its options' names.
+    var commandLineDescription: String {
+        switch self {
+        case .locked:
+            return description + "; wait for it with --wait SECONDS or $CALIBY_WAIT"
+        case .duplicateID:
+            return description + " (use --replace to update it)"
+        case .bufferPoolExhausted:
+            return description + " (raise --buffer-size)"
+        case .invalidParameter("precision", _, let value):
+            // The one precision rule: only HNSW stores anything but float32.
+            return "--precision \(value) is available for hnsw indexes only"
+        case .invalidParameter(let name, let requirement, let value):
+            return "\(CreateCommand.option(setting: name)) must be \(requirement), got \(value)"
+        default:
+            return description
+        }
+    }
 }

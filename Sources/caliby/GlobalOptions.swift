@@ -7,7 +7,7 @@ struct GlobalOptions: ParsableArguments {
     static let defaultDirectoryDescription = "$XDG_DATA_HOME/caliby (~/.local/share/caliby)"
 
     @Option(name: .long, help: ArgumentHelp("Data directory (default: $CALIBY_DIR, else \(defaultDirectoryDescription)).",
-                                            valueName: "dir"))
+                                            valueName: "dir"), completion: .directory)
     var dir: String?
 
     @Option(name: .long, parsing: .unconditional,
@@ -16,9 +16,13 @@ struct GlobalOptions: ParsableArguments {
     var bufferSize: String?
 
     @Option(name: .long, parsing: .unconditional,
-            help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once.",
+            help: ArgumentHelp("Wait up to this many seconds for the directory lock instead of failing at once (default: $CALIBY_WAIT, else 0).",
                                valueName: "seconds"))
-    var wait: Double = 0
+    var wait: Double?
+
+    /// The options above, as they may also come before the subcommand's name (`caliby --dir D list`);
+    /// each takes a value.
+    static let names: Set<String> = ["--dir", "--buffer-size", "--wait"]
 
     var directory: String {
         if let dir { return dir }
@@ -36,13 +40,43 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if wait < 0 || !wait.isFinite { throw ValidationError("--wait must be a number of seconds, at least 0, got \(wait)") }
+        if let wait, wait < 0 || !wait.isFinite { throw ValidationError("--wait must be a number of seconds, at least 0, got \(wait)") }
+    }
+
+    func waitSeconds() throws -> Double {
+        if let wait { return wait }
+        guard let env = ProcessEnvironment.value("CALIBY_WAIT") else { return 0 }
+        guard let seconds = Double(env.trimmingSpaces), seconds >= 0, seconds.isFinite else {
+            throw CalibyError.invalidArgument("CALIBY_WAIT must be a number of seconds, at least 0, got '\(env)'")
+        }
+        return seconds
     }
 
     /// Opens the directory for one command.
     func open(_ mode: AccessMode) throws -> Database {
         try Caliby.setBufferConfig(sizeBytes: bufferBytes())
-        return try Caliby.open(directory, mode: mode, waitSeconds: wait)
+        return try Caliby.open(directory, mode: mode, waitSeconds: waitSeconds())
+    }
+
+    /// `arguments` with the global options that come before the subcommand's name moved after it,
+    /// where argument-parser reads them, as git takes `git -C dir status`. Another option before the
+    /// name (unknown, --help, --version) stops the move and is the parser's; with no command at all
+    /// the global options have nothing to apply to and are dropped.
+    static func movedAfterSubcommand(_ arguments: [String]) throws -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let word = rest.first, word.hasPrefix("--") {
+            let name = String(word.prefix { $0 != "=" })
+            guard names.contains(name) else { break }
+            let words = word.contains("=") ? 1 : 2
+            guard rest.count >= words else { throw ValidationError("missing value for '\(name)'") }
+            leading += rest.prefix(words)
+            rest = rest.dropFirst(words)
+        }
+        guard !leading.isEmpty else { return arguments }
+        guard let command = rest.first, !command.hasPrefix("-") else { return Array(rest) }
+        // `help` takes no global options; they are dropped rather than refused.
+        return command == "help" ? Array(rest) : [command] + leading + rest.dropFirst()
     }
 }
 

@@ -11,6 +11,12 @@ extension CompletionKind {
     static var indexName: CompletionKind { .custom(completeIndexName) }
 }
 
+extension CompletionKind {
+    /// The files insert and search read: the shells offer these extensions and directories. Another
+    /// name can still be typed (with --input-format), as can - for standard input.
+    static var vectorFile: CompletionKind { .file(extensions: ["fvecs", "bvecs", "csv", "tsv", "jsonl", "json", "ndjson"]) }
+}
+
 /// `words` are the shell's words verbatim, quotes and all; `prefix` is what is typed of the name.
 @Sendable private func completeIndexName(words: [String], current: Int, prefix: String) -> [String] {
     var directory: String?

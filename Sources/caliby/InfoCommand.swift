@@ -11,7 +11,7 @@ struct InfoCommand: DatabaseCommand {
     @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
-    @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")
+    @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise); json and jsonl print one object.")
     var format: OutputFormat?
 
     var access: AccessMode { .readOnly }
@@ -25,7 +25,7 @@ struct InfoCommand: DatabaseCommand {
             ("name", .text(info.name)), ("type", .text(info.type.rawValue)), ("dims", .int(info.config.dimensions)),
             ("metric", .text(info.config.metric.rawValue)),
             ("precision", .text(info.config.precision.rawValue)), ("vectors", .int(summary.count)),
-            ("capacity", .int(info.config.maxElements)), ("bytes", .int(summary.diskBytes)),
+            ("capacity", .int(info.config.maxElements)), ("bytes", .bytes(summary.diskBytes)),
             ("page_size", .int(info.pageSize)), ("file", .text(database.directory + "/" + info.fileName)),
             ("created", .text(isoTimestamp(info.createdAt))),
         ]
@@ -35,6 +35,6 @@ struct InfoCommand: DatabaseCommand {
                      ("pq_bytes", .int(diskann.resolvedPQBytes(dimensions: info.config.dimensions)))]
         }
         table.rows = rows.map { [.text($0.0), $0.1] }
-        Terminal.write(table.render(Terminal.format(format)))
+        Terminal.write(table.renderProperties(Terminal.format(format)))
     }
 }

@@ -10,7 +10,7 @@ struct InitCommand: ParsableCommand {
 
     func run() throws {
         let directory = global.directory
-        let created = try Caliby.initialize(directory, waitSeconds: global.wait)
+        let created = try Caliby.initialize(directory, waitSeconds: global.waitSeconds())
         Terminal.write(created ? "Initialized empty Caliby data directory in \(directory)\n"
                                : "Caliby data directory already exists in \(directory)\n")
     }

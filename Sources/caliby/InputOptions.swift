@@ -19,6 +19,9 @@ enum HeaderChoice: String, CaseIterable, ExpressibleByArgument {
 /// Options of every command that reads vectors from a file or standard input (insert, search), so
 /// that a CSV/TSV file reads the same way wherever it is given.
 struct VectorInputOptions: ParsableArguments {
+    @Option(name: .long, help: "Input format: fvecs, bvecs, csv, tsv or jsonl (default: from the file's extension; csv on standard input).")
+    var inputFormat: VectorFormat?
+
     @Option(name: .long, help: ArgumentHelp(
         "CSV/TSV: is the first line a header? yes skips it, no reads it as a record, auto decides.",
         discussion: """
@@ -29,10 +32,36 @@ struct VectorInputOptions: ParsableArguments {
             """))
     var header: HeaderChoice = .auto
 
-    /// A reader of `path` ("-": standard input) with these options and the command's own.
+    /// The format of `path` ("-": standard input): --input-format, else `spelled` (a command's older
+    /// name for it), else the extension's.
+    func format(of path: String, spelled: VectorFormat? = nil) throws -> VectorFormat {
+        // Standard input has no extension to go by; CSV is what a shell pipeline most likely holds.
+        guard let format = inputFormat ?? spelled ?? (path == "-" ? .csv : VectorFormat.infer(fromPath: path)) else {
+            throw CalibyError.invalidArgument("\(path): unknown extension (not .fvecs, .bvecs, .csv, .tsv or .jsonl); give --input-format")
+        }
+        return format
+    }
+
+    /// A reader of `path` with these options and the command's own.
     func reader(path: String, format: VectorFormat, dimensions: Int, idColumn: Int? = nil,
                 labelsColumn: Int? = nil) throws -> VectorReader {
         try VectorReader(path: path, options: VectorReaderOptions(
             format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn, header: header.rule))
     }
+}
+
+/// "0.1,0.2 0.3" → [0.1, 0.2, 0.3]; commas and/or spaces separate.
+func parseVectorArgument(_ text: String, dimensions: Int) throws -> [Float] {
+    let fields = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" })
+    var values: [Float] = []
+    for (i, field) in fields.enumerated() {
+        guard let value = Float(field), value.isFinite else {
+            throw CalibyError.badInput(location: "--vector", message: "component \(i + 1): '\(field)' is not a finite number")
+        }
+        values.append(value)
+    }
+    guard values.count == dimensions else {
+        throw CalibyError.badInput(location: "--vector", message: "expected \(dimensions) values, found \(values.count)")
+    }
+    return values
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CalibyEngine
+import Glibc
 
 struct InsertCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
@@ -9,6 +10,12 @@ struct InsertCommand: DatabaseCommand {
             The whole command is one atomic commit: a bad record anywhere (wrong dimension, not a number, \
             NaN/Inf, truncated record, duplicate id, no room) leaves the index exactly as it was, \
             unless --commit-every committed earlier chunks.
+
+            On a terminal a progress bar on standard error shows the share of records inserted, the \
+            insert rate and the time left at that rate. For .fvecs and .bvecs the file's size gives the \
+            number of records; for CSV, TSV and JSON lines its lines are counted first (a header or \
+            blank lines count too, so the share and time are shown with ~). On standard input there is \
+            no total, only the count and the rate.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -16,10 +23,12 @@ struct InsertCommand: DatabaseCommand {
     @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
-    @Argument(help: "Input file, or - for standard input.")
+    @Argument(help: "Input file, or - for standard input.", completion: .vectorFile)
     var file: String = "-"
 
-    @Option(name: .long, help: "Input format (default: from the file extension).")
+    // The spelling before --input-format, kept for scripts: unambiguous here, as insert prints
+    // no table, but hidden so that one name is taught.
+    @Option(name: .long, help: .hidden)
     var format: VectorFormat?
 
     @OptionGroup var input: VectorInputOptions
@@ -30,10 +39,11 @@ struct InsertCommand: DatabaseCommand {
     @Option(name: .long, parsing: .unconditional, help: "CSV/TSV: 1-based column holding labels (numbers separated by ';' or '|').")
     var labelsColumn: Int?
 
-    @Option(name: .long, help: "A file of ids, one per line, for the records in order.")
+    @Option(name: .long, help: "A file of ids, one per line, for the records in order.", completion: .file())
     var ids: String?
 
-    @Option(name: .long, help: "A file of labels, one line per record in order: numbers separated by ';' or '|' (a blank line: none).")
+    @Option(name: .long, help: "A file of labels, one line per record in order: numbers separated by ';' or '|' (a blank line: none).",
+            completion: .file())
     var labels: String?
 
     @Flag(name: .long, help: "Update the vector of an id that exists instead of failing.")
@@ -57,25 +67,27 @@ struct InsertCommand: DatabaseCommand {
         try requireAtLeastOne(labelsColumn, "--labels-column", because: "columns count from 1")
         if idColumn != nil && ids != nil { throw ValidationError("give --id-column or --ids, not both") }
         if labelsColumn != nil && labels != nil { throw ValidationError("give --labels-column or --labels, not both") }
+        if format != nil && input.inputFormat != nil { throw ValidationError("give --input-format, not also --format (its old name)") }
     }
 
     func execute(in session: Session) throws {
         let database = session.database
         let index = try database.index(named: name)
-        guard let format = format ?? VectorFormat.infer(fromPath: file) else {
-            throw CalibyError.invalidArgument(file == "-" ? "reading standard input needs --format (fvecs, bvecs, csv, tsv, jsonl)"
-                                                         : "\(file): unknown extension; give --format")
-        }
-        let reader = try input.reader(path: file, format: format, dimensions: index.info.config.dimensions,
-                                      idColumn: idColumn, labelsColumn: labelsColumn)
+        let format = try input.format(of: file, spelled: self.format)
+        let dimensions = index.info.config.dimensions
+        let reader = try input.reader(path: file, format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn)
         let explicitIDs = try ids.map(readIDList)
         let explicitLabels = try labels.map(readLabelList)
-        let progress = ProgressBar(total: reader.totalBytes, enabled: !quiet)
+        let progress = ProgressBar(enabled: !quiet)
+        // Whatever ends the command, its message starts on a clean line.
+        defer { progress.finish() }
+        let records = progress.isEnabled ? recordTotal(format: format, dimensions: dimensions, path: file, bytes: reader.totalBytes)
+                                         : .unknown
         Interrupt.install()
         var options = InsertOptions(replace: replace, threads: threads ?? processorCount())
         options.isCancelled = { Interrupt.isRequested }
         let started = monotonicNow()
-        var batch = VectorBatch(dimensions: index.info.config.dimensions)
+        var batch = VectorBatch(dimensions: dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
         let batchSize = min(commitEvery ?? Int.max, index.preferredBatchSize)
@@ -94,9 +106,7 @@ struct InsertCommand: DatabaseCommand {
                 batch.labels = Array(explicitLabels[done..<(done + batch.count)])
             }
             let before = done
-            options.progress = { i in
-                progress.update(done: before + i, fraction: reader.totalBytes.map { Double(reader.bytesRead) / Double(max($0, 1)) })
-            }
+            options.progress = { i in progress.update(done: before + i, total: records) }
             let summary = try index.insert(batch, options: options)
             total.inserted += summary.inserted
             total.replaced += summary.replaced
@@ -118,14 +128,33 @@ struct InsertCommand: DatabaseCommand {
         progress.finish()
         if !quiet {
             let seconds = monotonicNow() - started
-            var line = "inserted \(total.inserted) vectors into '\(name)'"
+            var line = "inserted \(counted(total.inserted, "vector")) into '\(name)'"
             if total.replaced > 0 { line += ", replaced \(total.replaced)" }
-            if let first = total.firstID, let last = total.lastID { line += " (ids \(first)…\(last))" }
+            if let first = total.firstID, let last = total.lastID { line += first == last ? " (id \(first))" : " (ids \(first)…\(last))" }
             line += " in \(String(format1: seconds)) s (reading input \(String(format1: readingSeconds)) s)"
             Terminal.note(line)
         }
     }
 }
+
+/// How many records the input holds, for the progress bar. A text file's lines are counted first:
+/// a pass at disk speed, small beside building the graph, where the bytes-per-record of the records
+/// read so far would err by the reader's read-ahead (4 MiB) early on. A header or blank lines make
+/// the count a little high, hence an estimate.
+private func recordTotal(format: VectorFormat, dimensions: Int, path: String, bytes: Int?) -> ProgressBar.Total {
+    guard let bytes else { return .unknown }
+    switch format {
+    case .fvecs: return .exact(bytes / (4 + 4 * dimensions))
+    case .bvecs: return .exact(bytes / (4 + dimensions))
+    case .csv, .tsv, .jsonl: return countLines(path).map { .estimated($0) } ?? .unknown
+    }
+}
+
+/// All the cores, the default of --threads.
+func processorCount() -> Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+/// "1 vector", "2 vectors".
+func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
 /// Runs `body`, adding its wall time to `total`.
 func timed<R>(_ total: inout Double, _ body: () throws -> R) rethrows -> R {

@@ -27,7 +27,7 @@ struct ListCommand: DatabaseCommand {
             let summary = try database.summary(of: info)
             table.rows.append([.text(info.name), .text(info.type.rawValue), .int(info.config.dimensions),
                                .text(info.config.metric.rawValue), .int(summary.count), .int(info.config.maxElements),
-                               .int(summary.diskBytes), .text(isoTimestamp(info.createdAt))])
+                               .bytes(summary.diskBytes), .text(isoTimestamp(info.createdAt))])
         }
         Terminal.write(table.render(Terminal.format(format)))
     }

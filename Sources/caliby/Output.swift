@@ -12,11 +12,13 @@ enum Cell {
     case int(Int)
     case uint(UInt64)
     case real(Double)
+    /// A size: exact bytes for scripts, binary units ("147.6 MiB") in a table for people.
+    case bytes(Int)
 
     var plain: String {
         switch self {
         case .text(let s): return s
-        case .int(let i): return String(i)
+        case .int(let i), .bytes(let i): return String(i)
         case .uint(let u): return String(u)
         case .real(let d): return d.isFinite ? "\(Float(d))" : "nan"
         }
@@ -31,6 +33,12 @@ enum Cell {
     }
 
     var isNumber: Bool { if case .text = self { return false } else { return true } }
+
+    /// The text of an aligned table.
+    var display: String {
+        if case .bytes(let count) = self { return ByteCount.text(count) }
+        return plain
+    }
 }
 
 /// Every command's tabular output goes through here, so each format is written once: aligned
@@ -49,12 +57,20 @@ struct Table {
         }
     }
 
+    /// JSON of a property/value table (`info`): one object whose keys are the properties, so that
+    /// `jq .vectors` reads a value. Other formats keep the two columns.
+    func renderProperties(_ format: OutputFormat) -> String {
+        guard format == .json || format == .jsonl else { return render(format) }
+        let record = Table(columns: rows.map { $0[0].plain }, rows: [rows.map { $0[1] }])
+        return record.object(record.rows[0]) + "\n"
+    }
+
     private func object(_ row: [Cell]) -> String {
         "{" + zip(columns, row).map { "\(jsonString($0)):\($1.json)" }.joined(separator: ",") + "}"
     }
 
     private func aligned() -> String {
-        let texts = rows.map { $0.map(\.plain) }
+        let texts = rows.map { $0.map(\.display) }
         var widths = columns.map(\.count)
         for row in texts { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         func line(_ cells: [String], numeric: [Bool]) -> String {

@@ -22,7 +22,7 @@ struct RecoverCommand: ParsableCommand {
 
     func run() throws {
         if discardJournal {
-            if let kept = try Caliby.discardJournal(global.directory, waitSeconds: global.wait) {
+            if let kept = try Caliby.discardJournal(global.directory, waitSeconds: global.waitSeconds()) {
                 Terminal.write("set the journal aside as \(kept); run 'caliby check' next\n")
             } else {
                 Terminal.write("no journal to set aside\n")

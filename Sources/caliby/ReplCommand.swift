@@ -20,7 +20,8 @@ struct ReplCommand: ParsableCommand {
             REPL loses only pending changes. At quit, at the end of input and on SIGTERM or SIGHUP the \
             pending changes are committed, and 'committed pending changes' is printed on standard error.
 
-            An error prints 'caliby: error: ...' on standard error and the session goes on; with --bail \
+            An error prints 'caliby: error: ...' on standard error (from a script, with the line: \
+            'caliby: error: <stdin>:2: ...') and the session goes on; with --bail \
             the first error ends it with that error's exit status. Otherwise the exit status is that of \
             the last command, as in a shell script.
 
@@ -49,8 +50,13 @@ struct ReplCommand: ParsableCommand {
         (RecoverCommand.self, "the session opened the directory, so it is recovered already (run 'caliby recover' from a shell)"),
     ]
 
-    /// The REPL's own words, besides the commands.
-    static let builtins = ["help", "quit", "exit"]
+    /// The REPL's own words, besides the commands, as `help` shows them.
+    static let builtinHelp: [(words: [String], usage: String, description: String)] = [
+        (["help"], "help [COMMAND]", "List the commands, or show one command's options."),
+        (["quit", "exit"], "quit, exit", "Commit pending changes and leave (also Ctrl-D)."),
+    ]
+
+    static let builtins = builtinHelp.flatMap(\.words)
 
     /// Every word a line may start with: the refused commands too, which get their own refusal.
     static var words: [String] { CalibyCommand.configuration.subcommands.map { $0._commandName } + builtins }
@@ -145,13 +151,13 @@ private final class Repl {
             }
             return .finished(status: 0)
         } catch let failure as RollbackFailure {
-            return .broken(status: report(failure.error, help: "help"))
+            return .broken(status: report(failure.error, help: "help", location: input.location))
         } catch where CalibyCommand.exitCode(for: error) == .success {
             // --help and --version inside the session: their text, as on the command line.
             Terminal.write(CalibyCommand.fullMessage(for: error) + "\n")
             return .finished(status: 0)
         } catch {
-            return .finished(status: report(error, help: "help"))
+            return .finished(status: report(error, help: "help", location: input.location))
         }
     }
 
@@ -211,13 +217,16 @@ private final class Repl {
                 && !ReplCommand.refused.contains(where: { $0.command == command }) {
                 table.rows.append([.text(command._commandName), .text(command.configuration.abstract)])
             }
-            table.rows.append([.text("help [COMMAND]"), .text("List the commands, or show one command's options.")])
-            table.rows.append([.text("quit, exit"), .text("Commit pending changes and leave (also Ctrl-D).")])
+            for builtin in ReplCommand.builtinHelp { table.rows.append([.text(builtin.usage), .text(builtin.description)]) }
             Terminal.write(table.render(.table)
                 + "\nType 'help COMMAND' for a command's options, 'help repl' for how a session commits.\n")
             return
         }
-        try CommandSuggestion.require(name, among: commands.map { $0._commandName })
+        if topic.count == 1, let builtin = ReplCommand.builtinHelp.first(where: { $0.words.contains(name) }) {
+            Terminal.write("\(builtin.usage): \(builtin.description)\n")
+            return
+        }
+        try CommandSuggestion.require(name, among: commands.map { $0._commandName } + ReplCommand.builtins)
         guard topic.count == 1, let command = commands.first(where: { $0._commandName == name }) else {
             throw CalibyError.invalidArgument("help takes one command, got \(topic.count): \(topic.joined(separator: " "))")
         }

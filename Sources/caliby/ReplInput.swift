@@ -14,6 +14,9 @@ enum ReplEvent {
 /// Where the REPL's lines come from: a person at a terminal, or a script on standard input.
 protocol ReplInput: AnyObject {
     func read() -> ReplEvent
+    /// Where the last line read came from, for error messages ("<stdin>:2"); nil at a prompt, where
+    /// the user just typed it.
+    var location: String? { get }
     /// Runs one command while the input is out of its way.
     func whileRunning(_ command: () throws -> Void) throws
     func close()
@@ -23,11 +26,15 @@ protocol ReplInput: AnyObject {
 final class ScriptInput: ReplInput {
     private var buffer: UnsafeMutablePointer<CChar>?
     private var capacity = 0
+    private var lineNumber = 0
+
+    var location: String? { "<stdin>:\(lineNumber)" }
 
     func read() -> ReplEvent {
         while !Interrupt.isTerminationRequested {
             errno = 0
             if getline(&buffer, &capacity, stdin) >= 0 {
+                lineNumber += 1
                 var line = String(cString: buffer!)
                 while line.last?.isNewline == true { line.removeLast() }
                 return .line(line)
@@ -68,6 +75,8 @@ final class ScriptInput: ReplInput {
 /// readline's own work, and the loop cleans up the line itself: no sigsetjmp, and no readline call
 /// from a signal handler. While a command runs the signals are unblocked and reach it as usual.
 final class TerminalInput: ReplInput {
+    var location: String? { nil }
+
     /// History kept across sessions; `CALIBY_HISTORY=` (empty) keeps none.
     static var historyPath: String? {
         if let raw = getenv("CALIBY_HISTORY") { return raw.pointee == 0 ? nil : String(cString: raw) }

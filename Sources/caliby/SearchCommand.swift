@@ -23,25 +23,29 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, parsing: .unconditional, help: "One query: values separated by commas or spaces.")
     var vector: String?
 
-    @Option(name: .long, help: "A file of queries (.fvecs, .bvecs, .csv, .tsv, .jsonl); - for standard input.")
+    @Option(name: .long, help: "A file of queries (.fvecs, .bvecs, .csv, .tsv, .jsonl); - for standard input.",
+            completion: .vectorFile)
     var file: String?
-
-    @Option(name: .long, help: "Query file format (default: from the extension; csv on standard input).")
-    var inputFormat: VectorFormat?
 
     @OptionGroup var input: VectorInputOptions
 
     @Option(name: .short, parsing: .unconditional, help: "Neighbours per query.")
     var k: Int = SearchParameters().k
 
-    @Option(name: .long, parsing: .unconditional, help: "HNSW: candidate list size (raised to k when smaller).")
-    var ef: Int = SearchParameters().ef
+    // The options of one index type are optional, without a default, so that a search can tell
+    // one given for the other type (refused: it would do nothing) from one left out.
+    @Option(name: .long, parsing: .unconditional,
+            help: "HNSW: candidate list size (default: \(SearchParameters().ef); raised to k when smaller).")
+    var ef: Int?
 
-    @Option(name: .customLong("L"), parsing: .unconditional, help: "DiskANN: candidate list size (raised to k when smaller).")
-    var L: Int = SearchParameters().searchL
+    @Option(name: .customLong("L"), parsing: .unconditional,
+            help: "DiskANN: candidate list size (default: \(SearchParameters().searchL); raised to k when smaller).")
+    var L: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "DiskANN: closest candidates expanded together in each step of the search.")
-    var beamWidth: Int = SearchParameters().beamWidth
+    @Option(name: .long, parsing: .unconditional, help: """
+        DiskANN: closest candidates expanded together in each step of the search (default: \(SearchParameters().beamWidth)).
+        """)
+    var beamWidth: Int?
 
     @Option(name: .long, parsing: .unconditional, help: "DiskANN: only vectors carrying this label (0 to \(UInt32.max)).")
     var filter: Int64?
@@ -49,9 +53,9 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: """
         DiskANN: what ranks the candidates: pq (compressed codes; reads the vectors only of the points \
         it expands, needs a longer --L), exact (reads every vector it meets), auto (pq when the index \
-        is larger than --buffer-size, else exact).
+        is larger than --buffer-size, else exact; the default).
         """)
-    var distances: SearchDistances = .auto
+    var distances: SearchDistances?
 
     @Option(name: .long, parsing: .unconditional, help: "Search threads for a batch of queries.")
     var threads: Int = 1
@@ -59,7 +63,8 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, help: "Output format (default: table on a terminal, tsv otherwise).")
     var format: OutputFormat?
 
-    @Option(name: .long, help: "A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.")
+    @Option(name: .long, help: "A .ivecs file of true neighbours: print recall@k and QPS instead of the hits.",
+            completion: .file(extensions: ["ivecs"]))
     var groundtruth: String?
 
     @Flag(name: .long, help: ArgumentHelp(
@@ -73,7 +78,7 @@ struct SearchCommand: DatabaseCommand {
     var access: AccessMode { .readOnly }
 
     func validate() throws {
-        for (option, value) in [("-k", k), ("--ef", ef), ("--L", L), ("--beam-width", beamWidth), ("--threads", threads)] {
+        for (option, value) in [("-k", k), ("--ef", ef), ("--L", L), ("--beam-width", beamWidth), ("--threads", threads)] as [(String, Int?)] {
             try requireAtLeastOne(value, option)
         }
         if let filter, !(0...Int64(UInt32.max)).contains(filter) {
@@ -86,13 +91,14 @@ struct SearchCommand: DatabaseCommand {
     func execute(in session: Session) throws {
         let database = session.database
         let index = try database.index(named: name)
+        try refuseOptionsOfTheOtherType(index.info.type)
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
-        parameters.ef = ef
-        parameters.searchL = L
-        parameters.beamWidth = beamWidth
+        if let ef { parameters.ef = ef }
+        if let L { parameters.searchL = L }
+        if let beamWidth { parameters.beamWidth = beamWidth }
+        if let distances { parameters.distances = distances }
         parameters.filter = filter.map { UInt32($0) }
-        parameters.distances = distances
         Interrupt.install()
         if warmup {
             try database.preload(index)
@@ -136,6 +142,18 @@ struct SearchCommand: DatabaseCommand {
         }
     }
 
+    /// As `create` refuses them: an option of the other index type would be ignored, and the user
+    /// would believe it applied.
+    private func refuseOptionsOfTheOtherType(_ type: IndexType) throws {
+        let foreign: [(option: String, given: Bool, instead: String?)] = type == .hnsw
+            ? [("--L", L != nil, "--ef"), ("--beam-width", beamWidth != nil, nil), ("--distances", distances != nil, nil)]
+            : [("--ef", ef != nil, "--L")]
+        guard let option = foreign.first(where: \.given) else { return }
+        let other = type == .hnsw ? IndexType.diskann : .hnsw
+        throw CalibyError.invalidArgument("\(option.option) is for \(other.rawValue) indexes, and '\(name)' is \(type.rawValue)"
+            + (option.instead.map { "; use \($0)" } ?? ""))
+    }
+
     private func readQueries(dimensions: Int) throws -> VectorBatch {
         var batch = VectorBatch(dimensions: dimensions)
         if let vector {
@@ -148,8 +166,7 @@ struct SearchCommand: DatabaseCommand {
             throw CalibyError.invalidArgument("give --vector or --file, or pipe queries on standard input")
         }
         let path = file ?? "-"
-        let format = inputFormat ?? VectorFormat.infer(fromPath: path) ?? .csv
-        let reader = try input.reader(path: path, format: format, dimensions: dimensions)
+        let reader = try input.reader(path: path, format: input.format(of: path), dimensions: dimensions)
         var all = VectorBatch(dimensions: dimensions)
         while try reader.next(into: &batch, maxRecords: 65_536) {
             all.vectors += batch.vectors

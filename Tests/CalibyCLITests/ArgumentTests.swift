@@ -52,7 +52,7 @@ final class ArgumentTests: XCTestCase {
             try expectError(arguments, in: dir, status: 64, message)
         }
         // The ids' words still report a real unknown option as one.
-        try expectError(["delete", "v", "7", "--frob"], in: dir, status: 64, "Unknown option '--frob' (see 'caliby help')")
+        try expectError(["delete", "v", "7", "--frob"], in: dir, status: 64, "unknown option '--frob' (see 'caliby help')")
         XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "", "nothing was created")
     }
 
@@ -94,7 +94,7 @@ final class ArgumentTests: XCTestCase {
         try expectError(["search", "v", "--vector", "1,\u{1B}[2J"], in: dir, status: 65,
                         "--vector: component 2: '\\x1B[2J' is not a finite number")
         try expectError(["list", "--format", "t\u{7F}sv\u{2028}"], in: dir, status: 64,
-                        "The value 't\\x7Fsv\\u{2028}' is invalid for '--format <format>'. Please provide one of 'table', 'tsv', "
+                        "the value 't\\x7Fsv\\u{2028}' is invalid for '--format <format>'. Please provide one of 'table', 'tsv', "
                             + "'csv', 'json' or 'jsonl'. (see 'caliby help')")
         try expectError(["drop", "x\ny"], in: dir, status: 66, "no index named 'x\\ny'")
     }

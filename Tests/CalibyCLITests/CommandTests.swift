@@ -142,6 +142,18 @@ final class CommandTests: XCTestCase {
         try succeed(["insert", "h", "-", "--format", "csv"], in: dir, input: "1,2,3\n")
         try expectFailure(["search", "h", "--vector", "1,2,3", "--filter", "7"], in: dir, status: 64,
                           mentions: ["--filter", "diskann"])
+        try expectFailure(["search", "h", "--vector", "1,2,3", "--L", "50"], in: dir, status: 64,
+                          mentions: ["--L is for diskann indexes, and 'h' is hnsw; use --ef"])
+        for option in [["--beam-width", "2"], ["--distances", "exact"]] {
+            try expectFailure(["search", "h", "--vector", "1,2,3"] + option, in: dir, status: 64,
+                              mentions: ["\(option[0]) is for diskann indexes"])
+        }
+        try succeed(["create", "d", "--type", "diskann", "--dim", "3", "--max-elements", "5"], in: dir)
+        try succeed(["insert", "d", "-"], in: dir, input: "1,2,3\n")
+        try expectFailure(["search", "d", "--vector", "1,2,3", "--ef", "50"], in: dir, status: 64,
+                          mentions: ["--ef is for hnsw indexes, and 'd' is diskann; use --L"])
+        XCTAssertEqual(try succeed(["search", "d", "--vector", "1,2,3", "--L", "8", "--beam-width", "2", "--distances", "exact",
+                                    "--format", "tsv"], in: dir), "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
     }
 
     func testDamagedPageGivesAClearErrorNotACrash() throws {

@@ -135,6 +135,8 @@ final class DamagedDataTests: XCTestCase {
         let flipped = try CLI.run(["check"], directory: dir)
         XCTAssertEqual(flipped.status, 76)
         XCTAssertEqual(flipped.stdout, "v: \(path): data is damaged: page \(codePage): checksum mismatch\n")
+        XCTAssertEqual(flipped.stderr, "caliby: error: \(dir): data is damaged: index 'v' failed the check\n",
+                       "the summary names the index once, the problem was on stdout")
 
         try patchPage(path, page: codePage) { _ in }
         let restamped = try CLI.run(["check"], directory: dir)

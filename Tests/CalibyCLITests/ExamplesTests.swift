@@ -47,7 +47,7 @@ final class ExamplesTests: XCTestCase {
     }
 
     func testReplSession() throws {
-        try assertExample("repl-session.sh", prints: ["caliby: error: no index named 'no-such-index'", "stopped with exit status 66"])
+        try assertExample("repl-session.sh", prints: ["caliby: error: <stdin>:7: no index named 'no-such-index'", "stopped with exit status 66"])
     }
 
     func testParallelReaders() throws {

@@ -34,8 +34,9 @@ final class LockTests: XCTestCase {
         let holder = try holdWriteLock(dir)
         let refused = try CLI.run(["create", "other", "--dim", "2", "--max-elements", "10"], directory: dir)
         XCTAssertEqual(refused.status, 75)
-        XCTAssertTrue(refused.stderr.contains("Data directory is already locked"), refused.stderr)
-        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, "one line")
+        XCTAssertEqual(refused.stderr, "caliby: error: Data directory is already locked: \(dir) (process "
+                       + "\(holder.process.processIdentifier) is using it); wait for it with --wait SECONDS or $CALIBY_WAIT\n",
+                       "the seed's words, the holder, and the way forward, on one line")
         let reader = try CLI.run(["list"], directory: dir)
         XCTAssertEqual(reader.status, 75, "a reader waits for no writer")
         try holder.closeInput()
@@ -48,6 +49,21 @@ final class LockTests: XCTestCase {
         let holder = try holdWriteLock(dir)
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? holder.closeInput() }
         let waited = try CLI.run(["create", "late", "--dim", "2", "--max-elements", "10", "--wait", "20"], directory: dir)
+        XCTAssertEqual(waited.status, 0, waited.stderr)
+        XCTAssertEqual(holder.finish().status, 0)
+    }
+
+    func testWaitEnvironmentVariableWaitsAndTheOptionOverridesIt() throws {
+        let dir = try makeDataDirectory()
+        let holder = try holdWriteLock(dir)
+        let refused = try CLI.run(["list", "--wait", "0"], directory: dir, environment: ["CALIBY_WAIT": "20"])
+        XCTAssertEqual(refused.status, 75, "--wait 0 is stronger than $CALIBY_WAIT")
+        let bad = try CLI.run(["list"], directory: dir, environment: ["CALIBY_WAIT": "soon"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertEqual(bad.stderr, "caliby: error: CALIBY_WAIT must be a number of seconds, at least 0, got 'soon'\n")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { try? holder.closeInput() }
+        let waited = try CLI.run(["create", "late", "--dim", "2", "--max-elements", "10"], directory: dir,
+                                 environment: ["CALIBY_WAIT": "20"])
         XCTAssertEqual(waited.status, 0, waited.stderr)
         XCTAssertEqual(holder.finish().status, 0)
     }

@@ -52,6 +52,29 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(session.stderr.contains("'repl' is not available in the REPL"))
     }
 
+    /// A script's error names its line, as sqlite3 ("near line 2") and compilers do.
+    func testScriptErrorsNameTheLine() throws {
+        let dir = try directoryWithIndex()
+        let session = try repl(["list --names-only", "# a comment", "", "serach colors"], in: dir, options: ["--bail"])
+        XCTAssertEqual(session.status, 64)
+        XCTAssertEqual(session.stderr, "caliby: error: <stdin>:4: 'serach' is not a caliby command. Did you mean 'search'? (see 'help')\n")
+        let engine = try repl(["info nope"], in: dir)
+        XCTAssertEqual(engine.stderr, "caliby: error: <stdin>:1: no index named 'nope'\n")
+    }
+
+    /// help documents every word its list shows, the REPL's own ones too.
+    func testHelpTakesTheWordsItLists() throws {
+        let dir = try directoryWithIndex()
+        let session = try repl(["help quit", "help exit", "help help", "help qit"], in: dir)
+        XCTAssertEqual(session.stdout, """
+            quit, exit: Commit pending changes and leave (also Ctrl-D).
+            quit, exit: Commit pending changes and leave (also Ctrl-D).
+            help [COMMAND]: List the commands, or show one command's options.
+
+            """)
+        XCTAssertEqual(session.stderr, "caliby: error: <stdin>:4: 'qit' is not a caliby command. Did you mean 'quit'? (see 'help')\n")
+    }
+
     func testExitStatusIsTheLastCommandsOrWithBailTheFirstError() throws {
         let dir = try directoryWithIndex()
         XCTAssertEqual(try repl(["info nope"], in: dir).status, 66)
@@ -73,7 +96,7 @@ final class ReplTests: XCTestCase {
                                 "insert extra \(bad) --id-column 1 --quiet",
                                 "info extra --format csv"], in: dir)
         XCTAssertEqual(session.status, 0, session.stderr)
-        XCTAssertTrue(session.stderr.contains("caliby: error: \(bad):3"), session.stderr)
+        XCTAssertTrue(session.stderr.contains("caliby: error: <stdin>:3: \(bad):3"), session.stderr)
         XCTAssertTrue(session.stdout.contains("\nvectors,3\n"), session.stdout)
         XCTAssertFalse(session.stderr.contains("committed pending changes"), "the failed insert left nothing pending")
         XCTAssertTrue(try succeed(["info", "extra", "--format", "csv"], in: dir).contains("\nvectors,3\n"),
@@ -116,10 +139,10 @@ final class ReplTests: XCTestCase {
         XCTAssertEqual(session.stdout.components(separatedBy: "USAGE: caliby search").count, 3, "help search and --help")
         // An unknown word is named as git names one, with the command it is closest to.
         XCTAssertEqual(session.stderr.split(separator: "\n"), [
-            "caliby: error: 'nope' is not a caliby command (see 'help')",
-            "caliby: error: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
-            "caliby: error: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
-            "caliby: error: 'frobnicate' is not a caliby command (see 'help')",
+            "caliby: error: <stdin>:4: 'nope' is not a caliby command (see 'help')",
+            "caliby: error: <stdin>:5: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
+            "caliby: error: <stdin>:6: 'serch' is not a caliby command. Did you mean 'search'? (see 'help')",
+            "caliby: error: <stdin>:7: 'frobnicate' is not a caliby command (see 'help')",
         ])
         XCTAssertEqual(session.status, 64, "the last line's error")
     }
@@ -246,7 +269,7 @@ final class ReplTests: XCTestCase {
 }
 
 /// `caliby` in a real terminal: a private tmux server (its own socket), killed when the test ends.
-private final class TerminalSession {
+final class TerminalSession {
     private let tmux: String
     private let socket: String
 

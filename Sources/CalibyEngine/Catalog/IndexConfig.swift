@@ -94,40 +94,38 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     /// room for several such indexes open at once (`list` and `check` open every one).
     public static let maxFileBytes = 1 << 44
 
-    /// Refuses parameters out of range, in the words of the `create` option that sets each one.
+    /// Refuses parameters out of range, naming the parameter as this type does (`dimensions`,
+    /// `hnsw.M`); a front end names its own option for it (the CLI: `--dim`, `--M`).
     func validate() throws {
-        if let problem = problems().first { throw CalibyError.invalidArgument(problem.usageMessage) }
+        if let problem = problems().first {
+            throw CalibyError.invalidParameter(name: problem.field, requirement: problem.requirement, value: problem.value)
+        }
     }
 
-    /// Every parameter out of range. One list serves `create` (a usage error naming the option) and
-    /// the catalog (damage naming the field), so the two can never disagree on what is valid.
+    /// Every parameter out of range. One list serves `create` (a usage error) and the catalog
+    /// (damage naming the field), so the two can never disagree on what is valid.
     func problems() -> [ConfigProblem] {
         var found: [ConfigProblem] = []
-        func require(_ ok: Bool, _ option: String, _ field: String, _ value: Any, _ requirement: String,
-                     usage: String? = nil) {
-            if !ok {
-                found.append(ConfigProblem(option: option, field: field, value: "\(value)", requirement: requirement,
-                                           usage: usage))
-            }
+        func require(_ ok: Bool, _ field: String, _ value: Any, _ requirement: String) {
+            if !ok { found.append(ConfigProblem(field: field, value: "\(value)", requirement: requirement)) }
         }
-        func range(_ value: Int, _ bounds: ClosedRange<Int>, _ option: String, _ field: String) {
-            require(bounds.contains(value), option, field, value, "between \(bounds.lowerBound) and \(bounds.upperBound)")
+        func range(_ value: Int, _ bounds: ClosedRange<Int>, _ field: String) {
+            require(bounds.contains(value), field, value, "between \(bounds.lowerBound) and \(bounds.upperBound)")
         }
-        range(dimensions, 1...IndexConfig.maxDimensions, "--dim", "dimensions")
-        range(maxElements, 1...IndexConfig.maxCapacity, "--max-elements", "maxElements")
+        range(dimensions, 1...IndexConfig.maxDimensions, "dimensions")
+        range(maxElements, 1...IndexConfig.maxCapacity, "maxElements")
         if let hnsw {
-            range(hnsw.M, 2...512, "--M", "hnsw.M")
-            range(hnsw.efConstruction, 1...100_000, "--ef-construction", "hnsw.efConstruction")
+            range(hnsw.M, 2...512, "hnsw.M")
+            range(hnsw.efConstruction, 1...100_000, "hnsw.efConstruction")
         }
         if let diskann {
-            require(precision == .float32, "--precision", "precision", precision.rawValue, "float32 for a diskann index",
-                    usage: "--precision \(precision.rawValue) is available for hnsw indexes only")
-            range(diskann.R, 2...1024, "--R", "diskann.R")
-            range(diskann.L, 1...100_000, "--L", "diskann.L")
-            require((1...4).contains(diskann.alpha), "--alpha", "diskann.alpha", diskann.alpha, "between 1 and 4")
+            require(precision == .float32, "precision", precision.rawValue, "float32 for a diskann index")
+            range(diskann.R, 2...1024, "diskann.R")
+            range(diskann.L, 1...100_000, "diskann.L")
+            require((1...4).contains(diskann.alpha), "diskann.alpha", diskann.alpha, "between 1 and 4")
             if let pqBytes = diskann.pqBytes {
                 // Compared, not `0...dimensions`: a damaged catalog's dimensions may be negative.
-                require(pqBytes >= 0 && pqBytes <= dimensions, "--pq-bytes", "diskann.pqBytes", pqBytes,
+                require(pqBytes >= 0 && pqBytes <= dimensions, "diskann.pqBytes", pqBytes,
                         "between 0 and the dimensions (\(dimensions))")
             }
         }
@@ -135,17 +133,13 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     }
 }
 
-/// A parameter out of range, named both as the `create` option and as the catalog field.
+/// A parameter out of range, named as the catalog field (the IndexConfig property path).
 struct ConfigProblem: Equatable {
-    let option: String
     let field: String
     let value: String
     /// What the value must be, e.g. "between 1 and 65536".
     let requirement: String
-    /// The usage message where "OPTION must be …, got …" reads badly.
-    var usage: String?
 
-    var usageMessage: String { usage ?? "\(option) must be \(requirement), got \(value)" }
     var catalogMessage: String { "\(field) = \(value), must be \(requirement)" }
 }
 

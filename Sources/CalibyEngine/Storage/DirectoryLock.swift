@@ -101,9 +101,19 @@ final class DirectoryLock {
             guard code == EAGAIN || code == EACCES || code == EINTR else {
                 throw CalibyError.io(path: file.path, operation: "fcntl lock", errno: code)
             }
-            if monotonicSeconds() >= deadline { throw CalibyError.locked(directory: directory) }
+            if monotonicSeconds() >= deadline { throw CalibyError.locked(directory: directory, holder: holder(of: file, mode)) }
             usleep(10_000)
         }
+    }
+
+    /// The process holding a lock that conflicts with `mode`, so the refusal can name it. Nil when
+    /// the kernel does not say (the holder let go meanwhile, or it holds an open-file-description lock).
+    private static func holder(of file: PosixFile, _ mode: AccessMode) -> Int32? {
+        var request = flock()
+        request.l_type = Int16(mode == .readWrite ? F_WRLCK : F_RDLCK)
+        request.l_whence = Int16(SEEK_SET)
+        guard fcntl(file.fd, F_GETLK, &request) == 0, request.l_type != Int16(F_UNLCK), request.l_pid > 0 else { return nil }
+        return request.l_pid
     }
 }
 
