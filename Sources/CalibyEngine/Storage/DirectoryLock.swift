@@ -29,25 +29,19 @@ final class DirectoryLock {
         self.directory = directory
         self.path = path
         self.mode = mode
-        let deadline = monotonicSeconds() + max(0, waitSeconds)
-        var attempts = 0
-        while true {
-            let candidate = try DirectoryLock.openLockFile(path)
-            try DirectoryLock.acquire(candidate, mode, directory: directory, deadline: deadline)
-            if DirectoryLock.names(path, candidate) {
-                file = candidate
-                return
-            }
-            // The name was removed or replaced between our open and our lock: lock what it names now.
-            attempts += 1
-            if attempts >= 100 {
-                throw CalibyError.io(path: path, operation: "lock (the file keeps being replaced)", errno: EAGAIN)
-            }
-        }
+        file = try DirectoryLock.lockFile(path, mode, directory: directory, deadline: monotonicSeconds() + max(0, waitSeconds))
     }
 
-    private static func openLockFile(_ path: String) throws -> PosixFile {
-        try PosixFile(path: path, flags: O_RDWR | O_CREAT | PosixFile.inDirectory)
+    /// Opens (creating it if missing) and locks the file `path` names, until the name still denotes
+    /// the locked file afterwards: a name removed or replaced between the open and the lock sends
+    /// it round again, for what the name denotes now.
+    private static func lockFile(_ path: String, _ mode: AccessMode, directory: String, deadline: Double) throws -> PosixFile {
+        for _ in 0..<100 {
+            let candidate = try PosixFile(path: path, flags: O_RDWR | O_CREAT | PosixFile.inDirectory)
+            try acquire(candidate, mode, directory: directory, deadline: deadline)
+            if names(path, candidate) { return candidate }
+        }
+        throw CalibyError.io(path: path, operation: "lock (the file keeps being replaced)", errno: EAGAIN)
     }
 
     /// Whether `path` still names the file whose descriptor we hold.
@@ -64,15 +58,7 @@ final class DirectoryLock {
     /// gone), without waiting. Throws `locked` if another process holds that one. The caller must
     /// still find out whether anyone changed the directory while the lock was not its own.
     func relock() throws {
-        let deadline = monotonicSeconds()
-        while true {
-            let replacement = try DirectoryLock.openLockFile(path)
-            try DirectoryLock.acquire(replacement, mode, directory: directory, deadline: deadline)
-            if DirectoryLock.names(path, replacement) {
-                file = replacement
-                return
-            }
-        }
+        file = try DirectoryLock.lockFile(path, mode, directory: directory, deadline: monotonicSeconds())
     }
 
     /// Switches an already held lock; fcntl converts it in place.
