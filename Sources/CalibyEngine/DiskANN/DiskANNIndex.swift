@@ -201,7 +201,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     }
 
     /// Replaces the node's links if they still are `expected`; false when another thread changed
-    /// them in between. Compares the list, not the page version as HNSWIndex does: the version also
+    /// them in between. Compares the list, as HNSWIndex.connect does, not the page version: the version also
     /// moves when the page is evicted or another record on it changes, and a re-prune reads many
     /// pages, so with a small pool it would almost never find its own page's version unchanged.
     private func replaceLinks(of node: Int, expected: [UInt32], with links: [UInt32]) throws -> Bool {

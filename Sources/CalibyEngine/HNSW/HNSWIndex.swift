@@ -11,6 +11,7 @@ import Glibc
 /// neighbour's list is rewritten only if it still holds what was read (otherwise the update is
 /// recomputed). `entryMutex` guards the header; a node whose level
 /// tops the graph holds `levelMutex` for its whole insertion, as hnswlib holds its global lock.
+/// Lock order: `levelMutex`, then `entryMutex`, then one page latch; never the reverse.
 public final class HNSWIndex: VectorIndex {
     public let info: IndexInfo
     let space: PageSpace
@@ -441,25 +442,28 @@ public final class HNSWIndex: VectorIndex {
     /// `--replace`: new vector, then relink the node as hnswlib's updatePoint does.
     private func update(_ node: Int, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
         let (page, offset) = layout.node(node)
-        let level = try space.write(page) { p -> Int in
+        let (level, undeleted) = try space.write(page) { p -> (Int, Bool) in
             let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
             let level = Int(word & 0xFF)
             // The level becomes the graph's top level if it is the highest: it must be one a node can have.
             guard level <= HNSWLayout.maxLevel, word & ~(HNSWLayout.deletedBit | 0xFF) == 0 else {
                 throw CalibyError.corrupt(path: space.path, detail: "node \(node): level word \(word) is not a level and a deleted flag")
             }
-            if word & HNSWLayout.deletedBit != 0 {
-                try entryMutex.withLock {
-                    guard header.deletedCount > 0 else {
-                        throw CalibyError.corrupt(path: space.path, detail: "node \(node) is marked deleted, but header field deletedCount = 0")
-                    }
-                    header.deletedCount -= 1
-                    headerChanged = true
-                }
-                p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
-            }
+            let undeleted = word & HNSWLayout.deletedBit != 0
+            if undeleted { p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) }
             stored.encode(q, into: p + offset + layout.vectorOffset)
-            return level
+            return (level, undeleted)
+        }
+        if undeleted {
+            // After the latch is dropped (the lock order, see the type's comment). A count of 0 here
+            // is damage: the insert fails, and nothing it changed is committed.
+            try entryMutex.withLock {
+                guard header.deletedCount > 0 else {
+                    throw CalibyError.corrupt(path: space.path, detail: "node \(node) is marked deleted, but header field deletedCount = 0")
+                }
+                header.deletedCount -= 1
+                headerChanged = true
+            }
         }
         try link(node, level: level, query: q, scratch: scratch)
     }
@@ -535,9 +539,13 @@ public final class HNSWIndex: VectorIndex {
 
     public func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
-        var deleted = 0
-        for id in ids {
+        // Every id is looked up before any is marked, so an unknown one changes nothing.
+        let nodes = try ids.map { id in
             guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
+            return node
+        }
+        var deleted = 0
+        for node in nodes {
             let (page, offset) = layout.node(node)
             let marked = try space.write(page) { p -> Bool in
                 let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
