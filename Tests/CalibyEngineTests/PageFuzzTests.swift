@@ -213,16 +213,16 @@ final class PageFuzzTests: XCTestCase {
     private func idMapMutation(_ image: Image, _ pages: Range<Int>, nodeCount: Int, nodeField: Bool,
                                rng: inout SeededGenerator) -> Mutation? {
         let page = Int.random(in: pages, using: &rng)
-        let slot = Int.random(in: 0..<(PageLayout.usableBytes(image.pageSize) / LabelMap.slotBytes), using: &rng)
-        let stored = image.load(page, slot * LabelMap.slotBytes + 8, as: UInt32.self)
+        let slot = Int.random(in: 0..<(PageLayout.usableBytes(image.pageSize) / IDMap.slotBytes), using: &rng)
+        let stored = image.load(page, slot * IDMap.slotBytes + 8, as: UInt32.self)
         guard stored != 0 && stored != UInt32.max else { return nil }
         if !nodeField {
-            return Mutation(what: "id map slot \(slot) id", page: page, offset: slot * LabelMap.slotBytes, bytes: Self.value(rng.next()),
+            return Mutation(what: "id map slot \(slot) id", page: page, offset: slot * IDMap.slotBytes, bytes: Self.value(rng.next()),
                             mustReport: true)
         }
         let new: UInt32 = [0, UInt32.max, UInt32.random(in: 1...UInt32(nodeCount), using: &rng),
                            UInt32.random(in: UInt32(nodeCount + 1)...UInt32.max - 1, using: &rng)].randomElement(using: &rng)!
-        return Mutation(what: "id map slot \(slot) node", page: page, offset: slot * LabelMap.slotBytes + 8, bytes: Self.value(new),
+        return Mutation(what: "id map slot \(slot) node", page: page, offset: slot * IDMap.slotBytes + 8, bytes: Self.value(new),
                         mustReport: true)
     }
 

@@ -58,7 +58,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     let buildL: Int
     let alpha: Float
     let writable: Bool
-    let idMap: LabelMap
+    let idMap: IDMap
     /// Cache lines of a vector: a search prefetches all of them (`vectorPrefetchLines`).
     private let vectorLines: Int
     /// Cache lines of a whole record, which a compressed search reads for every node it expands.
@@ -80,7 +80,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         self.codebook = codebook
         let config = info.config.diskann ?? DiskANNConfig()
         (metric, dimensions, R, buildL, alpha) = (info.config.metric, layout.dimensions, layout.R, config.L, Float(config.alpha))
-        idMap = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
+        idMap = IDMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
         vectorLines = vectorPrefetchLines(vectorBytes: 4 * layout.dimensions)
         recordLines = min(64, (layout.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1

@@ -6,7 +6,7 @@
 ///     [codebookBase, codeBase)    PQ codebook: 256 · dimensions floats (see PQCodebook), packed
 ///                                 across pages; meaningful once the header says it is trained
 ///     [codeBase, hashBase)        PQ codes: `pqBytes` per node slot, `codesPerPage` per page
-///     [hashBase, nodeBase)        id map (LabelMap), written empty at create
+///     [hashBase, nodeBase)        id map (IDMap), written empty at create
 ///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, never split across pages
 ///
 /// Everything before `nodeBase` is written (empty) at create. The two PQ regions are empty when
@@ -71,7 +71,7 @@ struct DiskANNLayout {
         let usable = PageLayout.usableBytes(pageSize)
         nodesPerPage = usable / recordBytes
         labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
-        hashSlots = LabelMap.slotCount(capacity: capacity)
+        hashSlots = IDMap.slotCount(capacity: capacity)
         pqBytes = (config.diskann ?? DiskANNConfig()).resolvedPQBytes(dimensions: dimensions)
         codesPerPage = usable / max(pqBytes, 1)
         codebookFloatsPerPage = usable / 4
@@ -79,7 +79,7 @@ struct DiskANNLayout {
         let codebookFloats = pqBytes == 0 ? 0 : PQCodebook.centroids * dimensions
         codeBase = codebookBase + (codebookFloats + codebookFloatsPerPage - 1) / codebookFloatsPerPage
         hashBase = codeBase + (pqBytes == 0 ? 0 : (capacity + codesPerPage - 1) / codesPerPage)
-        nodeBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
+        nodeBase = hashBase + IDMap.pages(slotCount: hashSlots, usableBytes: usable)
         totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
         nodeDivider = ExactDivider(nodesPerPage)
         codeDivider = ExactDivider(codesPerPage)

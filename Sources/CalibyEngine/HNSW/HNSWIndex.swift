@@ -21,7 +21,7 @@ public final class HNSWIndex: VectorIndex {
     let M: Int
     let efConstruction: Int
     let writable: Bool
-    let labels: LabelMap
+    let idMap: IDMap
     let stored: StoredVector
     private let levelMultiplier: Double
     /// Cache lines of each neighbour's vector to prefetch.
@@ -64,7 +64,7 @@ public final class HNSWIndex: VectorIndex {
         M = layout.M
         efConstruction = info.config.hnsw?.efConstruction ?? 200
         self.writable = writable
-        labels = LabelMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
+        idMap = IDMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
         stored = layout.stored
         levelMultiplier = 1 / log(Double(max(M, 2)))
         prefetchLines = vectorPrefetchLines(vectorBytes: layout.stored.byteCount)
@@ -264,7 +264,7 @@ public final class HNSWIndex: VectorIndex {
     /// The node an id maps to. The map's node numbers come from a page: one past the nodes in use
     /// is damage, and writing there would corrupt an unallocated record.
     private func node(of id: UInt64) throws -> Int? {
-        guard let node = try labels.lookup(id) else { return nil }
+        guard let node = try idMap.lookup(id) else { return nil }
         let nodeCount = entryMutex.withLock { header.nodeCount }
         guard node < nodeCount else {
             throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(nodeCount)")
@@ -274,7 +274,7 @@ public final class HNSWIndex: VectorIndex {
 
     func userID(of node: Int) throws -> UInt64 {
         let (page, offset) = layout.node(node)
-        return try space.readOptimistic(page) { $0.load(fromByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self) }
+        return try space.readOptimistic(page) { $0.load(fromByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self) }
     }
 
     // MARK: Insert
@@ -393,12 +393,12 @@ public final class HNSWIndex: VectorIndex {
             return false
         }
         let (node, level, firstSlot) = try allocateNode()
-        if let clash = try labels.insert(id, node: node), clash != node {
+        if let clash = try idMap.insert(id, node: node), clash != node {
             throw CalibyError.duplicateID(index: info.name, id: id)
         }
         let (page, offset) = layout.node(node)
         try space.write(page) { p in
-            p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self)
+            p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self)
             p.storeBytes(of: UInt32(level), toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
             p.storeBytes(of: UInt32(firstSlot), toByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)
             stored.encode(q, into: p + offset + layout.vectorOffset)

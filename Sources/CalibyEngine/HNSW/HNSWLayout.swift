@@ -2,7 +2,7 @@
 /// region has a fixed place and the file grows only as regions fill (unused tails are holes).
 ///
 ///     page 0                      header (see HNSWHeader)
-///     [hashBase, upperBase)       id map (LabelMap), written empty at create
+///     [hashBase, upperBase)       id map (IDMap), written empty at create
 ///     [upperBase, nodeBase)       upper-level link slots, allocated in order
 ///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, allocated in order
 ///
@@ -24,7 +24,7 @@ struct HNSWLayout {
     let capacity: Int
     let pageSize: Int
 
-    static let labelOffset = 0
+    static let idOffset = 0
     static let levelOffset = 8
     static let upperSlotOffset = 12
     static let countOffset = 16
@@ -63,8 +63,8 @@ struct HNSWLayout {
         // Expected slots are capacity/(M-1) (levels are geometric with ratio 1/M); twice that plus
         // a margin is never reached in practice, and a node that would overflow gets a lower level.
         upperSlotCapacity = 2 * (capacity + M - 2) / (M - 1) + 64
-        hashSlots = LabelMap.slotCount(capacity: capacity)
-        upperBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
+        hashSlots = IDMap.slotCount(capacity: capacity)
+        upperBase = hashBase + IDMap.pages(slotCount: hashSlots, usableBytes: usable)
         nodeBase = upperBase + (upperSlotCapacity + upperSlotsPerPage - 1) / upperSlotsPerPage
         totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
     }
