@@ -146,10 +146,7 @@ extension DiskANNIndex {
     // MARK: Insert
 
     public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
-        guard writable else { throw CalibyError.readOnly("insert") }
-        guard batch.dimensions == dimensions else {
-            throw CalibyError.invalidArgument("index '\(info.name)' has \(dimensions) dimensions, the input has \(batch.dimensions)")
-        }
+        try requireInsertable(batch)
         var summary = InsertSummary()
         guard batch.count > 0 else { return summary }
         let labels = try checkedLabels(batch)

@@ -134,7 +134,7 @@ extension DiskANNIndex {
     func free(_ node: Int) throws {
         _ = try idMap.remove(try userID(of: node), node: node)
         let next = headerMutex.withLock { header.freeHead }
-        let bytes = layout.recordBytes
+        let bytes = layout.records.recordBytes
         try withRecordForWriting(node) { r in
             r.clear(bytes: bytes)
             r.nextFree = next

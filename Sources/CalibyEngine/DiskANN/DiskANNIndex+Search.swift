@@ -64,7 +64,7 @@ extension DiskANNIndex {
             s.list.takeBeam(width, into: &s.beam)
             if s.beam.isEmpty { break }
             for key in s.beam {
-                let (page, offset) = layout.node(RankedNode.node(key))
+                let (page, offset) = layout.records.locate(RankedNode.node(key))
                 space.prefetch(page, offset: offset, lines: recordLines)
             }
             for key in s.beam {
@@ -79,7 +79,7 @@ extension DiskANNIndex {
                     let (codePage, codeOffset) = layout.code(next)
                     space.prefetch(codePage, offset: codeOffset, lines: layout.codeLines(codeOffset))
                     if filter != nil {
-                        let (page, offset) = layout.node(next)
+                        let (page, offset) = layout.records.locate(next)
                         space.prefetch(page, offset: offset, lines: 1)
                     }
                 }
@@ -110,7 +110,7 @@ extension DiskANNIndex {
         case .pq: codebook = trained
         case .exact: codebook = nil
         case .auto:
-            let usedBytes = (layout.nodeBase + (nodeCount + layout.nodesPerPage - 1) / layout.nodesPerPage) * layout.pageSize
+            let usedBytes = layout.records.pages(holding: nodeCount).upperBound * layout.pageSize
             codebook = usedBytes > space.pool.budgetBytes ? trained : nil
         }
         guard let entry else { return [] }

@@ -34,7 +34,7 @@ import Glibc
 /// Concurrency as in HNSWIndex: no thread ever holds two page latches, and a link list is rewritten
 /// only if it is unchanged since it was read (otherwise the update is recomputed; see `replaceLinks`).
 /// `headerMutex` guards the header and the label start table and is never taken under a latch.
-public final class DiskANNIndex: VectorIndex, Consolidating {
+public final class DiskANNIndex: PagedIndex, Consolidating {
     /// `delete` and `insert --replace` consolidate once more than this fraction of the used slots is deleted: deleted
     /// points still cost every search that walks through them and hold slots, while a consolidation
     /// reads the whole graph, so it pays off only in bulk (FreshDiskANN batches deletes the same way).
@@ -82,7 +82,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         (metric, dimensions, R, buildL, alpha) = (info.config.metric, layout.dimensions, layout.R, config.L, Float(config.alpha))
         idMap = IDMap(space: space, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
         vectorLines = vectorPrefetchLines(vectorBytes: 4 * layout.dimensions)
-        recordLines = min(64, (layout.recordBytes + 63) / 64)
+        recordLines = min(64, (layout.records.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1
         scratch = PerThreadPool {
             DiskANNScratch(nodes: layout.capacity, R: layout.R, dimensions: layout.dimensions, pqBytes: layout.pqBytes)
@@ -94,7 +94,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
         let layout = DiskANNLayout(config: info.config)
         let header = DiskANNHeader()
         try space.create(0) { header.store(into: $0, layout: layout, metric: info.config.metric) }
-        try space.formatEmptyPages(layout.labelBase..<layout.nodeBase)
+        try space.formatEmptyPages(layout.labelBase..<layout.records.firstPage)
         self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: LabelStarts(), codebook: nil)
     }
 
@@ -127,12 +127,12 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
 
     @inline(__always)
     func withRecord<T>(_ node: Int, _ body: (NodeRecord) throws -> T) throws -> T {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         return try space.read(page) { try body(layout.record($0, offset)) }
     }
 
     func withRecordForWriting<T>(_ node: Int, _ body: (NodeRecord) throws -> T) throws -> T {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         return try space.write(page) { try body(layout.record($0, offset)) }
     }
 
@@ -142,14 +142,14 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// reads use it: a latch costs two atomic writes on a shared cache line per visited node.
     @inline(__always)
     func peekRecord<T>(_ node: Int, _ body: (NodeRecord) -> T) throws -> T {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         return try space.readOptimistic(page) { body(layout.record($0, offset)) }
     }
 
     /// A node's link count and links (one line more than their bytes: records are not line-aligned).
     @inline(__always)
     func prefetchLinks(_ node: Int) {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         space.prefetch(page, offset: offset + DiskANNLayout.linkCountOffset, lines: linkLines)
     }
 
@@ -157,7 +157,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// labels) and its vector. The loop is bound by memory latency, not arithmetic (see HNSWIndex).
     @inline(__always)
     func prefetchRecord(_ node: Int, withState: Bool) {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         if withState { space.prefetch(page, offset: offset, lines: 1) }
         space.prefetch(page, offset: offset + layout.vectorOffset, lines: vectorLines)
     }
@@ -240,7 +240,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
     /// Writes a new record, and its code when there is a codebook (a reused slot's old code goes).
     func writeRecord(_ node: Int, id: UInt64, labels: [UInt32], vector: UnsafePointer<Float>,
                              codebook: PQCodebook?) throws {
-        let bytes = layout.recordBytes, dims = dimensions
+        let bytes = layout.records.recordBytes, dims = dimensions
         try withRecordForWriting(node) { r in
             r.clear(bytes: bytes)
             r.id = id
@@ -319,7 +319,7 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                         throw CalibyError.capacity(index: info.name, detail: "all \(layout.capacity) slots are used (--max-elements)")
                     }
                     let node = header.nodeCount
-                    if node % layout.nodesPerPage == 0 { try space.create(layout.node(node).page) { _ in } }
+                    if layout.records.startsPage(node) { try space.create(layout.records.locate(node).page) { _ in } }
                     header.nodeCount += 1
                     nodes.append(node)
                 }
@@ -350,9 +350,5 @@ public final class DiskANNIndex: VectorIndex, Consolidating {
                 p.storeBytes(of: UInt32(start + 1), toByteOffset: offset + 4, as: UInt32.self)
             }
         }
-    }
-
-    func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
-        .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the capacity \(layout.capacity)")
     }
 }

@@ -46,7 +46,7 @@ extension HNSWIndex {
         var largestID: UInt64?
         let mapReadable = (layout.hashBase..<layout.upperBase).allSatisfy(readable)
         for node in 0..<header.nodeCount {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             guard readable(page) else {
                 expectedSlot = nil
                 continue
@@ -128,12 +128,12 @@ extension HNSWIndex {
     /// Records and upper slots not yet allocated are zero: allocation writes only some of their
     /// fields and takes the rest (a link count) as zero.
     private func checkUnusedSlots(_ header: HNSWHeader, readable: (Int) -> Bool, report: CheckReport) throws {
-        let lastNode = (header.nodeCount + layout.nodesPerPage - 1) / layout.nodesPerPage * layout.nodesPerPage
+        let lastNode = (header.nodeCount + layout.records.perPage - 1) / layout.records.perPage * layout.records.perPage
         let lastSlot = (header.upperSlotsUsed + layout.upperSlotsPerPage - 1) / layout.upperSlotsPerPage * layout.upperSlotsPerPage
         for node in header.nodeCount..<min(lastNode, layout.capacity) {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             guard readable(page) else { continue }
-            if try !space.read(page, { isZero($0, offset: offset, count: layout.recordBytes) }) {
+            if try !space.read(page, { isZero($0, offset: offset, count: layout.records.recordBytes) }) {
                 report.add("node slot \(node), not yet in use, is not empty")
             }
         }

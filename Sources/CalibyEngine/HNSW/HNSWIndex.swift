@@ -12,7 +12,7 @@ import Glibc
 /// recomputed). `entryMutex` guards the header; a node whose level
 /// tops the graph holds `levelMutex` for its whole insertion, as hnswlib holds its global lock.
 /// Lock order: `levelMutex`, then `entryMutex`, then one page latch; never the reverse.
-public final class HNSWIndex: VectorIndex {
+public final class HNSWIndex: PagedIndex {
     public let info: IndexInfo
     let space: PageSpace
     let layout: HNSWLayout
@@ -85,28 +85,28 @@ public final class HNSWIndex: VectorIndex {
 
     @inline(__always)
     private func distance(_ query: UnsafePointer<Float>, toNode node: Int) throws -> Float {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         let vectorOffset = offset + layout.vectorOffset
         let stored = self.stored, metric = self.metric
         return try space.readOptimistic(page) { stored.distance(query, $0 + vectorOffset, metric: metric) }
     }
 
     private func isDeleted(_ node: Int) throws -> Bool {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         return try space.readOptimistic(page) {
             $0.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0
         }
     }
 
     private func copyVector(of node: Int, into buffer: UnsafeMutablePointer<Float>) throws {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         let vectorOffset = offset + layout.vectorOffset, stored = self.stored
         try space.readOptimistic(page) { stored.decode($0 + vectorOffset, into: buffer) }
     }
 
     /// Where node's link list at `level` is: (page, offset of the count word).
     func linkList(of node: Int, level: Int) throws -> (page: Int, offset: Int) {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         if level == 0 { return (page, offset + HNSWLayout.countOffset) }
         // Written before the node is linked and never changed: an optimistic read suffices, and a
         // latch here would make every level-1 hop of every search thread write the page's state word.
@@ -192,12 +192,12 @@ public final class HNSWIndex: VectorIndex {
             // The candidate likely expanded next: start fetching its link list now, so that miss
             // overlaps this node's distances instead of stalling the next round.
             if level == 0 && !scratch.candidates.isEmpty {
-                let (page, offset) = layout.node(RankedNode.node(scratch.candidates.top))
+                let (page, offset) = layout.records.locate(RankedNode.node(scratch.candidates.top))
                 space.prefetch(page, offset: offset, lines: linkLines)
             }
             let n = try readLinks(of: node, level: level, into: scratch.links)
             let fresh = try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
-                let (page, offset) = layout.node($0)
+                let (page, offset) = layout.records.locate($0)
                 space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
             }
             let stored = self.stored, metric = self.metric, vectorOffset = layout.vectorOffset
@@ -205,7 +205,7 @@ public final class HNSWIndex: VectorIndex {
                 let neighbour = Int(scratch.links[i])
                 // Written out rather than calling distance(_:toNode:): the compiler kept that call
                 // out of line here, a quarter of build time in profiles.
-                let (page, offset) = layout.node(neighbour)
+                let (page, offset) = layout.records.locate(neighbour)
                 let (d, deleted) = try space.readOptimistic(page) { p in
                     (stored.distance(query, p + offset + vectorOffset, metric: metric),
                      skipDeleted && p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0)
@@ -273,7 +273,7 @@ public final class HNSWIndex: VectorIndex {
     }
 
     func userID(of node: Int) throws -> UInt64 {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         return try space.readOptimistic(page) { $0.load(fromByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self) }
     }
 
@@ -373,7 +373,7 @@ public final class HNSWIndex: VectorIndex {
             let node = header.nodeCount
             let level = min(randomLevel(for: node), layout.upperSlotCapacity - header.upperSlotsUsed)
             let firstSlot = header.upperSlotsUsed
-            if node % layout.nodesPerPage == 0 { try space.create(layout.node(node).page) { _ in } }
+            if layout.records.startsPage(node) { try space.create(layout.records.locate(node).page) { _ in } }
             for slot in firstSlot..<(firstSlot + level) where slot % layout.upperSlotsPerPage == 0 {
                 try space.create(layout.upperSlot(slot).page) { _ in }
             }
@@ -396,7 +396,7 @@ public final class HNSWIndex: VectorIndex {
         if let clash = try idMap.insert(id, node: node), clash != node {
             throw CalibyError.duplicateID(index: info.name, id: id)
         }
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         try space.write(page) { p in
             p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self)
             p.storeBytes(of: UInt32(level), toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
@@ -441,7 +441,7 @@ public final class HNSWIndex: VectorIndex {
 
     /// `--replace`: new vector, then relink the node as hnswlib's updatePoint does.
     private func update(_ node: Int, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
-        let (page, offset) = layout.node(node)
+        let (page, offset) = layout.records.locate(node)
         let (level, undeleted) = try space.write(page) { p -> (Int, Bool) in
             let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
             let level = Int(word & 0xFF)
@@ -469,10 +469,7 @@ public final class HNSWIndex: VectorIndex {
     }
 
     public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
-        guard writable else { throw CalibyError.readOnly("insert") }
-        guard batch.dimensions == dimensions else {
-            throw CalibyError.invalidArgument("index '\(info.name)' has \(dimensions) dimensions, the input has \(batch.dimensions)")
-        }
+        try requireInsertable(batch)
         if batch.labels.contains(where: { !$0.isEmpty }) {
             throw CalibyError.invalidArgument("index '\(info.name)' is hnsw: labels are kept only by diskann indexes")
         }
@@ -546,7 +543,7 @@ public final class HNSWIndex: VectorIndex {
         }
         var deleted = 0
         for node in nodes {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             let marked = try space.write(page) { p -> Bool in
                 let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
                 guard word & HNSWLayout.deletedBit == 0 else { return false }
@@ -561,9 +558,5 @@ public final class HNSWIndex: VectorIndex {
         }
         try writeHeader()
         return deleted
-    }
-
-    func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
-        .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the capacity \(layout.capacity)")
     }
 }
