@@ -90,7 +90,7 @@ extension DiskANNIndex {
 
     /// Vamana's step for one point, also FreshDiskANN's insert: candidates from the searches, then
     /// its links by RobustPrune and a back-link from each of them.
-    func link(_ node: Int, vector q: UnsafePointer<Float>, labels: [UInt32], alpha: Float,
+    private func link(_ node: Int, vector q: UnsafePointer<Float>, labels: [UInt32], alpha: Float,
                       scratch s: DiskANNScratch) throws {
         let (medoid, labelStarts) = headerMutex.withLock { (header.medoid, labels.compactMap { starts.start(of: $0) }) }
         var pool: [UInt64] = []
