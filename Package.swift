@@ -1,9 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The distance kernels need AVX2+FMA code generation: without a target CPU Swift emits SSE only
-// (see BENCHMARKS.md). `haswell` is a named level (AVX2 + FMA), not `native`, so a binary
-// built here runs on any AVX2 machine.
+// The distance kernels need AVX2 code generation, and the float16 ones F16C (`vcvtph2ps`): without
+// a target CPU Swift emits SSE only. They use no FMA (Distance.swift says why). `haswell` is a
+// named level (AVX2, F16C, FMA), not `native`, so a binary built here runs on any x86-64 CPU
+// since Haswell.
 let hotPathFlags: [SwiftSetting] = [
     .unsafeFlags(["-target-cpu", "haswell"]),
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),

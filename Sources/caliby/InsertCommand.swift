@@ -86,7 +86,7 @@ struct InsertCommand: DatabaseCommand {
         Interrupt.install()
         var options = InsertOptions(replace: replace, threads: threads ?? processorCount())
         options.isCancelled = { Interrupt.isRequested }
-        let started = monotonicNow()
+        let started = monotonicSeconds()
         var batch = VectorBatch(dimensions: dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
@@ -127,7 +127,7 @@ struct InsertCommand: DatabaseCommand {
         }
         progress.finish()
         if !quiet {
-            let seconds = monotonicNow() - started
+            let seconds = monotonicSeconds() - started
             var line = "inserted \(counted(total.inserted, "vector")) into '\(name)'"
             if total.replaced > 0 { line += ", replaced \(total.replaced)" }
             if let first = total.firstID, let last = total.lastID { line += first == last ? " (id \(first))" : " (ids \(first)…\(last))" }
@@ -158,8 +158,8 @@ func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count 
 
 /// Runs `body`, adding its wall time to `total`.
 func timed<R>(_ total: inout Double, _ body: () throws -> R) rethrows -> R {
-    let start = monotonicNow()
-    defer { total += monotonicNow() - start }
+    let start = monotonicSeconds()
+    defer { total += monotonicSeconds() - start }
     return try body()
 }
 

@@ -15,7 +15,7 @@ final class ProgressBar: @unchecked Sendable {
         case unknown
     }
 
-    private let start = monotonicNow()
+    private let start = monotonicSeconds()
     private var lastDraw = 0.0
     private var drawn = false
     private let enabled: Bool
@@ -30,7 +30,7 @@ final class ProgressBar: @unchecked Sendable {
     /// Called from one thread at a time (the engine reports from its first worker only).
     func update(done: Int, total: Total) {
         guard enabled else { return }
-        let now = monotonicNow()
+        let now = monotonicSeconds()
         guard now - lastDraw >= 0.1 else { return }
         lastDraw = now
         drawn = true
@@ -81,10 +81,4 @@ func countLines(_ path: String) -> Int? {
         last = buffer[n - 1]
     }
     return last == 0x0A ? lines : lines + 1
-}
-
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

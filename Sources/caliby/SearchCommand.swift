@@ -104,9 +104,9 @@ struct SearchCommand: DatabaseCommand {
             try database.preload(index)
             _ = try runQueries(index, queries, parameters)
         }
-        let started = monotonicNow()
+        let started = monotonicSeconds()
         let results = try runQueries(index, queries, parameters)
-        let elapsed = monotonicNow() - started
+        let elapsed = monotonicSeconds() - started
         if let groundtruth {
             let truth = try readIvecs(path: groundtruth)
             guard truth.count >= queries.count else {
@@ -138,7 +138,7 @@ struct SearchCommand: DatabaseCommand {
         if stats {
             let pages = database.pool.pagesRead.load(ordering: .relaxed)
             Terminal.note("read \(pages) pages (\(pages * index.info.pageSize) bytes) of index files; "
-                + "\(String(format1: (monotonicNow() - processStart) * 1000)) ms from start to answer")
+                + "\(String(format1: (monotonicSeconds() - processStart) * 1000)) ms from start to answer")
         }
     }
 
@@ -193,4 +193,4 @@ struct SearchCommand: DatabaseCommand {
 }
 
 /// Taken when the process starts running Swift code, for `search --stats`.
-let processStart = monotonicNow()
+let processStart = monotonicSeconds()

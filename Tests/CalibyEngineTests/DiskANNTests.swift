@@ -485,12 +485,12 @@ final class DiskANNTests: XCTestCase {
 
     func testIDMapRemovalLeavesTombstonesThatInsertsReuse() throws {
         let pageSize = 4096
-        let slots = LabelMap.slotCount(capacity: 100)
-        let pages = LabelMap.pages(slotCount: slots, usableBytes: PageLayout.usableBytes(pageSize))
+        let slots = IDMap.slotCount(capacity: 100)
+        let pages = IDMap.pages(slotCount: slots, usableBytes: PageLayout.usableBytes(pageSize))
         let space = try PageSpace(pool: testPool, file: PosixFile.anonymous(), fileID: nil, journal: nil,
                                   pageSize: pageSize, capacityPages: pages)
         try space.formatEmptyPages(0..<pages)
-        let map = LabelMap(space: space, firstPage: 0, slotCount: slots, nodeLimit: 4 * 1000)
+        let map = IDMap(space: space, firstPage: 0, slotCount: slots, nodeLimit: 4 * 1000)
         var rng = SeededGenerator(seed: 63)
         let ids = (0..<120).map { _ in UInt64.random(in: 0..<UInt64.max, using: &rng) }
         for (node, id) in ids.enumerated() { XCTAssertNil(try map.insert(id, node: node)) }

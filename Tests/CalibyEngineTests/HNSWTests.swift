@@ -143,6 +143,23 @@ final class HNSWTests: XCTestCase {
         try db.close()
     }
 
+    func testDeleteWithAnUnknownIDInTheMiddleChangesNothing() throws {
+        let (db, index, _) = try newIndex()
+        let vectors = clusteredVectors(count: 100, dimensions: d, seed: 24)
+        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions())
+        try db.flush()
+        XCTAssertThrowsError(try index.delete(ids: [3, 4, 999_999, 5])) {
+            XCTAssertEqual($0 as? CalibyError, .noSuchID(index: "v", id: 999_999))
+        }
+        // No rollback: the index as it stands must still hold every id, live and found.
+        XCTAssertEqual(index.count, 100)
+        let hits = try search(index, Array(vectors[(3 * d)..<(6 * d)]), k: 1)
+        XCTAssertEqual(hits.map { $0.first?.id }, [3, 4, 5])
+        XCTAssertEqual(try index.delete(ids: [3, 4, 5]), 3, "none was marked by the refused delete")
+        XCTAssertEqual(try index.checkIntegrity(), [])
+        try db.close()
+    }
+
     func testSearchStartingAmongDeletedNodesStillFindsTheLiveOnes() throws {
         let (db, index, _) = try newIndex()
         let vectors = clusteredVectors(count: 500, dimensions: d, seed: 23)

@@ -70,11 +70,11 @@ final class PageFuzzTests: XCTestCase {
             let nodeCount = image.header(5), upperUsed = image.header(8)
             // Half the time a node with upper levels: a search reads those through its first slot.
             let upper = (0..<nodeCount).filter { n in
-                let (p, o) = layout.node(n)
+                let (p, o) = layout.records.locate(n)
                 return image.load(p, o + HNSWLayout.levelOffset, as: UInt32.self) & 0xFF > 0
             }
             let node = Bool.random(using: &rng) ? upper.randomElement(using: &rng)! : Int.random(in: 0..<nodeCount, using: &rng)
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             let count = Int(image.load(page, offset + HNSWLayout.countOffset, as: UInt32.self))
             let level = Int(image.load(page, offset + HNSWLayout.levelOffset, as: UInt32.self) & 0xFF)
             let firstSlot = Int(image.load(page, offset + HNSWLayout.upperSlotOffset, as: UInt32.self))
@@ -119,10 +119,10 @@ final class PageFuzzTests: XCTestCase {
                 return Mutation(what: "node \(node) vector byte", page: page, offset: offset + layout.vectorOffset + byte,
                                 bytes: [UInt8.random(in: 0...255, using: &rng)], mustReport: false)
             case 9:
-                guard nodeCount % layout.nodesPerPage != 0 else { return nil }
-                let unused = Int.random(in: nodeCount..<(nodeCount / layout.nodesPerPage + 1) * layout.nodesPerPage, using: &rng)
-                let (p, o) = layout.node(unused)
-                return Mutation(what: "unused node slot \(unused)", page: p, offset: o + Int.random(in: 0..<layout.recordBytes, using: &rng),
+                guard nodeCount % layout.records.perPage != 0 else { return nil }
+                let unused = Int.random(in: nodeCount..<(nodeCount / layout.records.perPage + 1) * layout.records.perPage, using: &rng)
+                let (p, o) = layout.records.locate(unused)
+                return Mutation(what: "unused node slot \(unused)", page: p, offset: o + Int.random(in: 0..<layout.records.recordBytes, using: &rng),
                                 bytes: [UInt8.random(in: 1...255, using: &rng)], mustReport: true)
             default:
                 return self.anyByte(image, rng: &rng)
@@ -136,7 +136,7 @@ final class PageFuzzTests: XCTestCase {
         try run(model) { image, rng in
             let nodeCount = image.header(5), labelEntries = image.header(11)
             let node = Int.random(in: 0..<nodeCount, using: &rng)
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             let state = image.load(page, offset + DiskANNLayout.stateOffset, as: UInt32.self)
             let used = state != NodeState.free.rawValue
             let count = Int(image.load(page, offset + DiskANNLayout.linkCountOffset, as: UInt32.self))
@@ -196,7 +196,7 @@ final class PageFuzzTests: XCTestCase {
                 return Mutation(what: "PQ code of unused slot \(slot)", page: p, offset: o, bytes: [UInt8.random(in: 1...255, using: &rng)],
                                 mustReport: true)
             case 9, 10:
-                return self.idMapMutation(image, layout.hashBase..<layout.nodeBase, nodeCount: nodeCount, nodeField: rng.next() % 2 == 0, rng: &rng)
+                return self.idMapMutation(image, layout.hashBase..<layout.records.firstPage, nodeCount: nodeCount, nodeField: rng.next() % 2 == 0, rng: &rng)
             case 11:
                 guard !used else { return nil }
                 let field = [DiskANNLayout.idOffset, DiskANNLayout.linkCountOffset, layout.vectorOffset].randomElement(using: &rng)!
@@ -213,16 +213,16 @@ final class PageFuzzTests: XCTestCase {
     private func idMapMutation(_ image: Image, _ pages: Range<Int>, nodeCount: Int, nodeField: Bool,
                                rng: inout SeededGenerator) -> Mutation? {
         let page = Int.random(in: pages, using: &rng)
-        let slot = Int.random(in: 0..<(PageLayout.usableBytes(image.pageSize) / LabelMap.slotBytes), using: &rng)
-        let stored = image.load(page, slot * LabelMap.slotBytes + 8, as: UInt32.self)
+        let slot = Int.random(in: 0..<(PageLayout.usableBytes(image.pageSize) / IDMap.slotBytes), using: &rng)
+        let stored = image.load(page, slot * IDMap.slotBytes + 8, as: UInt32.self)
         guard stored != 0 && stored != UInt32.max else { return nil }
         if !nodeField {
-            return Mutation(what: "id map slot \(slot) id", page: page, offset: slot * LabelMap.slotBytes, bytes: Self.value(rng.next()),
+            return Mutation(what: "id map slot \(slot) id", page: page, offset: slot * IDMap.slotBytes, bytes: Self.value(rng.next()),
                             mustReport: true)
         }
         let new: UInt32 = [0, UInt32.max, UInt32.random(in: 1...UInt32(nodeCount), using: &rng),
                            UInt32.random(in: UInt32(nodeCount + 1)...UInt32.max - 1, using: &rng)].randomElement(using: &rng)!
-        return Mutation(what: "id map slot \(slot) node", page: page, offset: slot * LabelMap.slotBytes + 8, bytes: Self.value(new),
+        return Mutation(what: "id map slot \(slot) node", page: page, offset: slot * IDMap.slotBytes + 8, bytes: Self.value(new),
                         mustReport: true)
     }
 

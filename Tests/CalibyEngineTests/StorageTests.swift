@@ -110,7 +110,7 @@ final class StorageTests: XCTestCase {
         let path = dir + "/" + info.fileName
         let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         let layout = HNSWLayout(config: info.config)
-        let offset = UInt64(layout.nodeBase * info.pageSize + 100)
+        let offset = UInt64(layout.records.firstPage * info.pageSize + 100)
         try file.seek(toOffset: offset)
         let byte = try file.read(upToCount: 1)![0]
         try file.seek(toOffset: offset)
@@ -122,11 +122,11 @@ final class StorageTests: XCTestCase {
         let damaged = try reopened.index(named: "v")
         // The check reports the page and goes on; a search that needs the page stops there.
         let problems = try damaged.checkIntegrity()
-        XCTAssertTrue(problems.contains("\(path): data is damaged: page \(layout.nodeBase): checksum mismatch"), "\(problems)")
+        XCTAssertTrue(problems.contains("\(path): data is damaged: page \(layout.records.firstPage): checksum mismatch"), "\(problems)")
         XCTAssertThrowsError(try search(damaged, clusteredVectors(count: 5, dimensions: d, seed: 6))) { error in
             guard case CalibyError.corrupt(let at, let detail) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(at, path)
-            XCTAssertTrue(detail.contains("page \(layout.nodeBase)"), detail)
+            XCTAssertTrue(detail.contains("page \(layout.records.firstPage)"), detail)
         }
         try reopened.close()
     }

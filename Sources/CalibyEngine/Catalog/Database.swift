@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
 
-/// The seed's module-level lifecycle, in Swift: `Caliby.setBufferConfig` → `Caliby.open` →
+/// The library's lifecycle: `Caliby.setBufferConfig` → `Caliby.open` →
 /// catalog calls on the `Database` → `flush` → `close`. The buffer pool is process-wide and fixed
 /// once anything uses it.
 public enum Caliby {
@@ -11,8 +11,7 @@ public enum Caliby {
     nonisolated(unsafe) private static var configuredBytes = defaultBufferBytes
     nonisolated(unsafe) private static var sharedPool: BufferPool?
 
-    /// Must come before `open` or any index is made; afterwards it throws the seed's
-    /// "Cannot change buffer config after system is initialized".
+    /// Must come before `open` or any index is made; afterwards it throws `CalibyError.configAfterInit`.
     public static func setBufferConfig(sizeBytes: Int) throws {
         try mutex.withLock {
             guard sharedPool == nil else { throw CalibyError.configAfterInit }
@@ -270,7 +269,7 @@ public final class Database {
         try removeOrphans()
     }
 
-    /// Releases the directory; uncommitted changes are rolled back (the seed: flush, then close).
+    /// Releases the directory; uncommitted changes are rolled back (`flush` first to keep them).
     public func close() throws {
         try rollback()
         for space in spaces.values { pool.forgetAll(of: space) }

@@ -23,7 +23,7 @@ extension DiskANNIndex {
         try checkStarts(header, table: table, nodes: nodes, report: report)
         try idMap.forEach(readable: readable) { id, node in
             guard node < header.nodeCount, let facts = nodes[node] else {
-                if node >= header.nodeCount || readable(layout.node(node).page) {
+                if node >= header.nodeCount || readable(layout.records.locate(node).page) {
                     report.add("id map sends id \(id) to node \(node), not a used node")
                 }
                 return
@@ -97,11 +97,11 @@ extension DiskANNIndex {
         let m = layout.pqBytes
         let expectedCode = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, m))
         defer { expectedCode.deallocate() }
-        let mapReadable = (layout.hashBase..<layout.nodeBase).allSatisfy(readable)
+        let mapReadable = (layout.hashBase..<layout.records.firstPage).allSatisfy(readable)
         var freeSeen = 0, deletedSeen = 0
         var largestID: UInt64?
         for node in 0..<header.nodeCount {
-            let page = layout.node(node).page
+            let page = layout.records.locate(node).page
             guard readable(page) else { continue }
             func problem(_ text: String) { report.add("node \(node): \(text)") }
             try report.guarding {
@@ -111,7 +111,7 @@ extension DiskANNIndex {
                             UnsafeBufferPointer(start: r.vector, count: dimensions).allSatisfy(\.isFinite),
                             isZero(r.base, offset: 0, count: DiskANNLayout.nextFreeOffset)
                                 && isZero(r.base, offset: DiskANNLayout.labelCountOffset,
-                                          count: layout.recordBytes - DiskANNLayout.labelCountOffset))
+                                          count: layout.records.recordBytes - DiskANNLayout.labelCountOffset))
                 }
                 guard let state = NodeState(rawValue: word) else { return problem("unknown state \(word)") }
                 nodes[node] = NodeFacts(id: id, state: state, labels: labels)
@@ -135,7 +135,7 @@ extension DiskANNIndex {
                 let mapped = try idMap.lookup(id)
                 if state == .live && mapped != node { problem("id \(id) does not map back to it") }
                 if state == .deleted, let mapped, mapped != node,
-                   try mapped >= header.nodeCount || !readable(layout.node(mapped).page) || userID(of: mapped) != id {
+                   try mapped >= header.nodeCount || !readable(layout.records.locate(mapped).page) || userID(of: mapped) != id {
                     problem("deleted id \(id) maps to node \(mapped), which holds another id")
                 }
             }
@@ -147,11 +147,11 @@ extension DiskANNIndex {
         if let largestID, header.nextAutoID <= largestID {
             report.add("header field nextAutoID = \(header.nextAutoID) is not above the largest id \(largestID)")
         }
-        let lastNode = (header.nodeCount + layout.nodesPerPage - 1) / layout.nodesPerPage * layout.nodesPerPage
+        let lastNode = (header.nodeCount + layout.records.perPage - 1) / layout.records.perPage * layout.records.perPage
         for node in header.nodeCount..<min(lastNode, layout.capacity) {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             guard readable(page) else { continue }
-            if try !space.read(page, { isZero($0, offset: offset, count: layout.recordBytes) }) {
+            if try !space.read(page, { isZero($0, offset: offset, count: layout.records.recordBytes) }) {
                 report.add("node slot \(node), not yet in use, is not empty")
             }
         }
@@ -183,7 +183,7 @@ extension DiskANNIndex {
         var onFreeList = Set<Int>()
         var next = header.freeHead
         while next >= 0 && onFreeList.count <= header.freeCount {
-            guard next < header.nodeCount, readable(layout.node(next).page) else {
+            guard next < header.nodeCount, readable(layout.records.locate(next).page) else {
                 if next >= header.nodeCount { report.add("free list reaches node \(next), beyond the \(header.nodeCount) slots") }
                 return
             }

@@ -1,15 +1,15 @@
 /// Where everything of a DiskANN index lives in its file. Capacity is fixed at create, so every
 /// region has a fixed place and the file grows only as the node region fills.
 ///
-///     page 0                      header (see DiskANNHeader)
-///     [labelBase, codebookBase)   label start table (see LabelStarts), written empty at create
-///     [codebookBase, codeBase)    PQ codebook: 256 · dimensions floats (see PQCodebook), packed
-///                                 across pages; meaningful once the header says it is trained
-///     [codeBase, hashBase)        PQ codes: `pqBytes` per node slot, `codesPerPage` per page
-///     [hashBase, nodeBase)        id map (LabelMap), written empty at create
-///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, never split across pages
+///     page 0                          header (see DiskANNHeader)
+///     [labelBase, codebookBase)       label start table (see LabelStarts), written empty at create
+///     [codebookBase, codeBase)        PQ codebook: 256 · dimensions floats (see PQCodebook), packed
+///                                     across pages; meaningful once the header says it is trained
+///     [codeBase, hashBase)            PQ codes: `pqBytes` per node slot, `codesPerPage` per page
+///     [hashBase, records.firstPage)   id map (IDMap), written empty at create
+///     [records.firstPage, totalPages) node records (RecordRegion)
 ///
-/// Everything before `nodeBase` is written (empty) at create. The two PQ regions are empty when
+/// Everything before the records is written (empty) at create. The two PQ regions are empty when
 /// `pqBytes` is 0. Codes sit apart from the records so that the few pages holding them stay in the
 /// pool: a search ranks candidates by code and reads the full record only of the nodes it expands.
 ///
@@ -45,8 +45,7 @@ struct DiskANNLayout {
     let capacity: Int
     let pageSize: Int
     let vectorOffset: Int
-    let recordBytes: Int
-    let nodesPerPage: Int
+    let records: RecordRegion
     let labelEntriesPerPage: Int
     let hashSlots: Int
     /// PQ code bytes per vector (subspaces); 0: no compressed copies, every distance is exact.
@@ -58,7 +57,6 @@ struct DiskANNLayout {
     let codebookBase: Int
     let codeBase: Int
     let hashBase: Int
-    let nodeBase: Int
     let totalPages: Int
 
     init(config: IndexConfig) {
@@ -66,12 +64,11 @@ struct DiskANNLayout {
         R = config.diskann?.R ?? DiskANNConfig().R
         capacity = config.maxElements
         vectorOffset = (DiskANNLayout.linksOffset + 4 * R + 15) / 16 * 16
-        recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
+        let recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
-        nodesPerPage = usable / recordBytes
         labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
-        hashSlots = LabelMap.slotCount(capacity: capacity)
+        hashSlots = IDMap.slotCount(capacity: capacity)
         pqBytes = (config.diskann ?? DiskANNConfig()).resolvedPQBytes(dimensions: dimensions)
         codesPerPage = usable / max(pqBytes, 1)
         codebookFloatsPerPage = usable / 4
@@ -79,19 +76,13 @@ struct DiskANNLayout {
         let codebookFloats = pqBytes == 0 ? 0 : PQCodebook.centroids * dimensions
         codeBase = codebookBase + (codebookFloats + codebookFloatsPerPage - 1) / codebookFloatsPerPage
         hashBase = codeBase + (pqBytes == 0 ? 0 : (capacity + codesPerPage - 1) / codesPerPage)
-        nodeBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
-        totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
-        nodeDivider = ExactDivider(nodesPerPage)
+        records = RecordRegion(firstPage: hashBase + IDMap.pages(slotCount: hashSlots, usableBytes: usable),
+                               recordBytes: recordBytes, usableBytes: usable, capacity: capacity)
+        totalPages = records.endPage
         codeDivider = ExactDivider(codesPerPage)
     }
 
-    private let nodeDivider: ExactDivider
     private let codeDivider: ExactDivider
-
-    @inline(__always) func node(_ id: Int) -> (page: Int, offset: Int) {
-        let q = nodeDivider.quotient(id)
-        return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
-    }
 
     /// Where a node's PQ code is.
     @inline(__always) func code(_ id: Int) -> (page: Int, offset: Int) {
@@ -118,12 +109,12 @@ struct DiskANNLayout {
 }
 
 extension DiskANNLayout: IndexLayout {
-    var formattedPages: Range<Int> { 0..<nodeBase }
+    var formattedPages: Range<Int> { 0..<records.firstPage }
 
     /// The pages that hold data once `nodeCount` slots are used; the rest of the node region is
     /// holes, never written.
     func writtenPages(nodeCount: Int) -> [Range<Int>] {
-        [formattedPages, nodeBase..<nodeBase + (nodeCount + nodesPerPage - 1) / nodesPerPage]
+        [formattedPages, records.pages(holding: nodeCount)]
     }
 }
 

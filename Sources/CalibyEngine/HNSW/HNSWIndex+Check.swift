@@ -17,7 +17,7 @@ extension HNSWIndex {
         try checkLinks(header, nodes: nodes, readable: readable, report: report)
         try checkUnusedSlots(header, readable: readable, report: report)
         var mapped = 0
-        try labels.forEach(readable: readable) { id, node in
+        try idMap.forEach(readable: readable) { id, node in
             mapped += 1
             guard node < header.nodeCount else {
                 return report.add("id map sends id \(id) to node \(node), beyond the \(header.nodeCount) nodes")
@@ -46,7 +46,7 @@ extension HNSWIndex {
         var largestID: UInt64?
         let mapReadable = (layout.hashBase..<layout.upperBase).allSatisfy(readable)
         for node in 0..<header.nodeCount {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             guard readable(page) else {
                 expectedSlot = nil
                 continue
@@ -54,7 +54,7 @@ extension HNSWIndex {
             func problem(_ text: String) { report.add("node \(node): \(text)") }
             try report.guarding {
                 let (id, word, firstSlot, vectorOK) = try space.read(page) { p in
-                    (p.load(fromByteOffset: offset + HNSWLayout.labelOffset, as: UInt64.self),
+                    (p.load(fromByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self),
                      p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self),
                      Int(p.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)),
                      stored.isFinite(p + offset + layout.vectorOffset))
@@ -74,7 +74,7 @@ extension HNSWIndex {
                 slotsSeen += level
                 if !vectorOK { problem("vector is not finite") }
                 largestID = max(largestID ?? 0, id)
-                if mapReadable, try labels.lookup(id) != node { problem("id \(id) does not map back to it") }
+                if mapReadable, try idMap.lookup(id) != node { problem("id \(id) does not map back to it") }
             }
         }
         if complete && deleted != header.deletedCount {
@@ -128,12 +128,12 @@ extension HNSWIndex {
     /// Records and upper slots not yet allocated are zero: allocation writes only some of their
     /// fields and takes the rest (a link count) as zero.
     private func checkUnusedSlots(_ header: HNSWHeader, readable: (Int) -> Bool, report: CheckReport) throws {
-        let lastNode = (header.nodeCount + layout.nodesPerPage - 1) / layout.nodesPerPage * layout.nodesPerPage
+        let lastNode = (header.nodeCount + layout.records.perPage - 1) / layout.records.perPage * layout.records.perPage
         let lastSlot = (header.upperSlotsUsed + layout.upperSlotsPerPage - 1) / layout.upperSlotsPerPage * layout.upperSlotsPerPage
         for node in header.nodeCount..<min(lastNode, layout.capacity) {
-            let (page, offset) = layout.node(node)
+            let (page, offset) = layout.records.locate(node)
             guard readable(page) else { continue }
-            if try !space.read(page, { isZero($0, offset: offset, count: layout.recordBytes) }) {
+            if try !space.read(page, { isZero($0, offset: offset, count: layout.records.recordBytes) }) {
                 report.add("node slot \(node), not yet in use, is not empty")
             }
         }

@@ -1,10 +1,10 @@
 /// Where everything of an HNSW index lives in its file. Capacity is fixed at create, so every
 /// region has a fixed place and the file grows only as regions fill (unused tails are holes).
 ///
-///     page 0                      header (see HNSWHeader)
-///     [hashBase, upperBase)       id map (LabelMap), written empty at create
-///     [upperBase, nodeBase)       upper-level link slots, allocated in order
-///     [nodeBase, totalPages)      node records, `nodesPerPage` per page, allocated in order
+///     page 0                          header (see HNSWHeader)
+///     [hashBase, upperBase)           id map (IDMap), written empty at create
+///     [upperBase, records.firstPage)  upper-level link slots, allocated in order
+///     [records.firstPage, totalPages) node records (RecordRegion), allocated in order
 ///
 /// Node record (hnswlib's level-0 record, plus what a disk index needs):
 ///     0   UInt64  user id
@@ -24,7 +24,7 @@ struct HNSWLayout {
     let capacity: Int
     let pageSize: Int
 
-    static let labelOffset = 0
+    static let idOffset = 0
     static let levelOffset = 8
     static let upperSlotOffset = 12
     static let countOffset = 16
@@ -34,8 +34,7 @@ struct HNSWLayout {
     static let maxLevel = 32
 
     let vectorOffset: Int
-    let recordBytes: Int
-    let nodesPerPage: Int
+    let records: RecordRegion
     let upperSlotBytes: Int
     let upperSlotsPerPage: Int
     let upperSlotCapacity: Int
@@ -43,7 +42,6 @@ struct HNSWLayout {
 
     let hashBase = 1
     let upperBase: Int
-    let nodeBase: Int
     let totalPages: Int
 
     init(config: IndexConfig) {
@@ -53,27 +51,19 @@ struct HNSWLayout {
         maxLinks0 = 2 * M
         capacity = config.maxElements
         vectorOffset = (HNSWLayout.linksOffset + 4 * maxLinks0 + 15) / 16 * 16
-        recordBytes = (vectorOffset + stored.byteCount + 15) / 16 * 16
+        let recordBytes = (vectorOffset + stored.byteCount + 15) / 16 * 16
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
-        nodesPerPage = usable / recordBytes
-        nodeDivider = ExactDivider(nodesPerPage)
         upperSlotBytes = 4 + 4 * M
         upperSlotsPerPage = usable / upperSlotBytes
         // Expected slots are capacity/(M-1) (levels are geometric with ratio 1/M); twice that plus
         // a margin is never reached in practice, and a node that would overflow gets a lower level.
         upperSlotCapacity = 2 * (capacity + M - 2) / (M - 1) + 64
-        hashSlots = LabelMap.slotCount(capacity: capacity)
-        upperBase = hashBase + LabelMap.pages(slotCount: hashSlots, usableBytes: usable)
-        nodeBase = upperBase + (upperSlotCapacity + upperSlotsPerPage - 1) / upperSlotsPerPage
-        totalPages = nodeBase + (capacity + nodesPerPage - 1) / nodesPerPage
-    }
-
-    private let nodeDivider: ExactDivider
-
-    @inline(__always) func node(_ id: Int) -> (page: Int, offset: Int) {
-        let q = nodeDivider.quotient(id)
-        return (nodeBase + q, (id - q * nodesPerPage) * recordBytes)
+        hashSlots = IDMap.slotCount(capacity: capacity)
+        upperBase = hashBase + IDMap.pages(slotCount: hashSlots, usableBytes: usable)
+        records = RecordRegion(firstPage: upperBase + (upperSlotCapacity + upperSlotsPerPage - 1) / upperSlotsPerPage,
+                               recordBytes: recordBytes, usableBytes: usable, capacity: capacity)
+        totalPages = records.endPage
     }
 
     @inline(__always) func upperSlot(_ slot: Int) -> (page: Int, offset: Int) {
@@ -90,7 +80,7 @@ extension HNSWLayout: IndexLayout {
     func writtenPages(_ header: HNSWHeader) -> [Range<Int>] {
         [formattedPages,
          upperBase..<upperBase + (header.upperSlotsUsed + upperSlotsPerPage - 1) / upperSlotsPerPage,
-         nodeBase..<nodeBase + (header.nodeCount + nodesPerPage - 1) / nodesPerPage]
+         records.pages(holding: header.nodeCount)]
     }
 }
 

@@ -8,6 +8,8 @@ protocol IndexLayout {
     /// The header and the regions formatted empty at create: a sound file holds every one of them,
     /// whatever its counters say.
     var formattedPages: Range<Int> { get }
+    /// Where the node records are.
+    var records: RecordRegion { get }
 }
 
 extension IndexType {

@@ -64,7 +64,7 @@ public struct SearchParameters: Sendable {
     public var searchL = 100
     /// Nodes expanded per step: DiskANN's default of 4, which overlaps page reads when the index
     /// is on disk. In memory Caliby reads pages synchronously and a wider beam only expands more
-    /// nodes: width 1 measured about 20 % faster at equal recall on 100k×128 (BENCHMARKS.md).
+    /// nodes: width 1 measured about 25 % faster at equal recall on 100k×128 (BENCHMARKS.md).
     public var beamWidth = 4
     /// Only points carrying this label (DiskANN).
     public var filter: UInt32?
@@ -145,7 +145,7 @@ extension Database {
     }
 }
 
-/// The seed's direct API: an index with no data directory, in the shared buffer pool over an
+/// An index with no data directory, for library users: in the shared buffer pool over an
 /// unnamed scratch file (so it may still exceed memory). Nothing is journaled or kept.
 public enum TemporaryIndex {
     public static func hnsw(name: String = "temporary", config: IndexConfig) throws -> VectorIndex {

@@ -21,7 +21,9 @@ import Glibc
 ///     255      evicted: not in memory
 ///
 /// Invariants:
-/// - A page's bytes are read or written only under a latch (shared or exclusive) on its state word.
+/// - A page's bytes are written only under an exclusive latch on its state word, and read under a
+///   latch (shared or exclusive) or optimistically (`readOptimistic`: the result counts only if the
+///   version did not move and the page was neither locked nor evicted while it was read).
 /// - Only the thread that moved a page to `locked` changes its bytes, reads it in or evicts it.
 /// - Resident bytes ≤ budget, except transiently by one page per faulting thread.
 /// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
@@ -208,7 +210,7 @@ public final class PageSpace: @unchecked Sendable {
 
     // MARK: Latches
 
-    /// Reads page `page` under a shared latch. `version` is the page's version while latched.
+    /// Reads page `page` under a shared latch: no writer changes it while `body` runs.
     @inline(__always)
     public func read<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> R {
         try latchShared(page)

@@ -22,7 +22,8 @@ public final class Mutex: @unchecked Sendable {
     }
 }
 
-/// Spin politely: after a few busy rounds give the core away (this machine has two).
+/// Spin politely: after a few busy rounds give the core away, which the latch's holder may be
+/// waiting for (there are often fewer cores than threads).
 @inline(__always)
 func backoff(_ attempts: inout Int) {
     attempts += 1

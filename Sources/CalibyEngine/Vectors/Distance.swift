@@ -2,8 +2,8 @@
 ///
 /// Explicit `SIMD8<Float>` over unaligned pointer loads, two accumulators to hide add latency, and
 /// no fused multiply-add (with a target CPU that has FMA it measured slower here; without one it is a
-/// library call per lane — shared/notes/swift-simd.md). The package builds these with
-/// `-target-cpu haswell` so they become AVX2.
+/// library call per lane). The package builds these with `-target-cpu haswell` so they become AVX2,
+/// and the float16 loads F16C's `vcvtph2ps`.
 public enum Distance {
     @inline(__always)
     public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {

@@ -13,7 +13,7 @@
 /// them). Hence an insert reuses a tombstone only on the page where its probe ends, seen under the
 /// same latch as the empty slot that proves the id absent from the rest of the sequence: a rival
 /// insert of the same id must end its probe at that same empty slot, so it sees the claim.
-struct LabelMap {
+struct IDMap {
     static let slotBytes = 16
     private static let tombstone = UInt32.max
     let space: PageSpace
@@ -28,7 +28,7 @@ struct LabelMap {
         self.firstPage = firstPage
         self.slotCount = slotCount
         self.nodeLimit = nodeLimit
-        slotsPerPage = space.usableBytes / LabelMap.slotBytes
+        slotsPerPage = space.usableBytes / IDMap.slotBytes
     }
 
     static func slotCount(capacity: Int) -> Int {
@@ -84,9 +84,9 @@ struct LabelMap {
     func lookup(_ id: UInt64) throws -> Int? {
         let found = try probe(id, exclusive: false) { base, slots -> Int?? in
             for i in slots {
-                let node = LabelMap.storedNode(base, i)
+                let node = IDMap.storedNode(base, i)
                 if node == 0 { return .some(nil) }
-                if node != LabelMap.tombstone && LabelMap.storedID(base, i) == id { return .some(Int(node - 1)) }
+                if node != IDMap.tombstone && IDMap.storedID(base, i) == id { return .some(Int(node - 1)) }
             }
             return nil
         }
@@ -102,14 +102,14 @@ struct LabelMap {
         try probe(id, exclusive: true) { base, slots -> Int?? in
             var reusable: Int?
             for i in slots {
-                let stored = LabelMap.storedNode(base, i)
+                let stored = IDMap.storedNode(base, i)
                 if stored == 0 {
-                    LabelMap.store(base, reusable ?? i, id: id, node: UInt32(node + 1))
+                    IDMap.store(base, reusable ?? i, id: id, node: UInt32(node + 1))
                     return .some(nil)
                 }
-                if stored == LabelMap.tombstone {
+                if stored == IDMap.tombstone {
                     if reusable == nil { reusable = i }
-                } else if LabelMap.storedID(base, i) == id {
+                } else if IDMap.storedID(base, i) == id {
                     return .some(Int(stored - 1))
                 }
             }
@@ -124,17 +124,17 @@ struct LabelMap {
 
     /// Removes `id` if it maps to `node`; false (and no change) otherwise.
     func remove(_ id: UInt64, node: Int) throws -> Bool {
-        try changeEntry(id, ifNode: node, to: LabelMap.tombstone)
+        try changeEntry(id, ifNode: node, to: IDMap.tombstone)
     }
 
     private func changeEntry(_ id: UInt64, ifNode node: Int, to value: UInt32) throws -> Bool {
         try probe(id, exclusive: true) { base, slots -> Bool? in
             for i in slots {
-                let stored = LabelMap.storedNode(base, i)
+                let stored = IDMap.storedNode(base, i)
                 if stored == 0 { return false }
-                if stored != LabelMap.tombstone && LabelMap.storedID(base, i) == id {
+                if stored != IDMap.tombstone && IDMap.storedID(base, i) == id {
                     guard stored == UInt32(node + 1) else { return false }
-                    base.storeBytes(of: value, toByteOffset: i * LabelMap.slotBytes + 8, as: UInt32.self)
+                    base.storeBytes(of: value, toByteOffset: i * IDMap.slotBytes + 8, as: UInt32.self)
                     return true
                 }
             }
@@ -142,7 +142,7 @@ struct LabelMap {
         }
     }
 
-    private var pageCount: Int { LabelMap.pages(slotCount: slotCount, usableBytes: space.usableBytes) }
+    private var pageCount: Int { IDMap.pages(slotCount: slotCount, usableBytes: space.usableBytes) }
 
     private func slots(onPage p: Int) -> Range<Int> { 0..<min(slotsPerPage, slotCount - p * slotsPerPage) }
 
@@ -152,8 +152,8 @@ struct LabelMap {
         for p in 0..<pageCount where readable(firstPage + p) {
             try space.read(firstPage + p) { base in
                 for i in slots(onPage: p) {
-                    let node = LabelMap.storedNode(base, i)
-                    if node != 0 && node != LabelMap.tombstone { body(LabelMap.storedID(base, i), Int(node - 1)) }
+                    let node = IDMap.storedNode(base, i)
+                    if node != 0 && node != IDMap.tombstone { body(IDMap.storedID(base, i), Int(node - 1)) }
                 }
             }
         }
@@ -170,18 +170,18 @@ struct LabelMap {
         for p in 0..<pageCount {
             try space.read(firstPage + p) { base in
                 for i in slots(onPage: p) {
-                    let node = LabelMap.storedNode(base, i)
-                    if node == LabelMap.tombstone {
+                    let node = IDMap.storedNode(base, i)
+                    if node == IDMap.tombstone {
                         tombstones += 1
                     } else if node != 0 {
-                        entries.append((LabelMap.storedID(base, i), Int(node - 1)))
+                        entries.append((IDMap.storedID(base, i), Int(node - 1)))
                     }
                 }
             }
         }
         guard tombstones > slotCount / 4 else { return false }
         for p in 0..<pageCount {
-            let bytes = slots(onPage: p).count * LabelMap.slotBytes
+            let bytes = slots(onPage: p).count * IDMap.slotBytes
             try space.write(firstPage + p) { _ = $0.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
         }
         for (id, node) in entries { _ = try insert(id, node: node) }

@@ -1,0 +1,132 @@
+import Glibc
+
+/// Searching: the exact beam search (also the build's), the one steered by PQ codes, and the
+/// public `search` that picks between them.
+extension DiskANNIndex {
+    /// DiskANN's beam search: each round expands the `width` closest unexpanded nodes of a list of
+    /// the best `L` seen. Deleted nodes are walked through; only live ones enter `scratch.results`
+    /// (the best `k`). With `collect`, `scratch.expanded` receives the live nodes expanded.
+    ///
+    /// `allLive` (no node is marked deleted) spares an unfiltered search each neighbour's state word,
+    /// a cache line of its own beside the vector's; so does k = 0 (the build's searches, which
+    /// return nothing and so never ask whether a node is live).
+    func greedySearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
+                              k: Int, collect: Bool, allLive: Bool = false, scratch s: DiskANNScratch) throws {
+        let allLive = allLive || k == 0
+        let skipState = allLive && filter == nil
+        s.visited.clear()
+        s.list.reset(capacity: L)
+        s.results.removeAll()
+        s.expanded.removeAll(keepingCapacity: true)
+        for node in entryPoints where s.visited.insert(node) {
+            try consider(node, q, filter: filter, k: k, allLive: allLive, scratch: s)
+        }
+        while true {
+            s.list.takeBeam(width, into: &s.beam)
+            if s.beam.isEmpty { break }
+            // As in HNSWIndex.searchLevel: the likely next node's links and the neighbours'
+            // visited tags are fetched ahead, so neither stalls the loop.
+            if let upcoming = s.list.nextUnexpanded { prefetchLinks(RankedNode.node(upcoming)) }
+            for key in s.beam {
+                let node = RankedNode.node(key)
+                let (n, live) = try readLinks(of: node, into: s.links)
+                if collect && live { s.expanded.append(key) }
+                let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
+                    prefetchRecord($0, withState: !skipState)
+                }
+                for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, allLive: allLive, scratch: s) }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func consider(_ node: Int, _ q: UnsafePointer<Float>, filter: [UInt32]?, k: Int, allLive: Bool,
+                          scratch s: DiskANNScratch) throws {
+        guard let (d, live) = try probe(q, node, filter: filter, allLive: allLive) else { return }
+        let key = RankedNode.key(d, UInt32(node))
+        s.list.insert(key)
+        if live && k > 0 { s.results.keepClosest(key, limit: k) }
+    }
+
+    /// DiskANN's search over codes: the list ranks candidates by PQ distance, and each expanded
+    /// node, read whole, gives its links and its exact distance; `scratch.results` receives the best
+    /// `k` live expanded nodes by exact distance. A beam's records are fetched together.
+    private func compressedSearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
+                                  k: Int, codebook: PQCodebook, scratch s: DiskANNScratch) throws {
+        codebook.fillTable(q, metric: metric, into: s.table)
+        let table = UnsafePointer(s.table)
+        s.visited.clear()
+        s.list.reset(capacity: L)
+        s.results.removeAll()
+        for node in entryPoints where s.visited.insert(node) { try enqueue(node, table: table, filter: filter, scratch: s) }
+        let dims = dimensions, metric = self.metric, R = self.R
+        while true {
+            s.list.takeBeam(width, into: &s.beam)
+            if s.beam.isEmpty { break }
+            for key in s.beam {
+                let (page, offset) = layout.records.locate(RankedNode.node(key))
+                space.prefetch(page, offset: offset, lines: recordLines)
+            }
+            for key in s.beam {
+                let node = RankedNode.node(key)
+                let (n, live, d) = try peekRecord(node) { r in
+                    let n = r.linkCount(limit: R)
+                    for i in 0..<n { s.links[i] = r.links[i] }
+                    return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
+                }
+                if live { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
+                let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) { next in
+                    let (codePage, codeOffset) = layout.code(next)
+                    space.prefetch(codePage, offset: codeOffset, lines: layout.codeLines(codeOffset))
+                    if filter != nil {
+                        let (page, offset) = layout.records.locate(next)
+                        space.prefetch(page, offset: offset, lines: 1)
+                    }
+                }
+                for i in 0..<fresh { try enqueue(Int(s.links[i]), table: table, filter: filter, scratch: s) }
+            }
+        }
+    }
+
+    /// Puts a node on the search list at its code's distance; with a filter, only if it carries a
+    /// label of it (which reads its record: labels live there).
+    @inline(__always)
+    private func enqueue(_ node: Int, table: UnsafePointer<Float>, filter: [UInt32]?, scratch s: DiskANNScratch) throws {
+        if let filter, try !peekRecord(node, { $0.carriesAny(of: filter) }) { return }
+        let (page, offset) = layout.code(node)
+        let m = layout.pqBytes
+        let d = try space.readOptimistic(page) { PQCodebook.distance($0 + offset, table: table, subspaces: m) }
+        s.list.insert(RankedNode.key(d, UInt32(node)))
+    }
+
+    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
+        guard parameters.k > 0 else { return [] }
+        let (entry, trained, nodeCount, allLive) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int, Bool) in
+            let entry = parameters.filter.map { starts.start(of: $0) } ?? (header.medoid >= 0 ? header.medoid : nil)
+            return (entry, self.codebook, header.nodeCount, header.deletedCount == 0)
+        }
+        let codebook: PQCodebook?
+        switch parameters.distances {
+        case .pq: codebook = trained
+        case .exact: codebook = nil
+        case .auto:
+            let usedBytes = layout.records.pages(holding: nodeCount).upperBound * layout.pageSize
+            codebook = usedBytes > space.pool.budgetBytes ? trained : nil
+        }
+        guard let entry else { return [] }
+        return try scratch.with { s in
+            let q = s.prepared(query, metric: metric), filter = parameters.filter.map { [$0] }
+            let L = parameters.listSize(.diskann), width = max(1, parameters.beamWidth)
+            if let codebook {
+                try compressedSearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k,
+                                     codebook: codebook, scratch: s)
+            } else {
+                try greedySearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k, collect: false,
+                                 allLive: allLive, scratch: s)
+            }
+            return try s.results.drainComplemented().map {
+                SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
+            }
+        }
+    }
+}

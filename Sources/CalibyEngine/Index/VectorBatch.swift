@@ -1,0 +1,45 @@
+/// A batch of decoded records, stored flat for speed.
+public struct VectorBatch {
+    public var dimensions: Int
+    /// count * dimensions values, record after record.
+    public var vectors: [Float] = []
+    /// Explicit id per record, nil when the input has none.
+    public var ids: [UInt64?] = []
+    /// Per record, empty when none.
+    public var labels: [[UInt32]] = []
+    /// 1-based number of the batch's first record in the input.
+    public var firstRecordNumber = 1
+    public var count: Int { ids.count }
+
+    public init(dimensions: Int) { self.dimensions = dimensions }
+
+    /// Keeps the storage so that refilling a batch in a loop does not reallocate.
+    public mutating func removeAll() {
+        vectors.removeAll(keepingCapacity: true)
+        ids.removeAll(keepingCapacity: true)
+        labels.removeAll(keepingCapacity: true)
+    }
+}
+
+extension VectorBatch {
+    /// Explicit ids as given; missing ones continue from `next` (one past the largest id so far),
+    /// in input order. Advances `next` past every id of the batch.
+    func assignIDs(next: inout UInt64, index: String) throws -> [UInt64] {
+        var ids: [UInt64] = []
+        ids.reserveCapacity(count)
+        for (i, id) in self.ids.enumerated() {
+            if let id {
+                if id == UInt64.max {
+                    throw CalibyError.badInput(location: "record \(firstRecordNumber + i)", message: "id \(id) is reserved")
+                }
+                ids.append(id)
+                next = max(next, id + 1)
+            } else {
+                guard next < UInt64.max else { throw CalibyError.capacity(index: index, detail: "automatic ids exhausted") }
+                ids.append(next)
+                next += 1
+            }
+        }
+        return ids
+    }
+}
