@@ -51,11 +51,19 @@ public final class BufferPool: @unchecked Sendable {
     public var residentBytes: Int { mutex.withLock { residentBytesValue } }
 
     /// Makes room for one page of `space`, then records it as resident. Called with the page locked.
+    ///
+    /// When the pool is full it frees a batch (1/16 of the budget, at most 64 pages, as vmcache
+    /// evicts), not one page: writing back a dirty page first syncs the journal if records were
+    /// added since its last sync, and a batch pays that pair of fsyncs once instead of per page.
     func admit(_ space: PageSpace, page: Int) throws {
         try mutex.withLock {
             var scanned = 0
-            while residentBytesValue + space.pageSize > budgetBytes {
+            let needed = residentBytesValue + space.pageSize > budgetBytes
+            let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
+            while residentBytesValue + space.pageSize > (needed ? budgetBytes - batch + space.pageSize : budgetBytes) {
                 guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
+                    // The batch is a wish; only a page that cannot be made room for is an error.
+                    if residentBytesValue + space.pageSize <= budgetBytes { break }
                     throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
                 }
                 scanned += 1
