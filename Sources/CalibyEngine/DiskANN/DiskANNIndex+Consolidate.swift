@@ -5,13 +5,8 @@ import Glibc
 extension DiskANNIndex {
     public func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
-        // Every id is looked up before any is marked, so an unknown one changes nothing.
-        let nodes = try ids.map { id in
-            guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
-            return node
-        }
         var deleted = 0
-        for node in nodes where try markDeleted(node) { deleted += 1 }
+        for node in try existingNodes(of: ids) where try markDeleted(node) { deleted += 1 }
         try consolidateIfDue(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         try writeHeader()
         return deleted

@@ -224,16 +224,7 @@ public final class DiskANNIndex: PagedIndex, Consolidating {
 
     func state(of node: Int) throws -> NodeState { try withRecord(node) { $0.state } }
 
-    /// The node an id maps to. The map's node numbers come from a page: one past the slots in use
-    /// is damage, and writing there would corrupt a record never allocated.
-    func node(of id: UInt64) throws -> Int? {
-        guard let node = try idMap.lookup(id) else { return nil }
-        let nodeCount = headerMutex.withLock { header.nodeCount }
-        guard node < nodeCount else {
-            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(nodeCount)")
-        }
-        return node
-    }
+    var allocatedNodes: Int { headerMutex.withLock { header.nodeCount } }
 
     func userID(of node: Int) throws -> UInt64 { try withRecord(node) { $0.id } }
 

@@ -144,16 +144,7 @@ public final class HNSWIndex: PagedIndex {
 
     // MARK: Ids
 
-    /// The node an id maps to. The map's node numbers come from a page: one past the nodes in use
-    /// is damage, and writing there would corrupt an unallocated record.
-    func node(of id: UInt64) throws -> Int? {
-        guard let node = try idMap.lookup(id) else { return nil }
-        let nodeCount = entryMutex.withLock { header.nodeCount }
-        guard node < nodeCount else {
-            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(nodeCount)")
-        }
-        return node
-    }
+    var allocatedNodes: Int { entryMutex.withLock { header.nodeCount } }
 
     func userID(of node: Int) throws -> UInt64 {
         let (page, offset) = layout.records.locate(node)
@@ -173,13 +164,8 @@ public final class HNSWIndex: PagedIndex {
 
     public func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
-        // Every id is looked up before any is marked, so an unknown one changes nothing.
-        let nodes = try ids.map { id in
-            guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
-            return node
-        }
         var deleted = 0
-        for node in nodes {
+        for node in try existingNodes(of: ids) {
             let (page, offset) = layout.records.locate(node)
             let marked = try space.write(page) { p -> Bool in
                 let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)

@@ -6,12 +6,35 @@ protocol PagedIndex: VectorIndex {
     var space: PageSpace { get }
     var writable: Bool { get }
     var dimensions: Int { get }
+    var idMap: IDMap { get }
+    /// Records allocated so far (the header's node count, read under the index's header lock).
+    var allocatedNodes: Int { get }
 }
 
 extension PagedIndex {
     /// A link read from a page that names no possible node (see `RecordRegion.corruptLink`).
     func corruptLink(_ node: Int, _ link: Int) -> CalibyError {
         layout.records.corruptLink(node, link, path: space.path)
+    }
+
+    /// The node an id maps to. The map's node numbers come from a page: one past the records
+    /// allocated is damage, and writing there would corrupt a record never allocated.
+    func node(of id: UInt64) throws -> Int? {
+        guard let node = try idMap.lookup(id) else { return nil }
+        let allocated = allocatedNodes
+        guard node < allocated else {
+            throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond nodeCount \(allocated)")
+        }
+        return node
+    }
+
+    /// Every id's node, all looked up before the caller changes anything, so that an unknown id
+    /// changes nothing (delete).
+    func existingNodes(of ids: [UInt64]) throws -> [Int] {
+        try ids.map { id in
+            guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
+            return node
+        }
     }
 
     /// What every insert checks before it changes anything.
