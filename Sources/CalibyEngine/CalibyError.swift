@@ -3,10 +3,10 @@ import Glibc
 /// Every failure the engine reports. The engine never prints: the CLI turns `category` into an exit
 /// status and `description` into the one-line message a user reads.
 public enum CalibyError: Error, CustomStringConvertible, Equatable {
-    /// Another process holds the directory lock in a conflicting mode (the seed's wording); `holder`
+    /// Another process holds the directory lock in a conflicting mode (the documented wording, exit 75); `holder`
     /// is its process id when the kernel names it.
     case locked(directory: String, holder: Int32?)
-    /// The buffer pool is already in use (the seed's wording).
+    /// The buffer pool is already in use (the documented wording).
     case configAfterInit
     case notADataDirectory(String)
     case invalidName(String, reason: String)

@@ -71,6 +71,23 @@ extension XCTestCase {
         return session
     }
 
+    /// What bash offers, through completions/caliby.bash, for the words typed so far (the last
+    /// one is the word being completed), sorted. Skips the test where there is no bash.
+    func bashCompletions(_ words: [String], environment: [String: String] = [:],
+                         file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        guard let bash = Tools.find("bash") else { throw XCTSkip("bash is not installed") }
+        let script = """
+            source "$0"
+            COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+            _caliby caliby "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+            printf '%s\\n' "${COMPREPLY[@]}"
+            """
+        let result = try Tools.run(bash, ["-c", script, Tools.packageRoot + "/completions/caliby.bash", "caliby"] + words,
+                                   environment: ["PATH": Tools.pathWithCaliby].merging(environment) { $1 })
+        XCTAssertEqual(result.status, 0, result.stderr, file: file, line: line)
+        return result.stdout.split(separator: "\n").map(String.init).sorted()
+    }
+
     /// Asserts a command fails with `status` and one line on stderr that mentions every word.
     func expectFailure(_ arguments: [String], in dir: String, input: String? = nil, status: Int32,
                        mentions: [String], file: StaticString = #filePath, line: UInt = #line) throws {

@@ -115,26 +115,13 @@ final class DocsTests: XCTestCase {
     }
 
     func testBashCompletesIndexNamesOfTheDirectoryOnTheCommandLine() throws {
-        guard let bash = Tools.find("bash") else { throw XCTSkip("bash is not installed") }
         let dir = try makeDataDirectory()
         for name in ["alpha", "beta", "albatross"] {
             try succeed(["create", name, "--dim", "2", "--max-elements", "10"], in: dir)
         }
         let fallback = try makeDataDirectory()
         try succeed(["create", "bravo", "--dim", "2", "--max-elements", "10"], in: fallback)
-        /// What bash offers for the words typed so far (the last one is being completed).
-        func complete(_ words: [String]) throws -> [String] {
-            let script = """
-                source "$0"
-                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-                _caliby caliby "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-                printf '%s\\n' "${COMPREPLY[@]}"
-                """
-            let result = try Tools.run(bash, ["-c", script, completionsDirectory + "/caliby.bash", "caliby"] + words,
-                                       environment: ["PATH": Tools.pathWithCaliby, "CALIBY_DIR": fallback])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            return result.stdout.split(separator: "\n").map(String.init).sorted()
-        }
+        func complete(_ words: [String]) throws -> [String] { try bashCompletions(words, environment: ["CALIBY_DIR": fallback]) }
         XCTAssertEqual(try complete(["search", "--dir", dir, ""]), ["albatross", "alpha", "beta"])
         XCTAssertEqual(try complete(["drop", "--dir", dir, "al"]), ["albatross", "alpha"])
         XCTAssertEqual(try complete(["info", "b"]), ["bravo"], "without --dir: $CALIBY_DIR")

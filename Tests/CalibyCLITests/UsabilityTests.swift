@@ -92,24 +92,12 @@ final class UsabilityTests: XCTestCase {
     // MARK: Shell completion
 
     func testBashCompletesFilesAndDirectoriesWhereTheArgumentIsOne() throws {
-        guard let bash = Tools.find("bash") else { throw XCTSkip("bash is not installed") }
         let files = try makeTemporaryDirectory()
         for name in ["small.fvecs", "small.txt", "queries.csv", "truth.ivecs"] {
             FileManager.default.createFile(atPath: files + "/" + name, contents: Data())
         }
         try FileManager.default.createDirectory(atPath: files + "/store", withIntermediateDirectories: true)
-        func complete(_ words: [String]) throws -> [String] {
-            let script = """
-                source "$0"
-                COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-                _caliby caliby "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-                printf '%s\\n' "${COMPREPLY[@]}"
-                """
-            let result = try Tools.run(bash, ["-c", script, Tools.packageRoot + "/completions/caliby.bash", "caliby"] + words,
-                                       environment: ["PATH": Tools.pathWithCaliby])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            return result.stdout.split(separator: "\n").map(String.init).sorted()
-        }
+        func complete(_ words: [String]) throws -> [String] { try bashCompletions(words) }
         XCTAssertEqual(try complete(["insert", "v", files + "/sm"]), [files + "/small.fvecs"], "vector files, not .txt")
         XCTAssertEqual(try complete(["search", "v", "--file", files + "/q"]), [files + "/queries.csv"])
         XCTAssertEqual(try complete(["search", "v", "--groundtruth", files + "/t"]), [files + "/truth.ivecs"])

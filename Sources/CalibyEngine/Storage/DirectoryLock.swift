@@ -22,7 +22,7 @@ final class DirectoryLock {
     private var file: PosixFile
     private(set) var mode: AccessMode
 
-    /// Takes the lock in `mode`, polling until `waitSeconds` have passed, then fails with the seed's
+    /// Takes the lock in `mode`, polling until `waitSeconds` have passed, then fails with the documented
     /// "Data directory is already locked".
     init(directory: String, mode: AccessMode, waitSeconds: Double) throws {
         let path = directory + "/" + DirectoryLock.fileName
