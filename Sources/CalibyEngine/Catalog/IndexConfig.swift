@@ -65,16 +65,29 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     public var precision: VectorPrecision
     public var hnsw: HNSWConfig?
     public var diskann: DiskANNConfig?
+    /// The documents' fields; empty for an index of vectors alone, which has no document file.
+    public var schema: Schema
+    /// Bytes reserved for the document file (documents and secondary indexes); nil takes
+    /// `defaultDocumentBytes`. Fixed at create, like the graph's capacity.
+    public var documentBytes: Int?
 
     public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
-                hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil) {
+                hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
+                documentBytes: Int? = nil) {
         self.dimensions = dimensions
         self.maxElements = maxElements
         self.metric = metric
         self.precision = precision
         self.hnsw = hnsw
         self.diskann = diskann
+        self.schema = schema
+        self.documentBytes = documentBytes
     }
+
+    /// 4 KiB a document (a passage of text with its metadata), at least 64 MiB.
+    public static func defaultDocumentBytes(maxElements: Int) -> Int { max(64 << 20, maxElements.multipliedReportingOverflow(by: 4096).partialValue) }
+
+    public var resolvedDocumentBytes: Int { documentBytes ?? IndexConfig.defaultDocumentBytes(maxElements: maxElements) }
 
     /// Catalogs written before `precision` existed hold float32 indexes: a missing key means that.
     public init(from decoder: Decoder) throws {
@@ -85,6 +98,8 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         precision = try c.decodeIfPresent(VectorPrecision.self, forKey: .precision) ?? .float32
         hnsw = try c.decodeIfPresent(HNSWConfig.self, forKey: .hnsw)
         diskann = try c.decodeIfPresent(DiskANNConfig.self, forKey: .diskann)
+        schema = try c.decodeIfPresent(Schema.self, forKey: .schema) ?? Schema()
+        documentBytes = try c.decodeIfPresent(Int.self, forKey: .documentBytes)
     }
 
     public static let maxDimensions = 65_536
@@ -114,6 +129,13 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         }
         range(dimensions, 1...IndexConfig.maxDimensions, "dimensions")
         range(maxElements, 1...IndexConfig.maxCapacity, "maxElements")
+        if let documentBytes {
+            require(documentBytes >= 1 << 20 && documentBytes <= IndexConfig.maxFileBytes, "documentBytes", documentBytes,
+                    "between 1 MiB and \(ByteCount.text(IndexConfig.maxFileBytes))")
+        }
+        do { try schema.validate() } catch let error as CalibyError {
+            found.append(ConfigProblem(field: "schema", value: schema.fields.map(\.spec).joined(separator: ","), requirement: "valid: \(error)"))
+        } catch {}
         if let hnsw {
             range(hnsw.M, 2...512, "hnsw.M")
             range(hnsw.efConstruction, 1...100_000, "hnsw.efConstruction")

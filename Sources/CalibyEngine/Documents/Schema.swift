@@ -1,0 +1,210 @@
+/// The typed fields an index's documents carry, fixed at create (fields can be added later, never
+/// changed or removed, so a stored document never disagrees with its schema). Stored in the catalog.
+
+public enum FieldType: String, Codable, Sendable, CaseIterable {
+    /// 64-bit signed integer.
+    case int
+    /// 64-bit IEEE float.
+    case float
+    case bool
+    /// A short string: a key, a category, a name (at most `Schema.maxStringBytes`).
+    case string
+    /// A long string: the document's text (at most `Schema.maxTextBytes`).
+    case text
+    case intArray = "int[]"
+    case stringArray = "string[]"
+
+    public var isArray: Bool { self == .intArray || self == .stringArray }
+
+    /// The type of one element of an array, or the type itself.
+    public var elementType: FieldType {
+        switch self {
+        case .intArray: return .int
+        case .stringArray: return .string
+        default: return self
+        }
+    }
+}
+
+public struct Field: Codable, Sendable, Equatable {
+    public var name: String
+    public var type: FieldType
+    /// Every document must carry a value (written `name:type!`).
+    public var required: Bool
+    /// Kept in a secondary index (a B+tree of the field's values), which filters use to find the
+    /// matching documents without reading every one.
+    public var indexed: Bool
+
+    public init(name: String, type: FieldType, required: Bool = false, indexed: Bool = false) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.indexed = indexed
+    }
+
+    /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values.
+    public init(parsing spec: String) throws {
+        guard let colon = spec.firstIndex(of: ":") else {
+            throw CalibyError.invalidArgument("field '\(spec)': expected name:type, e.g. title:text or price:float")
+        }
+        let name = String(spec[..<colon])
+        var typeText = String(spec[spec.index(after: colon)...])
+        let required = typeText.hasSuffix("!")
+        if required { typeText.removeLast() }
+        guard let type = FieldType(rawValue: typeText) else {
+            let known = FieldType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CalibyError.invalidArgument("field '\(spec)': unknown type '\(typeText)' (types: \(known))")
+        }
+        try Schema.validateName(name)
+        self.init(name: name, type: type, required: required)
+    }
+
+    /// The spelling `init(parsing:)` reads.
+    public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")" }
+
+    /// Whether a secondary index can order this field's values (arrays index each element; text is
+    /// for the full-text index, not a B+tree).
+    public var isIndexable: Bool { type != .text }
+}
+
+public struct Schema: Codable, Sendable, Equatable {
+    public var fields: [Field]
+
+    public init(fields: [Field] = []) { self.fields = fields }
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    public static let maxFields = 256
+    public static let maxNameBytes = 64
+    /// Limits on one value, checked at insert: a `string` is a key, a `text` a passage.
+    public static let maxStringBytes = 4096
+    public static let maxTextBytes = 1 << 20
+    public static let maxArrayElements = 4096
+    /// Keys that a record's input already uses, or that results print beside the fields.
+    public static let reservedNames: Set<String> = ["id", "vector", "labels", "distance", "rank", "query", "score"]
+
+    public func position(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
+
+    public func field(named name: String) -> Field? { position(of: name).map { fields[$0] } }
+
+    /// Names are identifiers, so a `--where` expression and a CSV header can name them unquoted.
+    public static func validateName(_ name: String) throws {
+        func problem(_ reason: String) -> CalibyError { .invalidArgument("invalid field name '\(name)': \(reason)") }
+        guard let first = name.unicodeScalars.first else { throw problem("empty") }
+        if name.utf8.count > maxNameBytes { throw problem("longer than \(maxNameBytes) bytes") }
+        let isLetter = { (s: Unicode.Scalar) in (s >= "a" && s <= "z") || (s >= "A" && s <= "Z") || s == "_" }
+        guard isLetter(first) else { throw problem("must start with a letter or '_'") }
+        for s in name.unicodeScalars where !(isLetter(s) || (s >= "0" && s <= "9")) {
+            throw problem("only letters, digits and '_' are allowed")
+        }
+        if reservedNames.contains(name.lowercased()) || FilterKeyword.isReserved(name) {
+            throw problem("reserved")
+        }
+    }
+
+    /// Refuses a schema a catalog or a create may not hold: bad or repeated names, too many fields,
+    /// an index on a field that cannot be indexed.
+    public func validate() throws {
+        if fields.count > Schema.maxFields { throw CalibyError.invalidArgument("at most \(Schema.maxFields) fields, got \(fields.count)") }
+        var seen = Set<String>()
+        for field in fields {
+            try Schema.validateName(field.name)
+            guard seen.insert(field.name).inserted else { throw CalibyError.invalidArgument("field '\(field.name)' is named twice") }
+            if field.indexed && !field.isIndexable {
+                throw CalibyError.invalidArgument("field '\(field.name)' of type \(field.type.rawValue) cannot have a secondary index")
+            }
+        }
+    }
+}
+
+/// Words of the filter language, which field names may not be (so `a AND b` never means a field).
+public enum FilterKeyword {
+    static let words: Set<String> = ["and", "or", "not", "in", "between", "contains", "is", "null", "true", "false"]
+    public static func isReserved(_ name: String) -> Bool { words.contains(name.lowercased()) }
+}
+
+/// One stored value. `text` fields hold `.string`.
+public enum FieldValue: Sendable, Equatable, Hashable {
+    case int(Int64)
+    case float(Double)
+    case bool(Bool)
+    case string(String)
+    case intArray([Int64])
+    case stringArray([String])
+
+    /// Whether this value may be stored in a field of `type`.
+    public func fits(_ type: FieldType) -> Bool {
+        switch (self, type) {
+        case (.int, .int), (.float, .float), (.bool, .bool), (.string, .string), (.string, .text),
+             (.intArray, .intArray), (.stringArray, .stringArray): return true
+        default: return false
+        }
+    }
+
+    /// Why this value cannot be stored in `field`, or nil: wrong type, a string over its limit, an
+    /// array too long. One rule for every way a value comes in (insert, update, the library).
+    public func problem(storingIn field: Field) -> String? {
+        guard fits(field.type) else { return "expected \(field.type.rawValue), got \(kindName)" }
+        let limit = field.type == .text ? Schema.maxTextBytes : Schema.maxStringBytes
+        switch self {
+        case .string(let s) where s.utf8.count > limit:
+            return "\(s.utf8.count) bytes, more than the \(limit) a \(field.type.rawValue) may hold"
+        case .float(let x) where !x.isFinite:
+            return "\(x) is not finite"
+        case .intArray(let a) where a.count > Schema.maxArrayElements:
+            return "\(a.count) elements, more than \(Schema.maxArrayElements)"
+        case .stringArray(let a):
+            if a.count > Schema.maxArrayElements { return "\(a.count) elements, more than \(Schema.maxArrayElements)" }
+            if let long = a.first(where: { $0.utf8.count > Schema.maxStringBytes }) {
+                return "an element of \(long.utf8.count) bytes, more than the \(Schema.maxStringBytes) a string may hold"
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// How messages name the kind of a value.
+    public var kindName: String {
+        switch self {
+        case .int: return "int"
+        case .float: return "float"
+        case .bool: return "bool"
+        case .string: return "string"
+        case .intArray: return "int[]"
+        case .stringArray: return "string[]"
+        }
+    }
+}
+
+/// A document's values by schema position; nil is a field the document does not carry (null).
+public struct Document: Sendable, Equatable {
+    public var values: [FieldValue?]
+
+    public init(values: [FieldValue?]) { self.values = values }
+
+    /// A document with no values for a schema of `fieldCount` fields.
+    public init(fieldCount: Int) { values = Array(repeating: nil, count: fieldCount) }
+
+    public subscript(position: Int) -> FieldValue? {
+        get { position < values.count ? values[position] : nil }
+        set {
+            if position >= values.count { values += Array(repeating: nil, count: position + 1 - values.count) }
+            values[position] = newValue
+        }
+    }
+
+    /// The first problem storing this document under `schema`: a value that does not fit its field,
+    /// a required field missing. Named by field, for a message that adds the input location.
+    public func problem(under schema: Schema) -> (field: String, message: String)? {
+        if values.count > schema.fields.count { return ("?", "\(values.count) values for \(schema.fields.count) fields") }
+        for (i, field) in schema.fields.enumerated() {
+            guard let value = self[i] else {
+                if field.required { return (field.name, "required field missing") }
+                continue
+            }
+            if let problem = value.problem(storingIn: field) { return (field.name, problem) }
+        }
+        return nil
+    }
+}
