@@ -9,7 +9,16 @@ extension SearchDistances: ExpressibleByArgument {}
 struct CreateCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a named index with fixed dimensions and capacity.")
+        abstract: "Create a named index with fixed dimensions and capacity, and the fields of its documents.",
+        discussion: """
+            With --field (or --schema), every vector carries a document of typed fields, stored in \
+            the index's document file beside the graph: insert reads them from JSON lines or CSV \
+            with a header, search --where filters by them and --fields prints them, get and update \
+            read and change them. Fields can be added later (caliby alter), never changed or removed. \
+            Types: int (64-bit), float (64-bit), bool, string (at most \(ByteCount.text(Schema.maxStringBytes))), \
+            text (at most \(ByteCount.text(Schema.maxTextBytes))), int[] and string[] (at most \
+            \(Schema.maxArrayElements) elements).
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -63,6 +72,8 @@ struct CreateCommand: DatabaseCommand {
         """)
     var pqBytes: Int?
 
+    @OptionGroup var fields: FieldOptions
+
     var access: AccessMode { .readWrite }
 
     /// The option that sets each IndexConfig parameter, for the engine's range errors: a library
@@ -70,7 +81,7 @@ struct CreateCommand: DatabaseCommand {
     private static let options = [
         "dimensions": "--dim", "maxElements": "--max-elements", "precision": "--precision", "hnsw.M": "--M",
         "hnsw.efConstruction": "--ef-construction", "diskann.R": "--R", "diskann.L": "--L", "diskann.alpha": "--alpha",
-        "diskann.pqBytes": "--pq-bytes",
+        "diskann.pqBytes": "--pq-bytes", "documentBytes": "--document-space",
     ]
 
     static func option(setting parameter: String) -> String { options[parameter] ?? parameter }
@@ -82,6 +93,10 @@ struct CreateCommand: DatabaseCommand {
         if let (option, _) = foreign.first(where: \.1) {
             throw ValidationError("\(option) is not an option of \(type.rawValue) indexes")
         }
+        if fields.fieldSpecs.isEmpty && fields.schema == nil {
+            if fields.documentSpace != nil { throw ValidationError("--document-space is for an index with fields (--field or --schema)") }
+            if !fields.indexedFields.isEmpty { throw ValidationError("--index-field needs fields (--field or --schema)") }
+        }
     }
 
     func execute(in session: Session) throws {
@@ -92,7 +107,8 @@ struct CreateCommand: DatabaseCommand {
         if let L { diskann.L = L }
         if let alpha { diskann.alpha = alpha }
         let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric, precision: precision,
-                                 hnsw: hnsw, diskann: diskann)
-        _ = try session.database.createIndex(name: name, type: type, config: config)
+                                 hnsw: hnsw, diskann: diskann, schema: try fields.resolvedSchema(),
+                                 documentBytes: try fields.documentBytes())
+        _ = try session.database.createCollection(name: name, type: type, config: config)
     }
 }

@@ -34,6 +34,12 @@ struct InfoCommand: DatabaseCommand {
             rows += [("R", .int(diskann.R)), ("L", .int(diskann.L)), ("alpha", .real(diskann.alpha)),
                      ("pq_bytes", .int(diskann.resolvedPQBytes(dimensions: info.config.dimensions)))]
         }
+        let schema = info.config.schema
+        if let documentFile = info.documentFileName {
+            rows += [("fields", .text(schema.fields.map { $0.spec + ($0.indexed ? " (indexed)" : "") }.joined(separator: ", "))),
+                     ("document_space", .bytes(info.config.resolvedDocumentBytes)),
+                     ("document_file", .text(database.directory + "/" + documentFile))]
+        }
         table.rows = rows.map { [.text($0.0), $0.1] }
         Terminal.write(table.renderProperties(Terminal.format(format)))
     }

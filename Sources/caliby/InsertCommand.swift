@@ -72,9 +72,9 @@ struct InsertCommand: DatabaseCommand {
 
     func execute(in session: Session) throws {
         let database = session.database
-        let index = try database.index(named: name)
+        let collection = try database.collection(named: name)
         let format = try input.format(of: file, spelled: self.format)
-        let dimensions = index.info.config.dimensions
+        let dimensions = collection.info.config.dimensions
         let reader = try input.reader(path: file, format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn)
         let explicitIDs = try ids.map(readIDList)
         let explicitLabels = try labels.map(readLabelList)
@@ -90,7 +90,7 @@ struct InsertCommand: DatabaseCommand {
         var batch = VectorBatch(dimensions: dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
-        let batchSize = min(commitEvery ?? Int.max, index.preferredBatchSize)
+        let batchSize = min(commitEvery ?? Int.max, collection.index.preferredBatchSize)
         var readingSeconds = 0.0
         while try timed(&readingSeconds, { try reader.next(into: &batch, maxRecords: batchSize) }) {
             if let explicitIDs {
@@ -107,7 +107,7 @@ struct InsertCommand: DatabaseCommand {
             }
             let before = done
             options.progress = { i in progress.update(done: before + i, total: records) }
-            let summary = try index.insert(batch, options: options)
+            let summary = try collection.insert(batch, options: options)
             total.inserted += summary.inserted
             total.replaced += summary.replaced
             total.firstID = total.firstID ?? summary.firstID

@@ -1,3 +1,4 @@
+import ArgumentParser
 import CalibyEngine
 import Glibc
 
@@ -30,5 +31,17 @@ func forEachLine(of path: String, _ body: (Int, String) throws -> Void) throws {
     while getline(&line, &capacity, file) >= 0 {
         number += 1
         try body(number, String(cString: line!).trimmingSpaces)
+    }
+}
+
+/// Ids given as arguments (delete, get). They are collected as words, so a word that is an option,
+/// not a number, is reported as the unknown option it is.
+func idArguments(_ words: [String]) throws -> [UInt64] {
+    try words.map { word in
+        if let id = UInt64(word), word.allSatisfy({ $0.isASCII && $0.isNumber }) { return id }
+        if word.hasPrefix("-"), let next = word.dropFirst().first, !next.isNumber, next != "." {
+            throw ValidationError("unknown option '\(word)'")
+        }
+        throw ValidationError("id '\(word)' is not an unsigned 64-bit integer")
     }
 }

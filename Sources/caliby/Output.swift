@@ -14,6 +14,8 @@ enum Cell {
     case real(Double)
     /// A size: exact bytes for scripts, binary units ("147.6 MiB") in a table for people.
     case bytes(Int)
+    /// A document's field: typed in JSON (null when missing), text elsewhere (empty when missing).
+    case value(FieldValue?)
 
     var plain: String {
         switch self {
@@ -21,6 +23,7 @@ enum Cell {
         case .int(let i), .bytes(let i): return String(i)
         case .uint(let u): return String(u)
         case .real(let d): return d.isFinite ? "\(Float(d))" : "nan"
+        case .value(let v): return v?.text ?? ""
         }
     }
 
@@ -28,17 +31,36 @@ enum Cell {
         switch self {
         case .text(let s): return jsonString(s)
         case .real(let d) where !d.isFinite: return "null"
+        case .value(let v): return v?.json ?? "null"
         default: return plain
         }
     }
 
-    var isNumber: Bool { if case .text = self { return false } else { return true } }
+    var isNumber: Bool {
+        switch self {
+        case .text: return false
+        case .value(let v):
+            switch v {
+            case .int, .float: return true
+            default: return false
+            }
+        default: return true
+        }
+    }
 
     /// The text of an aligned table.
     var display: String {
-        if case .bytes(let count) = self { return ByteCount.text(count) }
-        return plain
+        switch self {
+        case .bytes(let count): return ByteCount.text(count)
+        case .value(.string(let s)?):
+            // A passage on one line of a table: its start, without the line breaks.
+            let line = String(s.map { $0.isNewline || $0 == "\t" ? " " : $0 })
+            return line.count > Cell.maxDisplayWidth ? String(line.prefix(Cell.maxDisplayWidth - 1)) + "…" : line
+        default: return plain
+        }
     }
+
+    static let maxDisplayWidth = 60
 }
 
 /// Every command's tabular output goes through here, so each format is written once: aligned
@@ -93,21 +115,7 @@ struct Table {
     }
 }
 
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ s: String) -> String { FieldValue.jsonString(s) }
 
 extension String {
     var trailingSpacesRemoved: String {

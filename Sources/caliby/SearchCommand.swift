@@ -50,6 +50,8 @@ struct SearchCommand: DatabaseCommand {
     @Option(name: .long, parsing: .unconditional, help: "DiskANN: only vectors carrying this label (0 to \(UInt32.max)).")
     var filter: Int64?
 
+    @OptionGroup var documents: DocumentQueryOptions
+
     @Option(name: .long, help: """
         DiskANN: what ranks the candidates: pq (compressed codes; reads the vectors only of the points \
         it expands, needs a longer --L), exact (reads every vector it meets), auto (pq when the index \
@@ -85,13 +87,21 @@ struct SearchCommand: DatabaseCommand {
             throw ValidationError("--filter must be a label between 0 and \(UInt32.max), got \(filter)")
         }
         if vector != nil && file != nil { throw ValidationError("give --vector or --file, not both") }
+        if filter != nil && documents.filter != nil {
+            throw ValidationError("give --filter or --where, not both (--where \"labels CONTAINS n AND ...\" combines them)")
+        }
         if vector != nil && input.header != .auto { throw ValidationError("--header applies to --file or standard input, not --vector") }
     }
 
     func execute(in session: Session) throws {
         let database = session.database
-        let index = try database.index(named: name)
+        let collection = try database.collection(named: name)
+        let index = collection.index
         try refuseOptionsOfTheOtherType(index.info.type)
+        let fieldNames = try documents.fieldNames(for: collection)
+        let filterStarted = monotonicSeconds()
+        let prepared = try documents.parsedFilter(for: collection).map(collection.prepare)
+        let filterSeconds = monotonicSeconds() - filterStarted
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
         if let ef { parameters.ef = ef }
@@ -102,10 +112,10 @@ struct SearchCommand: DatabaseCommand {
         Interrupt.install()
         if warmup {
             try database.preload(index)
-            _ = try runQueries(index, queries, parameters)
+            _ = try runQueries(collection, prepared, queries, parameters)
         }
         let started = monotonicSeconds()
-        let results = try runQueries(index, queries, parameters)
+        let results = try runQueries(collection, prepared, queries, parameters)
         let elapsed = monotonicSeconds() - started
         if let groundtruth {
             let truth = try readIvecs(path: groundtruth)
@@ -127,18 +137,23 @@ struct SearchCommand: DatabaseCommand {
                            .int(threads), .int(parameters.listSize(index.info.type))]]
             Terminal.write(table.render(Terminal.format(format)))
         } else {
-            var table = Table(columns: ["query", "rank", "id", "distance"])
+            var table = Table(columns: ["query", "rank", "id", "distance"] + fieldNames)
             for (q, hits) in results.enumerated() {
+                let documents = fieldNames.isEmpty ? [] : try collection.documents(ids: hits.map(\.id), fields: fieldNames)
                 for (rank, hit) in hits.enumerated() {
-                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(Double(hit.distance))])
+                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(Double(hit.distance))]
+                                      + (fieldNames.isEmpty ? [] : collection.cells(documents[rank], fieldNames)))
                 }
             }
             Terminal.write(table.render(Terminal.format(format)))
         }
         if stats {
             let pages = database.pool.pagesRead.load(ordering: .relaxed)
-            Terminal.note("read \(pages) pages (\(pages * index.info.pageSize) bytes) of index files; "
+            Terminal.note("read \(pages) pages of index files; "
                 + "\(String(format1: (monotonicSeconds() - processStart) * 1000)) ms from start to answer")
+            if let count = prepared?.matchCount {
+                Terminal.note("--where matched \(counted(count, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms")
+            }
         }
     }
 
@@ -177,14 +192,15 @@ struct SearchCommand: DatabaseCommand {
         return all
     }
 
-    private func runQueries(_ index: VectorIndex, _ queries: VectorBatch, _ parameters: SearchParameters) throws -> [[SearchHit]] {
+    private func runQueries(_ collection: DocumentCollection, _ filter: DocumentCollection.PreparedFilter?, _ queries: VectorBatch,
+                            _ parameters: SearchParameters) throws -> [[SearchHit]] {
         let n = queries.count, d = queries.dimensions
         var results = [[SearchHit]](repeating: [], count: n)
         try results.withUnsafeMutableBufferPointer { out in
             try queries.vectors.withUnsafeBufferPointer { v in
                 try parallelFor(n, threads: threads) { _, q in
                     if Interrupt.isRequested { throw CalibyError.interrupted }
-                    out[q] = try index.search(v.baseAddress! + q * d, parameters: parameters)
+                    out[q] = try collection.search(v.baseAddress! + q * d, parameters: parameters, filter: filter)
                 }
             }
         }

@@ -75,7 +75,9 @@ struct CatalogFile: Codable, Equatable {
             return ["catalog format \(format) is not supported (this caliby reads format \(CatalogFile.currentFormat))"]
         }
         var found: [String] = []
-        if nextID == 0 { found.append("nextID = 0, must be at least 1") }
+        if nextID == 0 || nextID > IndexInfo.documentFileBit {
+            found.append("nextID = \(nextID), must be between 1 and \(IndexInfo.documentFileBit)")
+        }
         var idOwner: [UInt32: Int] = [:], nameOwner: [String: Int] = [:]
         for (i, entry) in indexes.enumerated() {
             // An invalid name is shown by position and reason only: it may hold control characters.

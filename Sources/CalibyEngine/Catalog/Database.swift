@@ -133,7 +133,7 @@ public final class Database {
     /// Files of creates that never committed (journal invariant 5), and the temporaries of a catalog
     /// or journal that a crash caught before its rename.
     private func removeOrphans() throws {
-        let known = Set(catalog.indexes.map(\.fileName))
+        let known = Set(catalog.indexes.flatMap { [$0.fileName] + ($0.documentFileName.map { [$0] } ?? []) })
         var removed = false
         for name in try FileSystem.list(directory) where name.hasPrefix("index_") && !known.contains(name)
             || name == Database.catalogFileName + ".tmp" || name == Journal.fileName + ".tmp" {
@@ -163,43 +163,76 @@ public final class Database {
         try IndexName.validate(name)
         try config.validate()
         if catalog.indexes.contains(where: { $0.name == name }) { throw CalibyError.indexExists(name) }
-        let (nextID, exhausted) = catalog.nextID.addingReportingOverflow(1)
-        if exhausted { throw CalibyError.capacity(index: name, detail: "the catalog has given out every index id") }
+        let nextID = catalog.nextID + 1
+        if nextID > IndexInfo.documentFileBit { throw CalibyError.capacity(index: name, detail: "the catalog has given out every index id") }
         let info = IndexInfo(id: catalog.nextID, name: name, type: type, config: config, pageSize: pageSize,
                              capacityPages: capacityPages, createdAt: Int64(time(nil)))
-        let path = directory + "/" + info.fileName
-        // Never truncate: the catalog guarantees no index has this id, and files of uncommitted
-        // creates are removed at open, so an existing file means the directory is not what the
-        // catalog says, and its contents are not ours to destroy.
+        let space = try createFile(id: info.id, pageSize: pageSize, capacityPages: capacityPages)
+        catalog.nextID = nextID
+        catalog.indexes.append(info)
+        catalogChanged = true
+        return (info, space)
+    }
+
+    /// Creates an empty file of this directory and its page space. Never truncates: the catalog
+    /// guarantees no index has this id, and files of uncommitted creates are removed at open, so an
+    /// existing file means the directory is not what the catalog says, and its contents are not
+    /// ours to destroy.
+    private func createFile(id: UInt32, pageSize: Int, capacityPages: Int) throws -> PageSpace {
+        let path = directory + "/" + IndexInfo.fileName(id: id)
         let file: PosixFile
         do {
             file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL | PosixFile.inDirectory)
         } catch CalibyError.io(_, _, EEXIST) {
-            throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no index with id \(info.id)")
+            throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no such file")
         }
-        let space = try PageSpace(pool: pool, file: file, fileID: info.id, journal: journal, pageSize: pageSize,
+        let space = try PageSpace(pool: pool, file: file, fileID: id, journal: journal, pageSize: pageSize,
                                   capacityPages: capacityPages)
-        catalog.nextID = nextID
-        catalog.indexes.append(info)
-        catalogChanged = true
-        spaces[info.id] = space
-        return (info, space)
+        spaces[id] = space
+        return space
     }
 
     /// The file of an index, opened on first use (opening the directory reads only the catalog).
     public func space(for info: IndexInfo) throws -> PageSpace {
-        if let space = spaces[info.id] { return space }
-        let path = directory + "/" + info.fileName
+        try openFile(id: info.id, pageSize: info.pageSize, capacityPages: info.capacityPages)
+    }
+
+    /// The document file of an index with fields, opened on first use.
+    func documentSpace(for info: IndexInfo) throws -> PageSpace {
+        let layout = DocumentLayout(config: info.config)
+        return try openFile(id: info.documentFileID, pageSize: DocumentLayout.pageSize, capacityPages: layout.capacityPages)
+    }
+
+    /// Creates the document file of an index that gets its first field (create, or alter).
+    func createDocumentFile(for info: IndexInfo) throws -> PageSpace {
+        try createFile(id: info.documentFileID, pageSize: DocumentLayout.pageSize,
+                       capacityPages: DocumentLayout(config: info.config).capacityPages)
+    }
+
+    private func openFile(id: UInt32, pageSize: Int, capacityPages: Int) throws -> PageSpace {
+        if let space = spaces[id] { return space }
+        let path = directory + "/" + IndexInfo.fileName(id: id)
         guard FileSystem.exists(path) else { throw CalibyError.corrupt(path: path, detail: "index file is missing") }
         let file = try PosixFile(path: path, flags: (mode == .readWrite ? O_RDWR : O_RDONLY) | PosixFile.inDirectory)
-        let space = try PageSpace(pool: pool, file: file, fileID: info.id, journal: mode == .readWrite ? journal : nil,
-                                  pageSize: info.pageSize, capacityPages: info.capacityPages)
-        spaces[info.id] = space
+        let space = try PageSpace(pool: pool, file: file, fileID: id, journal: mode == .readWrite ? journal : nil,
+                                  pageSize: pageSize, capacityPages: capacityPages)
+        spaces[id] = space
         return space
     }
 
+    /// Bytes on disk of the index's files (graph and documents).
     public func diskBytes(of info: IndexInfo) throws -> Int {
-        try PosixFile(path: directory + "/" + info.fileName, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
+        try ([info.fileName] + (info.documentFileName.map { [$0] } ?? [])).reduce(0) {
+            $0 + (try PosixFile(path: directory + "/" + $1, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes())
+        }
+    }
+
+    /// Replaces an index's schema in the catalog (alter, index); committed with the transaction.
+    func setSchema(_ schema: Schema, ofIndex id: UInt32) throws {
+        try requireWritable("alter")
+        guard let i = catalog.indexes.firstIndex(where: { $0.id == id }) else { throw CalibyError.noSuchIndex("#\(id)") }
+        catalog.indexes[i].config.schema = schema
+        catalogChanged = true
     }
 
     public func dropIndex(named name: String) throws {
@@ -208,8 +241,11 @@ public final class Database {
         catalog.indexes.removeAll { $0.id == info.id }
         catalogChanged = true
         openObjects[info.id] = nil
-        if let space = spaces.removeValue(forKey: info.id) { pool.forgetAll(of: space) }
-        deletedAtCommit.append(directory + "/" + info.fileName)
+        openObjects[info.documentFileID] = nil
+        for id in [info.id, info.documentFileID] {
+            if let space = spaces.removeValue(forKey: id) { pool.forgetAll(of: space) }
+        }
+        deletedAtCommit += ([info.fileName] + (info.documentFileName.map { [$0] } ?? [])).map { directory + "/" + $0 }
     }
 
     // MARK: Transactions (protocol in Journal.swift)

@@ -178,7 +178,15 @@ public struct IndexInfo: Codable, Sendable, Equatable {
     public var createdAt: Int64
 
     public var fileName: String { IndexInfo.fileName(id: id) }
-    static func fileName(id: UInt32) -> String { "index_\(id).dat" }
+    /// The file of the index's documents, when it has fields.
+    public var documentFileName: String? { config.schema.isEmpty ? nil : IndexInfo.fileName(id: documentFileID) }
+    /// The journal names files by id: an index's document file is its id with this bit set (index
+    /// ids stay below it).
+    static let documentFileBit: UInt32 = 1 << 31
+    var documentFileID: UInt32 { id | IndexInfo.documentFileBit }
+    static func fileName(id: UInt32) -> String {
+        id & documentFileBit == 0 ? "index_\(id).dat" : "index_\(id & ~documentFileBit).docs"
+    }
 }
 
 public enum IndexName {

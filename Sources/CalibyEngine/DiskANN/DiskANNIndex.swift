@@ -343,3 +343,14 @@ public final class DiskANNIndex: PagedIndex, Consolidating {
         }
     }
 }
+
+extension DiskANNIndex: DocumentHost {
+    var nextAutoID: UInt64 { headerMutex.withLock { header.nextAutoID } }
+
+    func isLive(_ node: Int) throws -> Bool { try node >= 0 && node < allocatedNodes && state(of: node) == .live }
+
+    func carries(_ node: Int, labels: [UInt32]) throws -> Bool {
+        let carried = try withRecord(node) { $0.labels }
+        return labels.allSatisfy(carried.contains)
+    }
+}

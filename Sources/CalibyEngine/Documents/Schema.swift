@@ -1,3 +1,6 @@
+import FoundationEssentials
+import Glibc
+
 /// The typed fields an index's documents carry, fixed at create (fields can be added later, never
 /// changed or removed, so a stored document never disagrees with its schema). Stored in the catalog.
 
@@ -59,6 +62,15 @@ public struct Field: Codable, Sendable, Equatable {
         self.init(name: name, type: type, required: required)
     }
 
+    /// `required` and `indexed` may be left out of a schema file (false).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        type = try c.decode(FieldType.self, forKey: .type)
+        required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? false
+        indexed = try c.decodeIfPresent(Bool.self, forKey: .indexed) ?? false
+    }
+
     /// The spelling `init(parsing:)` reads.
     public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")" }
 
@@ -74,12 +86,36 @@ public struct Schema: Codable, Sendable, Equatable {
 
     public var isEmpty: Bool { fields.isEmpty }
 
+    /// A schema file: `{"fields": [{"name": "title", "type": "text"}, {"name": "price", "type": "float",
+    /// "required": true, "indexed": true}]}`, or just the array. `source` names the file in errors.
+    public init(json: [UInt8], source: String) throws {
+        let data = Data(json)
+        do {
+            if let fields = try? JSONDecoder().decode([Field].self, from: data) {
+                self.init(fields: fields)
+            } else {
+                self = try JSONDecoder().decode(Schema.self, from: data)
+            }
+        } catch {
+            throw CalibyError.badInput(location: source, message: "not a schema: expected {\"fields\": [{\"name\": ..., \"type\": ...}, ...]}")
+        }
+        try validate()
+    }
+
+    /// A schema file (see `init(json:source:)`).
+    public init(jsonFile path: String) throws {
+        guard FileSystem.exists(path) else { throw CalibyError.noSuchFile(path) }
+        try self.init(json: PosixFile(path: path, flags: O_RDONLY).readAll(), source: path)
+    }
+
     public static let maxFields = 256
     public static let maxNameBytes = 64
     /// Limits on one value, checked at insert: a `string` is a key, a `text` a passage.
     public static let maxStringBytes = 4096
     public static let maxTextBytes = 1 << 20
     public static let maxArrayElements = 4096
+    /// One document's stored size, all fields together.
+    public static let maxDocumentBytes = 16 << 20
     /// Keys that a record's input already uses, or that results print beside the fields.
     public static let reservedNames: Set<String> = ["id", "vector", "labels", "distance", "rank", "query", "score"]
 

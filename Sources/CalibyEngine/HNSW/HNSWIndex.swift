@@ -183,3 +183,11 @@ public final class HNSWIndex: PagedIndex {
         return deleted
     }
 }
+
+extension HNSWIndex: DocumentHost {
+    var nextAutoID: UInt64 { entryMutex.withLock { header.nextAutoID } }
+
+    func isLive(_ node: Int) throws -> Bool { try node >= 0 && node < allocatedNodes && !isDeleted(node) }
+
+    func carries(_ node: Int, labels: [UInt32]) throws -> Bool { labels.isEmpty }
+}

@@ -44,7 +44,7 @@ extension Database {
         }
         guard let space = opened else { return report.lines }
         do {
-            return try index(named: info.name).checkIntegrity()
+            return try collection(named: info.name).checkIntegrity()
         } catch let error as CalibyError where error.category == .corrupt {
             report.add(error.description)
             // No counters to go by: only the pages create wrote must be there.
@@ -57,7 +57,7 @@ extension Database {
     /// Index files in the directory that the catalog does not name: left by a create that never
     /// committed. A writer removes them when it opens the directory; a reader leaves them.
     public func unnamedIndexFiles() throws -> [String] {
-        let named = Set(listIndexes().map(\.fileName))
+        let named = Set(listIndexes().flatMap { [$0.fileName] + ($0.documentFileName.map { [$0] } ?? []) })
         return try FileSystem.list(directory).filter { $0.hasPrefix("index_") && !named.contains($0) }.sorted()
     }
 }

@@ -7,6 +7,8 @@ public struct VectorBatch {
     public var ids: [UInt64?] = []
     /// Per record, empty when none.
     public var labels: [[UInt32]] = []
+    /// One per record when the reader has a non-empty schema, empty otherwise.
+    public var documents: [Document] = []
     /// 1-based number of the batch's first record in the input.
     public var firstRecordNumber = 1
     public var count: Int { ids.count }
@@ -18,6 +20,7 @@ public struct VectorBatch {
         vectors.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
     }
 }
 

@@ -1,0 +1,155 @@
+/// Filtered search: a filter becomes the set of matching nodes once per command, and each query
+/// searches among them (the index chooses exact distances or a filtered traversal by the set's
+/// size, Index/FilteredSearch.swift).
+extension DocumentCollection {
+    /// A filter evaluated against the documents, ready for any number of searches.
+    public struct PreparedFilter {
+        /// The nodes a search may return; nil when `label` says it all.
+        let nodes: NodeSet?
+        /// DiskANN's label path: the filter is exactly `labels CONTAINS n`, which the graph's own
+        /// label-aware search answers without reading documents.
+        let label: UInt32?
+
+        /// How many vectors match (nil on the label path, which does not count them).
+        public var matchCount: Int? { nodes?.count }
+    }
+
+    public func prepare(_ filter: Filter) throws -> PreparedFilter {
+        if !filter.requiredLabels.isEmpty && info.type != .diskann {
+            throw CalibyError.invalidArgument("index '\(name)' is \(info.type.rawValue): labels are kept only by diskann indexes")
+        }
+        if filter.fieldPositions.isEmpty && filter.requiredLabels.count == 1 {
+            return PreparedFilter(nodes: nil, label: filter.requiredLabels[0])
+        }
+        return PreparedFilter(nodes: try matchingNodes(filter), label: nil)
+    }
+
+    /// The live nodes whose documents (and labels) match: from a field index's candidates when a
+    /// constrained field has one, else from every document.
+    func matchingNodes(_ filter: Filter) throws -> NodeSet {
+        let nodes = NodeSet(capacity: info.config.maxElements)
+        let wanted = FieldMask(filter.fieldPositions)
+        let labels = filter.requiredLabels
+        func consider(_ node: Int) throws {
+            if !labels.isEmpty, try !host.carries(node, labels: labels) { return }
+            if try filter.matches(document(ofNode: node, wanted: wanted)) { nodes.insert(node) }
+        }
+        if let store, let candidates = try store.candidates(for: filter) {
+            try candidates.forEach(consider)
+        } else if let store {
+            try store.forEachNode(consider)
+        } else {
+            try host.forEachLiveNode(consider)
+        }
+        return nodes
+    }
+
+    /// The k nearest live vectors that match `filter` (all, when nil), closest first.
+    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, filter: PreparedFilter?) throws -> [SearchHit] {
+        guard let filter else { return try index.search(query, parameters: parameters) }
+        if let label = filter.label {
+            var parameters = parameters
+            parameters.filter = label
+            return try index.search(query, parameters: parameters)
+        }
+        return try host.search(query, parameters: parameters, allowed: filter.nodes!)
+    }
+}
+
+/// Opening, creating and changing collections: the catalog side of documents.
+extension Database {
+    /// An index with its documents (none when it has no fields).
+    public func collection(named name: String) throws -> DocumentCollection {
+        let index = try index(named: name)
+        return DocumentCollection(index: index, store: try documentStore(of: index.info), database: self)
+    }
+
+    func documentStore(of info: IndexInfo) throws -> DocumentStore? {
+        guard !info.config.schema.isEmpty else { return nil }
+        if let store = openObjects[info.documentFileID] as? DocumentStore { return store }
+        let store = try DocumentStore(opening: documentSpace(for: info), layout: DocumentLayout(config: info.config),
+                                      schema: info.config.schema, writable: mode == .readWrite)
+        openObjects[info.documentFileID] = store
+        return store
+    }
+
+    /// Creates an index and, when the config has fields, its document file.
+    public func createCollection(name: String, type: IndexType, config: IndexConfig) throws -> DocumentCollection {
+        try config.schema.validate()
+        if !config.schema.isEmpty { try requireDocumentRoom(config) }
+        let index = try createIndex(name: name, type: type, config: config)
+        var store: DocumentStore?
+        if !config.schema.isEmpty {
+            let info = index.info
+            store = try DocumentStore(creating: createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
+                                      schema: info.config.schema)
+            openObjects[info.documentFileID] = store
+        }
+        return DocumentCollection(index: index, store: store, database: self)
+    }
+
+    private func requireDocumentRoom(_ config: IndexConfig) throws {
+        let minimum = DocumentLayout.minimumBytes(nodeCapacity: config.maxElements)
+        if config.resolvedDocumentBytes < minimum {
+            throw CalibyError.invalidParameter(name: "documentBytes", requirement: "at least \(ByteCount.text(minimum)) for \(config.maxElements) elements",
+                                               value: "\(config.resolvedDocumentBytes)")
+        }
+    }
+}
+
+extension DocumentCollection {
+    /// `alter --add-field`: appends a field; existing documents have no value for it. An index
+    /// without fields gets its document file, with an empty document for every live vector.
+    public func addField(_ field: Field) throws -> DocumentCollection {
+        var schema = self.schema
+        guard schema.position(of: field.name) == nil else { throw CalibyError.invalidArgument("index '\(name)' already has a field '\(field.name)'") }
+        schema.fields.append(field)
+        try schema.validate()
+        if field.required && index.count > 0 {
+            throw CalibyError.invalidArgument("field '\(field.name)' cannot be required: the index's \(index.count) documents have no value for it")
+        }
+        if let store {
+            try store.addField(field)
+            try database.setSchema(store.schema, ofIndex: info.id)
+            return self
+        }
+        var info = self.info
+        info.config.schema = schema
+        try database.requireWritable("alter")
+        let store = try DocumentStore(creating: database.createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
+                                      schema: schema)
+        database.openObjects[info.documentFileID] = store
+        try database.setSchema(schema, ofIndex: info.id)
+        let empty = Document(fieldCount: schema.fields.count)
+        try host.forEachLiveNode { try store.put(empty, node: $0) }
+        try store.writeHeader()
+        return DocumentCollection(index: index, store: store, database: database)
+    }
+
+    /// `caliby index NAME FIELD`: builds a secondary index on a field.
+    public func createFieldIndex(_ fieldName: String) throws {
+        guard let store, let position = schema.position(of: fieldName) else { throw unknownField(fieldName) }
+        let field = schema.fields[position]
+        guard field.isIndexable else { throw CalibyError.invalidArgument("field '\(fieldName)' is \(field.type.rawValue): text is not indexed by value") }
+        guard !field.indexed else { throw CalibyError.invalidArgument("field '\(fieldName)' is indexed already") }
+        try store.createIndex(onField: position)
+        try database.setSchema(store.schema, ofIndex: info.id)
+    }
+
+    /// The index's own check, then the documents' and their agreement with the graph: exactly the
+    /// live vectors have documents.
+    public func checkIntegrity() throws -> [String] {
+        var problems = try index.checkIntegrity()
+        guard let store else { return problems }
+        problems += try store.checkIntegrity()
+        var live = 0
+        try host.forEachLiveNode { node in
+            live += 1
+            if try store.ref(of: node) == nil { problems.append("\(store.space.path): live node \(node) (id \(try host.userID(of: node))) has no document") }
+        }
+        if live != store.documentCount {
+            problems.append("\(store.space.path): \(store.documentCount) documents for \(live) live vectors")
+        }
+        return problems
+    }
+}

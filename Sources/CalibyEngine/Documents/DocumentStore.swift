@@ -1,0 +1,179 @@
+/// The documents of one index, by node number, in the index's document file (layout in
+/// DocumentLayout.swift), with a B+tree per indexed field (DocumentStore+FieldIndexes.swift).
+///
+/// Changes happen from one thread inside a transaction (the collection applies them after the
+/// graph's parallel insert); reads may run from several threads, and take `mutex` only to copy
+/// the header fields they need.
+final class DocumentStore {
+    let space: PageSpace
+    let layout: DocumentLayout
+    let writable: Bool
+    private(set) var schema: Schema
+    private(set) var codec: DocumentCodec
+    let mutex = Mutex()
+    var header: DocumentHeader
+    var headerChanged = false
+    /// Open trees by field position (see DocumentStore+FieldIndexes).
+    var trees: [Int: BTree] = [:]
+
+    init(creating space: PageSpace, layout: DocumentLayout, schema: Schema) throws {
+        self.space = space
+        self.layout = layout
+        self.schema = schema
+        writable = true
+        codec = DocumentCodec(schema: schema)
+        header = DocumentHeader(layout: layout, fieldCount: schema.fields.count)
+        headerChanged = true
+        try space.create(0) { _ in }
+        for (position, field) in schema.fields.enumerated() where field.indexed { try createTree(position) }
+        try writeHeader()
+    }
+
+    init(opening space: PageSpace, layout: DocumentLayout, schema: Schema, writable: Bool) throws {
+        self.space = space
+        self.layout = layout
+        self.schema = schema
+        self.writable = writable
+        codec = DocumentCodec(schema: schema)
+        let path = space.path
+        header = try space.read(0) { try DocumentHeader.load(from: $0, layout: layout, schema: schema, path: path) }
+    }
+
+    var documentCount: Int { mutex.withLock { header.documentCount } }
+
+    func damage(_ detail: String) -> CalibyError { .corrupt(path: space.path, detail: detail) }
+
+    /// Writes the cached header to page 0 if it changed; every changing operation ends with it.
+    func writeHeader() throws {
+        let (snapshot, changed) = mutex.withLock { () -> (DocumentHeader, Bool) in
+            defer { headerChanged = false }
+            return (header, headerChanged)
+        }
+        guard changed else { return }
+        let layout = self.layout
+        try space.write(0) { snapshot.store(into: $0, layout: layout) }
+    }
+
+    func requireWritable(_ what: String) throws {
+        guard writable else { throw CalibyError.readOnly(what) }
+    }
+
+    // MARK: Directory
+
+    /// The record of `node`'s document, nil when it has none.
+    func ref(of node: Int) throws -> RecordRef? {
+        guard node >= 0 && node < layout.nodeCapacity else { return nil }
+        let (page, offset) = layout.directoryEntry(node)
+        guard page - 1 < mutex.withLock({ header.directoryFormatted }) else { return nil }
+        let entry = try space.read(page) { $0.load(fromByteOffset: offset, as: UInt64.self) }
+        guard let ref = RecordRef(entry: entry) else { return nil }
+        guard ref.page >= layout.firstAllocatablePage && ref.page < layout.capacityPages else {
+            throw damage("directory entry of node \(node) points to page \(ref.page), outside the heap")
+        }
+        return ref
+    }
+
+    private func setRef(_ ref: RecordRef?, of node: Int) throws {
+        let (page, offset) = layout.directoryEntry(node)
+        try formatDirectory(through: page - 1)
+        try space.write(page) { $0.storeBytes(of: ref?.entry ?? 0, toByteOffset: offset, as: UInt64.self) }
+    }
+
+    /// Directory pages are created in order the first time a node on them gets a document (nodes
+    /// are allocated in order, so this is usually one page at a time).
+    private func formatDirectory(through index: Int) throws {
+        let formatted = mutex.withLock { header.directoryFormatted }
+        guard index >= formatted else { return }
+        for i in formatted...index { try space.create(1 + i) { _ in } }
+        mutex.withLock {
+            header.directoryFormatted = index + 1
+            headerChanged = true
+        }
+    }
+
+    // MARK: Documents
+
+    /// `node`'s document, decoding only the fields in `wanted` (nil: all); nil when it has none.
+    func document(of node: Int, wanted: FieldMask? = nil) throws -> Document? {
+        guard let ref = try ref(of: node) else { return nil }
+        let codec = self.codec
+        return try withRecord(ref, node: node) { bytes in
+            try codec.decode(bytes, wanted: wanted) { self.damage("document of node \(node): \($0)") }
+        }
+    }
+
+    /// Stores `document` as `node`'s, replacing the one it had, and keeps the field indexes current.
+    func put(_ document: Document, node: Int) throws {
+        try requireWritable("insert")
+        guard node >= 0 && node < layout.nodeCapacity else {
+            throw damage("node \(node) is beyond the capacity \(layout.nodeCapacity)")
+        }
+        let old = try ref(of: node)
+        var oldDocument: Document?
+        if let old {
+            if hasIndexedFields { oldDocument = try self.document(of: node, wanted: indexedMask) }
+            try removeRecord(old)
+        }
+        let ref = try storeRecord(codec.encode(document))
+        try setRef(ref, of: node)
+        if old == nil {
+            mutex.withLock {
+                header.documentCount += 1
+                headerChanged = true
+            }
+        }
+        try updateFieldIndexes(node: node, old: oldDocument, new: document)
+    }
+
+    /// Removes `node`'s document; returns whether it had one.
+    @discardableResult
+    func remove(node: Int) throws -> Bool {
+        try requireWritable("delete")
+        guard let ref = try ref(of: node) else { return false }
+        let oldDocument = hasIndexedFields ? try document(of: node, wanted: indexedMask) : nil
+        try removeRecord(ref)
+        try setRef(nil, of: node)
+        mutex.withLock {
+            header.documentCount -= 1
+            headerChanged = true
+        }
+        try updateFieldIndexes(node: node, old: oldDocument, new: nil)
+        return true
+    }
+
+    /// Calls `body` with each node that has a document, ascending.
+    func forEachNode(_ body: (Int) throws -> Void) throws {
+        let formatted = mutex.withLock { header.directoryFormatted }
+        for index in 0..<formatted {
+            let entries = try space.read(1 + index) { p in
+                (0..<DocumentLayout.entriesPerDirectoryPage).map { p.load(fromByteOffset: $0 * 8, as: UInt64.self) }
+            }
+            for (i, entry) in entries.enumerated() where entry != 0 {
+                let node = index * DocumentLayout.entriesPerDirectoryPage + i
+                if node < layout.nodeCapacity { try body(node) }
+            }
+        }
+    }
+
+    // MARK: Schema changes
+
+    /// Appends a field (`alter --add-field`): stored records stay valid, with the field absent.
+    func addField(_ field: Field) throws {
+        try requireWritable("alter")
+        schema.fields.append(field)
+        codec = DocumentCodec(schema: schema)
+        mutex.withLock {
+            header.fieldCount = schema.fields.count
+            header.roots.append(0)
+            headerChanged = true
+        }
+        if field.indexed { try createIndex(onField: schema.fields.count - 1) }
+        try writeHeader()
+    }
+
+    /// Marks the schema's field indexed after its tree was built (see `createIndex`).
+    func setIndexed(_ position: Int) {
+        schema.fields[position].indexed = true
+        codec = DocumentCodec(schema: schema)
+    }
+}
