@@ -165,22 +165,23 @@ final class DocumentTests: XCTestCase {
     func testCheckFindsADamagedDocumentPage() throws {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
+        let heapPage: Int, info: IndexInfo
         do {
             let db = try openDatabase(dir)
-            _ = try makeCollection(db, type: .hnsw, count: 50)
+            let (collection, _) = try makeCollection(db, type: .hnsw, count: 50)
+            heapPage = try collection.store!.ref(of: try XCTUnwrap(collection.host.node(of: 1)))!.page
+            info = collection.info
             try db.flush()
             try db.close()
         }
-        // Overwrite a slot of the first heap page with an offset past the page, checksum recomputed:
+        // Overwrite the slot of id 1's document with an offset past the page, checksum recomputed:
         // only the document check can notice.
-        let db0 = try openDatabase(dir, mode: .readOnly)
-        let info = try db0.info(named: "docs")
-        try db0.close()
         let path = dir + "/" + info.documentFileName!
-        let heapPage = 1 + DocumentLayout(config: info.config).directoryPages
         var file = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         patchPage(&file, page: heapPage, pageSize: DocumentLayout.pageSize) { p in
-            p.storeBytes(of: UInt16(4090), toByteOffset: DocumentLayout.heapHeaderBytes + 4, as: UInt16.self)
+            for slot in 0..<4 {
+                p.storeBytes(of: UInt16(4070), toByteOffset: DocumentLayout.heapHeaderBytes + slot * DocumentLayout.slotBytes, as: UInt16.self)
+            }
         }
         try Data(file).write(to: URL(fileURLWithPath: path))
         let db = try openDatabase(dir, mode: .readOnly)

@@ -61,7 +61,7 @@ extension Database {
     /// An index with its documents (none when it has no fields).
     public func collection(named name: String) throws -> DocumentCollection {
         let index = try index(named: name)
-        return DocumentCollection(index: index, store: try documentStore(of: index.info), database: self)
+        return DocumentCollection(index: index, store: try documentStore(of: info(named: name)), database: self)
     }
 
     func documentStore(of info: IndexInfo) throws -> DocumentStore? {

@@ -19,7 +19,13 @@ public final class DocumentCollection {
         self.database = database
     }
 
-    public var info: IndexInfo { index.info }
+    /// The catalog entry; the schema is the store's, which `alter` and `index` change after the
+    /// index object was made.
+    public var info: IndexInfo {
+        var info = index.info
+        info.config.schema = schema
+        return info
+    }
     public var name: String { index.info.name }
     public var schema: Schema { store?.schema ?? Schema() }
 

@@ -97,7 +97,7 @@ extension DocumentStore {
         let first = try space.read(ref.page) { p -> Int? in
             let slotOffset = DocumentLayout.heapHeaderBytes + ref.slot * DocumentLayout.slotBytes
             let offset = Int(p.load(fromByteOffset: slotOffset, as: UInt16.self))
-            guard offset < DocumentLayout.usable - 13, p.load(fromByteOffset: offset, as: UInt8.self) == 1 else { return nil }
+            guard offset + 13 <= DocumentLayout.usable, p.load(fromByteOffset: offset, as: UInt8.self) == 1 else { return nil }
             return Int(p.loadUnaligned(fromByteOffset: offset + 5, as: UInt64.self))
         }
         var pages: [Int] = []
