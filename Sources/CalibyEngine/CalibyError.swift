@@ -42,6 +42,9 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// The commit point was passed (the change is in place) but a later sync failed, so a power
     /// loss might still undo it.
     case committedButNotDurable(String)
+    /// A filter (`--where`) that does not parse or does not fit the schema; `column` counts Unicode
+    /// scalars from 1 on `line`. The CLI prefixes its own flag name.
+    case badFilter(line: Int, column: Int, message: String)
 
     public enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
@@ -50,7 +53,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly: return .usage
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
         case .io, .committedButNotDurable: return .io
@@ -111,6 +114,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
                 + "process changed the directory; nothing was committed"
         case .committedButNotDurable(let detail):
             return "the change is committed, but making it durable failed (a power loss may undo it): \(detail)"
+        case .badFilter(let line, let column, let message):
+            return "filter \(line):\(column): \(message)"
         }
     }
 }
