@@ -179,7 +179,9 @@ final class FilterTests: XCTestCase {
             ("price == 3", "1:7: '==' is not an operator; use '='"),
             ("price ! 3", "1:7: unexpected '!'; use NOT, or '!=' for 'not equal'"),
             ("price < 10 # x", "1:12: unexpected character '#'"),
-            ("price < 10 \u{7}", "1:12: unexpected character U+7"),
+            ("price < 10 \u{7}", "1:12: unexpected character U+0007"),
+            ("price < 10 \u{A0}", "1:12: unexpected character U+00A0"),
+            ("price < 10 \u{E9}", "1:12: unexpected character '\u{E9}'"),
             ("price < 12abc", "1:9: malformed number '12abc'"),
             ("price < 1.", "1:9: malformed number '1.'"),
             ("year = 99999999999999999999", "1:8: integer 99999999999999999999 is out of the 64-bit range"),
@@ -205,6 +207,10 @@ final class FilterTests: XCTestCase {
         for (text, expected) in cases { XCTAssertEqual(failure(text), expected, text) }
         XCTAssertEqual(CalibyError.badFilter(line: 1, column: 17, message: "expected a value after '<'").description,
                        "filter 1:17: expected a value after '<'")
+    }
+
+    func testTheKeywordsAreTheWordsFieldNamesMayNotBe() {
+        XCTAssertEqual(Set(FilterWord.allCases.map(\.rawValue)), FilterKeyword.words)
     }
 
     func testUnknownFieldsSuggestACloseName() {

@@ -28,9 +28,7 @@ public struct Filter: Sendable {
         }
         let condition: FilterCondition = rest.count == 1 ? rest[0] : .all(rest)
         if let misplaced = condition.firstLabel {
-            throw CalibyError.badFilter(
-                line: misplaced.line, column: misplaced.column,
-                message: "'labels CONTAINS' may only be ANDed with the rest of the filter, not used under OR or NOT")
+            throw misplaced.error("'labels CONTAINS' may only be ANDed with the rest of the filter, not used under OR or NOT")
         }
         var fields: [Int] = []
         condition.collectFields(into: &fields)

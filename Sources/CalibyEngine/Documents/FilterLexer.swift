@@ -3,6 +3,9 @@
 struct FilterPosition: Equatable, Sendable {
     var line: Int
     var column: Int
+
+    /// The error every filter mistake is reported as, pointing here.
+    func error(_ message: String) -> CalibyError { .badFilter(line: line, column: column, message: message) }
 }
 
 /// The words of the filter language (`FilterKeyword` is the public list field names must avoid).
@@ -94,10 +97,6 @@ struct FilterLexer {
 
     private static func isIdentifierPart(_ s: Unicode.Scalar?) -> Bool { isIdentifierStart(s) || isDigit(s) }
 
-    private func error(_ message: String, at position: FilterPosition) -> CalibyError {
-        .badFilter(line: position.line, column: position.column, message: message)
-    }
-
     private func text(from start: Int) -> String {
         var text = ""
         text.unicodeScalars.append(contentsOf: scalars[start..<index])
@@ -124,23 +123,32 @@ struct FilterLexer {
             return try string(quote: s, start: start, at: startPosition)
         }
         advance()
+        if let second = peek(), let symbol = FilterLexer.pairs[String(s) + String(second)] {
+            advance()
+            return token(.symbol(symbol))
+        }
         switch (s, peek()) {
         case ("=", "="?):
-            throw error("'==' is not an operator; use '='", at: startPosition)
-        case ("!", "="?), ("<", "="?), (">", "="?):
-            advance()
-            return token(.symbol(FilterSymbol(rawValue: text(from: start))!))
-        case ("<", ">"?):
-            advance()
-            return token(.symbol(.notEqual))
+            throw startPosition.error("'==' is not an operator; use '='")
         case ("!", _):
-            throw error("unexpected '!'; use NOT, or '!=' for 'not equal'", at: startPosition)
+            throw startPosition.error("unexpected '!'; use NOT, or '!=' for 'not equal'")
         default:
             if let symbol = FilterSymbol(rawValue: String(s)) { return token(.symbol(symbol)) }
-            let shown = s.properties.isWhitespace || s.value < 0x20 || s.value == 0x7F
-                ? "U+" + String(s.value, radix: 16, uppercase: true) : "'\(s)'"
-            throw error("unexpected character \(shown)", at: startPosition)
+            throw startPosition.error("unexpected character \(FilterLexer.shown(s))")
         }
+    }
+
+    /// The two-character operators; `<>` is SQL's spelling of `!=`.
+    private static let pairs: [String: FilterSymbol] = ["!=": .notEqual, "<>": .notEqual, "<=": .lessOrEqual, ">=": .greaterOrEqual]
+
+    /// A character as a message shows it: quoted when printable, else as U+XXXX (a control
+    /// character or a stray space would be invisible between quotes).
+    private static func shown(_ s: Unicode.Scalar) -> String {
+        guard s.properties.isWhitespace || s.properties.generalCategory == .control || s.properties.generalCategory == .format else {
+            return "'\(s)'"
+        }
+        let hex = String(s.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// `-12`, `1.5`, `2e3`, `-0.5e-3`: an optional minus, digits, an optional fraction (digits on
@@ -167,18 +175,18 @@ struct FilterLexer {
         // token.
         if FilterLexer.isIdentifierPart(peek()) || peek() == "." {
             while FilterLexer.isIdentifierPart(peek()) || peek() == "." { advance() }
-            throw error("malformed number '\(text(from: start))'", at: startPosition)
+            throw startPosition.error("malformed number '\(text(from: start))'")
         }
         let spelled = text(from: start)
         let kind: FilterToken.Kind
         if isInteger {
             guard let value = Int64(spelled) else {
-                throw error("integer \(spelled) is out of the 64-bit range", at: startPosition)
+                throw startPosition.error("integer \(spelled) is out of the 64-bit range")
             }
             kind = .int(value)
         } else {
             guard let value = Double(spelled), value.isFinite else {
-                throw error("number \(spelled) is out of range", at: startPosition)
+                throw startPosition.error("number \(spelled) is out of range")
             }
             kind = .float(value)
         }
@@ -191,7 +199,7 @@ struct FilterLexer {
         var value = ""
         while true {
             guard let s = peek() else {
-                throw error("unterminated string: the \(quote) here is never closed", at: startPosition)
+                throw startPosition.error("unterminated string: the \(quote) here is never closed")
             }
             advance()
             if s == quote {

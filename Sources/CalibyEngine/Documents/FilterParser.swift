@@ -39,7 +39,7 @@ struct FilterParser {
     private var index = 0
     private var depth = 0
 
-    /// The condition `tokens` (ending in `.end`) state; throws `CalibyError.badFilter`.
+    /// Parses `tokens`, which end in `.end`, into a type-checked condition; throws `CalibyError.badFilter`.
     static func parse(_ tokens: [FilterToken], schema: Schema) throws -> FilterCondition {
         var parser = FilterParser(tokens: tokens, schema: schema)
         if case .end = parser.current.kind { throw parser.error("the filter is empty", at: parser.current) }
@@ -82,9 +82,7 @@ struct FilterParser {
         return true
     }
 
-    private func error(_ message: String, at token: FilterToken) -> CalibyError {
-        .badFilter(line: token.position.line, column: token.position.column, message: message)
-    }
+    private func error(_ message: String, at token: FilterToken) -> CalibyError { token.position.error(message) }
 
     /// "expected a value after '<'", naming what came instead unless the filter just ended.
     private func expected(_ what: String) -> CalibyError {
