@@ -42,8 +42,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// The commit point was passed (the change is in place) but a later sync failed, so a power
     /// loss might still undo it.
     case committedButNotDurable(String)
-    /// A `--where` filter that does not parse or does not fit the schema; line and column (1-based)
-    /// point at the problem.
+    /// A filter (`--where`) that does not parse or does not fit the schema; `column` counts Unicode
+    /// scalars from 1 on `line`. The CLI prefixes its own flag name.
     case badFilter(line: Int, column: Int, message: String)
 
     public enum Category: Sendable {

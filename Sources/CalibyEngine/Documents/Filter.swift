@@ -1,0 +1,55 @@
+/// A `--where` filter, parsed and type-checked against an index's schema once, then evaluated per
+/// document. The language is described at the top of FilterParser.swift.
+public struct Filter: Sendable {
+    /// Longer is not a filter anyone types; the bound keeps hostile input cheap.
+    public static let maxTextBytes = 64 * 1024
+
+    public let text: String
+    /// Schema positions of the fields the filter reads, ascending, so a store decodes only those.
+    public let fieldPositions: [Int]
+    /// The labels top-level `labels CONTAINS n` conjuncts require, ascending without repeats; empty
+    /// when none. `matches` does not check them: labels live beside the document, not in it.
+    public let requiredLabels: [UInt32]
+    private let condition: FilterCondition
+    /// The schema's field types, which `constraints()` rounds bounds to.
+    private let types: [FieldType]
+
+    /// Parses and type-checks `text` against `schema`; throws `CalibyError.badFilter`.
+    public init(parsing text: String, schema: Schema) throws {
+        guard text.utf8.count <= Filter.maxTextBytes else {
+            throw CalibyError.badFilter(line: 1, column: 1,
+                                        message: "longer than \(Filter.maxTextBytes) bytes (\(text.utf8.count))")
+        }
+        let parsed = try FilterParser.parse(try FilterLexer.tokens(text), schema: schema)
+        var labels: [UInt32] = []
+        var rest: [FilterCondition] = []
+        for conjunct in parsed.conjuncts {
+            if case .label(let label, _) = conjunct { labels.append(label) } else { rest.append(conjunct) }
+        }
+        let condition: FilterCondition = rest.count == 1 ? rest[0] : .all(rest)
+        if let misplaced = condition.firstLabel {
+            throw misplaced.error("'labels CONTAINS' may only be ANDed with the rest of the filter, not used under OR or NOT")
+        }
+        var fields: [Int] = []
+        condition.collectFields(into: &fields)
+        self.text = text
+        self.condition = condition
+        types = schema.fields.map(\.type)
+        fieldPositions = Array(Set(fields)).sorted()
+        requiredLabels = Array(Set(labels)).sorted()
+    }
+
+    /// Whether the filter is true for `document` (its labels aside, see `requiredLabels`). SQL
+    /// semantics: a comparison with a value the document does not carry is unknown, which does not
+    /// match, and neither does its NOT.
+    public func matches(_ document: Document) -> Bool {
+        condition.truth(document) == true
+    }
+
+    /// The top-level conjuncts that confine one field to a union of ranges, one constraint per
+    /// field, ascending by field: a document the filter matches has a value (an element, for an
+    /// array field) in those ranges. See FilterConstraints.swift for what yields a constraint.
+    func constraints() -> [FieldConstraint] {
+        condition.fieldRanges(types).map { FieldConstraint(field: $0.key, ranges: $0.value) }.sorted { $0.field < $1.field }
+    }
+}
