@@ -74,6 +74,12 @@ struct ReplCommand: ParsableCommand {
                 case .words(let words): return words
                 case .indexNames: return database.listIndexes().map(\.name)
                 case .fileNames: return nil
+                case .fieldNames(let index):
+                    let fields = (try? database.info(named: index))?.config.schema.fields.map(\.name) ?? []
+                    let word = $1
+                    // What is typed of the word before the field name being completed stays in front.
+                    let kept = word.lastIndex { " (,".contains($0) }.map { String(word[...$0]) } ?? ""
+                    return fields.map { kept + $0 }
                 }
             }
             Terminal.note("caliby repl on \(database.directory)\(readOnly ? " (read-only)" : ""): "

@@ -25,11 +25,20 @@ struct ReplCompletion {
         case indexNames
         /// Readline's own file-name completion.
         case fileNames
+        /// The field names of an index, for a word that lists or uses them (`--fields`, `--where`,
+        /// `--set`): the word's text up to its last separator stays in front of each.
+        case fieldNames(index: String)
     }
+
+    /// Options whose value names fields of the command's index.
+    private static let fieldOptions: Set<String> = ["--fields", "--where", "--set", "--unset"]
 
     /// Candidates for the word after `before` (the line up to that word).
     func candidates(before: String, word: String) -> Candidates {
-        let words = ShellWords.splitPartial(before)
+        var words = ShellWords.splitPartial(before)
+        // Readline completes a quoted word from after its opening quote: that quote opened a word
+        // that is the one being completed, not one typed before it.
+        if ShellWords.endsInQuote(before) { words.removeLast() }
         guard let name = words.first else { return .words(commandNames) }
         if name == "help" { return words.count == 1 ? .words(helpTopics) : .words([]) }
         guard let command = commands[name] else { return .words([]) }
@@ -50,7 +59,13 @@ struct ReplCompletion {
                 positional += 1
             }
         }
-        if let valueOf { return valueOf.completion }
+        if let valueOf {
+            let index = words.dropFirst().first { !$0.hasPrefix("-") }
+            if let index, valueOf.names?.contains(where: { ReplCompletion.fieldOptions.contains($0.spelling) }) == true {
+                return .fieldNames(index: index)
+            }
+            return valueOf.completion
+        }
         let positionals = arguments.filter { $0.kind == .positional }
         guard let last = positionals.last else { return .fileNames }
         return positional < positionals.count ? positionals[positional].completion

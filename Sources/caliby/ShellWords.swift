@@ -22,6 +22,12 @@ enum ShellWords {
         scan(line).words
     }
 
+    /// Whether a line being typed ends inside a quote (its last word is still open).
+    static func endsInQuote(_ line: String) -> Bool {
+        let open = scan(line).open
+        return open == "'" || open == "\""
+    }
+
     private static func scan(_ line: String) -> (words: [String], open: Character?) {
         var words: [String] = []
         var word = ""

@@ -67,4 +67,63 @@ final class CrashTests: XCTestCase {
                                  directory: dir)
         XCTAssertEqual(search.status, 0, search.stderr)
     }
+
+    /// The same for the document commands: insert with fields, update, alter and index.
+    func testKillDuringDocumentCommandsLeavesACommittedState() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "docs", "--dim", "8", "--max-elements", "20000", "--M", "8", "--ef-construction", "40",
+                     "--field", "category:string", "--field", "price:float", "--index-field", "category"], in: dir)
+        func documentState() throws -> String {
+            let info = try CLI.run(["info", "docs", "--format", "json"], directory: dir)
+            XCTAssertEqual(info.status, 0, "reopen after a kill failed: \(info.stderr)")
+            let fields = info.stdout.components(separatedBy: "\"fields\":").last?.components(separatedBy: ",\"document_space").first ?? ""
+            let prices = try CLI.run(["get", "docs", "--where", "price >= 0 OR category = 'c1'", "--fields", "price,category",
+                                      "--format", "tsv"], directory: dir)
+            XCTAssertEqual(prices.status, 0, prices.stderr)
+            return fields + "\n" + prices.stdout
+        }
+        var committed = try documentState()
+        var rng = SystemRandomNumberGenerator()
+        var nextID = 0, killed = 0
+        for round in 0..<16 {
+            let operation: [String]
+            switch round % 4 {
+            case 0:
+                let lines = (nextID..<nextID + 400).map { i in
+                    "{\"id\": \(i), \"vector\": [\((0..<8).map { "\(Double(($0 * 7 + i) % 13))" }.joined(separator: ","))], "
+                        + "\"category\": \"c\(i % 3)\", \"price\": \(i % 10)}"
+                }
+                let file = try makeTemporaryFile("chunk\(round).jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+                operation = ["insert", "docs", file, "--quiet", "--buffer-size", "96K"]
+            case 1:
+                operation = ["update", "docs"] + (0..<min(nextID, 60)).map(String.init) + ["--set", "price=\(round)"]
+            case 2:
+                operation = ["alter", "docs", "--add-field", "f\(round):int"]
+            default:
+                operation = ["index", "docs", "f\(round - 1)"]
+            }
+            let process = CLI.start(operation, directory: dir)
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            try process.run()
+            usleep(UInt32.random(in: 0..<150_000, using: &rng))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            let check = try CLI.run(["check"], directory: dir)
+            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
+            let now = try documentState()
+            if now != committed {
+                // The command committed: run it again to learn the state it commits (idempotent
+                // commands give it directly; insert and alter refuse a second run and change nothing).
+                let again = try CLI.run(operation, directory: dir)
+                let expected = try documentState()
+                XCTAssertEqual(now, expected, "round \(round) \(operation[0]) left a state that is neither before nor after (\(again.stderr))")
+            }
+            if round % 4 == 0 && now != committed { nextID += 400 }
+            committed = try documentState()
+        }
+        XCTAssertGreaterThan(killed, 3, "some rounds should be killed mid-command")
+    }
 }
+
