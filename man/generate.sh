@@ -2,7 +2,7 @@
 # Regenerates the man pages, caliby.1 and caliby-COMMAND.1, from the commands' argument definitions,
 # so they cannot drift from the code: swift-argument-parser's generate-manual plugin writes NAME,
 # SYNOPSIS and DESCRIPTION with the options; this script moves the options under OPTIONS and adds
-# ENVIRONMENT and FILES (man/src/*.mdoc), EXIT STATUS (from `caliby exit-codes`, i.e. ExitStatus.swift),
+# FILTERS (caliby, search, get), ENVIRONMENT and FILES (man/src/*.mdoc), EXIT STATUS (from `caliby exit-codes`, i.e. ExitStatus.swift),
 # EXAMPLES (man/src/examples/PAGE.mdoc, one per page: a new command needs one) and SEE ALSO.
 #
 # usage: man/generate.sh [--scratch-path DIR] [--ignore-lock] [OUTPUT_DIR]
@@ -84,7 +84,7 @@ for name in "${pages[@]}"; do
         exit 1
     fi
     awk -v name="$name" -v see_also="$see_also" \
-        -v environment="$man_dir/src/environment.mdoc" -v files="$man_dir/src/files.mdoc" \
+        -v environment="$man_dir/src/environment.mdoc" -v files="$man_dir/src/files.mdoc" -v filters="$man_dir/src/filters.mdoc" \
         -v exit_status="$work/exit-status.mdoc" -v examples="$examples" -v details="$work/option-details.tsv" '
         BEGIN {
             FS = "\t"
@@ -124,6 +124,7 @@ for name in "${pages[@]}"; do
         /^$/ { emit(".Pp"); next }
         /^\.Sh "EXIT STATUS"$/ {
             in_description = 0
+            if (name == "caliby" || name == "caliby-search" || name == "caliby-get") section("FILTERS", filters)
             section("ENVIRONMENT", environment)
             section("FILES", files)
             section("\"EXIT STATUS\"", exit_status)
