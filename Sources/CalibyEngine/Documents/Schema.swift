@@ -155,7 +155,7 @@ public struct Schema: Codable, Sendable, Equatable {
 
 /// Words of the filter language, which field names may not be (so `a AND b` never means a field).
 public enum FilterKeyword {
-    static let words: Set<String> = ["and", "or", "not", "in", "between", "contains", "is", "null", "true", "false"]
+    static let words = Set(FilterWord.allCases.map(\.rawValue))
     public static func isReserved(_ name: String) -> Bool { words.contains(name.lowercased()) }
 }
 
