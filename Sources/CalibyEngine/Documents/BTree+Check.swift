@@ -42,13 +42,21 @@ extension BTree {
                     }
                     // Entry 0 of an inner page bounds nothing (see the layout).
                     let first = h.level == 0 ? 0 : 1
-                    var previous: Pair? = nil
+                    // One line per kind of disorder in a page: a shifted or garbage page would
+                    // otherwise give a line per entry.
+                    var unordered: [Int] = [], belowLow: [Int] = [], notBelowHigh: [Int] = []
                     for i in first..<max(first, h.count) {
                         let pair = pair(p, i, level: h.level)
-                        if let previous, pair <= previous { report("entry \(i) (\(pair.key) node \(pair.node)) is not above entry \(i - 1)") }
-                        if let low = visit.low, pair < low { report("entry \(i) is below the separator that leads here") }
-                        if let high = visit.high, pair >= high { report("entry \(i) is not below the next separator in the parent") }
-                        previous = pair
+                        if i > first && pair <= self.pair(p, i - 1, level: h.level) { unordered.append(i) }
+                        if let low = visit.low, pair < low { belowLow.append(i) }
+                        if let high = visit.high, pair >= high { notBelowHigh.append(i) }
+                    }
+                    for (entries, what) in [(unordered, "not above the entry before"), (belowLow, "below the separator that leads here"),
+                                            (notBelowHigh, "not below the next separator in the parent")] {
+                        guard let i = entries.first else { continue }
+                        let pair = pair(p, i, level: h.level)
+                        report("entry \(i) (key \(pair.key), node \(pair.node)) is \(what)"
+                               + (entries.count > 1 ? ", and \(entries.count - 1) more entries" : ""))
                     }
                     if h.level == 0 {
                         leaves.append((page, h.next))

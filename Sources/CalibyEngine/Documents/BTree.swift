@@ -1,8 +1,14 @@
 import Glibc
 
 /// Where a tree gets and returns pages (the document store's free list).
+///
+/// A page from the free list still has its committed image on disk. `PageSpace.create` would
+/// journal it as a never-written hole, and a rollback would then zero it (a checksum failure), so
+/// the tree starts a page with `create` only past the file's end and overwrites one inside it with
+/// `write`, which journals the original first (`BTree.format`). Other users of the free list need
+/// the same rule.
 protocol PageAllocating: AnyObject {
-    /// A page the caller then formats with `space.create`.
+    /// A page no one uses, for the caller to format.
     func allocatePage() throws -> Int
     func freePage(_ page: Int) throws
 }
@@ -86,7 +92,7 @@ final class BTree {
     static func create(space: PageSpace, allocator: PageAllocating) throws -> Int {
         let tree = BTree(space: space, allocator: allocator, root: -1)
         let page = try tree.newPage()
-        try space.create(page) { BTree.store(Header(level: 0, count: 0, next: -1, pairs: 0), into: $0) }
+        try tree.format(page, Header(level: 0, count: 0, next: -1, pairs: 0), [])
         return page
     }
 
@@ -319,6 +325,15 @@ final class BTree {
         return page
     }
 
+    /// Writes a whole page the allocator just gave (see `PageAllocating` for create vs write).
+    func format(_ page: Int, _ h: Header, _ entries: ArraySlice<Entry>) throws {
+        let body = { (p: UnsafeMutableRawPointer) in
+            memset(p, 0, self.space.usableBytes)
+            BTree.fill(p, h, entries)
+        }
+        if page < space.pagesInFile { try space.write(page, body) } else { try space.create(page, body) }
+    }
+
     func addToPairs(_ delta: Int) throws {
         try space.write(root) { p in
             BTree.setField(BTree.pairsField, try header(p, page: root, level: nil).pairs + delta, in: p)
@@ -368,14 +383,14 @@ final class BTree {
                 throw CalibyError.capacity(index: space.path, detail: "a B-tree is \(BTree.maxLevel) levels high")
             }
             let left = try newPage(), right = try newPage()
-            try space.create(left) { BTree.fill($0, Header(level: level, count: half, next: level == 0 ? right : -1, pairs: 0), all[..<half]) }
-            try space.create(right) { BTree.fill($0, Header(level: level, count: all.count - half, next: -1, pairs: 0), all[half...]) }
+            try format(left, Header(level: level, count: half, next: level == 0 ? right : -1, pairs: 0), all[..<half])
+            try format(right, Header(level: level, count: all.count - half, next: -1, pairs: 0), all[half...])
             let children = [Entry(pair: .min, child: UInt32(left)), Entry(pair: all[half].pair, child: UInt32(right))]
             try space.write(root) { BTree.fill($0, Header(level: level + 1, count: 2, next: -1, pairs: h.pairs), children[...]) }
             return nil
         }
         let right = try newPage()
-        try space.create(right) { BTree.fill($0, Header(level: level, count: all.count - half, next: h.next, pairs: 0), all[half...]) }
+        try format(right, Header(level: level, count: all.count - half, next: h.next, pairs: 0), all[half...])
         h.count = half
         if level == 0 { h.next = right }
         try space.write(page) { BTree.fill($0, h, all[..<half]) }
