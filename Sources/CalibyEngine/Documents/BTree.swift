@@ -48,7 +48,8 @@ protocol PageAllocating: AnyObject {
 /// a callback runs or another page is touched.
 ///
 /// Every value read from a page is checked before use; damage throws `CalibyError.corrupt` naming
-/// the file and the page, never traps or loops.
+/// the file and the page, never traps or loops. An operation that throws midway (damage, I/O) may
+/// leave the tree half-changed: the transaction is then rolled back, as for everything else.
 final class BTree {
     let space: PageSpace
     let allocator: PageAllocating
@@ -242,15 +243,13 @@ final class BTree {
         var previous: Pair? = nil
         var batch: [Pair] = []
         batch.reserveCapacity(leafCapacity)
-        var leaves = 0
+        // Ends: only the root may be an empty leaf, so every other leaf adds a pair, and a chain
+        // that loops comes back to a pair not above the last one, which is damage.
         while page >= 0 {
-            // A chain that loops back to a leaf with pairs fails the order check below; one that
-            // loops through empty leaves only is caught here.
-            leaves += 1
-            guard leaves <= space.capacityPages else { throw damage(page, "the leaf chain from page \(start.leaf) loops") }
             batch.removeAll(keepingCapacity: true)
             let next = try space.read(page) { p in
                 let h = try header(p, page: page, level: 0)
+                guard h.count > 0 || page == root else { throw damage(page, "an empty leaf in the leaf chain") }
                 for i in min(position, h.count)..<h.count { batch.append(pair(p, i, level: 0)) }
                 return h.next
             }
@@ -318,7 +317,8 @@ final class BTree {
     /// A page from the allocator, checked: the allocator reads its free list from the file.
     func newPage() throws -> Int {
         let page = try allocator.allocatePage()
-        guard page >= 0, page < space.capacityPages, page != root else {
+        // Child and next pointers are UInt32.
+        guard page >= 0, page < min(space.capacityPages, Int(UInt32.max)), page != root else {
             throw CalibyError.corrupt(path: space.path, detail: "the page allocator gave page \(page) to a B-tree "
                                       + "(root \(root), \(space.capacityPages) pages)")
         }
