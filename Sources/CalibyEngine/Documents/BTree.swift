@@ -469,24 +469,4 @@ final class BTree {
             try allocator.freePage(only.page)
         }
     }
-
-    /// Frees every page of the tree, root included (dropping an index on a field). The tree is
-    /// walked and checked first, so damage frees nothing (and never a page twice).
-    func destroy() throws {
-        var pages: [Int] = []
-        var seen: Set<Int> = [root]
-        var stack: [(page: Int, level: Int?)] = [(root, nil)]
-        while let (page, level) = stack.popLast() {
-            pages.append(page)
-            try space.read(page) { p in
-                let h = try header(p, page: page, level: level)
-                for i in 0..<(h.level == 0 ? 0 : h.count) {
-                    let child = try child(p, i, of: page)
-                    guard seen.insert(child).inserted else { throw damage(page, "child page \(child) is referenced twice") }
-                    stack.append((child, h.level - 1))
-                }
-            }
-        }
-        for page in pages.reversed() { try allocator.freePage(page) }
-    }
 }
