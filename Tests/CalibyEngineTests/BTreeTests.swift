@@ -314,6 +314,37 @@ final class BTreeTests: XCTestCase {
         XCTAssertThrowsError(try tree.destroy())
     }
 
+    /// Random bytes of headers and entries overwritten: reads succeed or throw `corrupt`, and
+    /// whatever a read trips on, `check` reports. Never a trap or a hang. Restored between rounds.
+    func testRandomPageDamageIsReportedNeverATrap() throws {
+        let (tree, allocator) = try makeTree()
+        for i in 0..<Int64(20_000) { try tree.insert(int(i % 3000), node: UInt32(i)) }
+        let pages = allocator.live.sorted()
+        let images = try pages.map { page in
+            try tree.space.read(page) { [UInt8](UnsafeRawBufferPointer(start: $0, count: tree.space.usableBytes)) }
+        }
+        var rng = SeededGenerator(seed: 77)
+        var detected = 0
+        for _ in 0..<fuzzIterations(default: 300) {
+            let i = Int.random(in: 0..<pages.count, using: &rng)
+            let offset = Int.random(in: 0..<(Bool.random(using: &rng) ? BTree.headerBytes : BTree.offset(40, level: 1)), using: &rng)
+            let value = UInt8.random(in: 0...255, using: &rng)
+            try tree.space.write(pages[i]) { $0.storeBytes(of: value, toByteOffset: offset, as: UInt8.self) }
+            var failed = false
+            let reads: [() throws -> Void] = [{ _ = try tree.allEntries() }, { _ = try tree.count },
+                                              { _ = try tree.estimateCount(from: self.int(100), inclusive: true, to: self.int(2000), inclusive: false) }]
+            for read in reads {
+                do { try read() } catch let error as CalibyError where error.category == .corrupt { failed = true }
+            }
+            let problems = try tree.check(pageLimit: tree.space.capacityPages)
+            if failed { XCTAssertFalse(problems.isEmpty, "a read failed, check saw nothing: page \(pages[i]) byte \(offset)") }
+            if !problems.isEmpty { detected += 1 }
+            try tree.space.write(pages[i]) { p in images[i].withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+        }
+        XCTAssertEqual(try tree.check(pageLimit: tree.space.capacityPages), [])
+        XCTAssertGreaterThan(detected, 50)
+    }
+
     // MARK: Keys
 
     func testIntFloatAndBoolKeysSortAsTheirValues() {
