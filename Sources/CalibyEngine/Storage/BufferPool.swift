@@ -184,6 +184,10 @@ public final class PageSpace: @unchecked Sendable {
 
     public var usableBytes: Int { PageLayout.usableBytes(pageSize) }
 
+    /// Pages the file holds now. A page below it has an image on disk (or dirty in the pool), which
+    /// `write` journals before a change; only pages at or past it are for `create` (see `create`).
+    public var pagesInFile: Int { filePages.load(ordering: .acquiring) }
+
     static let hugePageBytes = 2 << 20
     private let preloaded = ManagedAtomic<Bool>(false)
 
