@@ -8,7 +8,7 @@ final class ExamplesTests: XCTestCase {
 
     /// The scripts tested below; a new script must join them.
     private static let tested: Set<String> = [
-        "quickstart.sh", "bulk-fvecs.sh", "csv-pipeline.sh", "repl-session.sh", "parallel-readers.sh",
+        "quickstart.sh", "bulk-fvecs.sh", "csv-pipeline.sh", "repl-session.sh", "parallel-readers.sh", "documents.sh",
     ]
 
     /// Runs `script` and checks it succeeded and printed every one of `expected` (stdout or stderr).
@@ -32,6 +32,13 @@ final class ExamplesTests: XCTestCase {
         try assertExample("quickstart.sh", prints: [
             "Initialized empty Caliby data directory", "inserted 2000 vectors into 'quickstart'", "query  rank",
             "quickstart  hnsw    32", "dropped; indexes left: 0",
+        ])
+    }
+
+    func testDocuments() throws {
+        try assertExample("documents.sh", prints: [
+            "inserted 300 vectors into 'shop'", "query  rank  id  distance  title", "{\"id\":1,\"price\":9.99,\"tags\":[\"sale\",\"gift\"]}",
+            "id   title", "shop: ok",
         ])
     }
 
