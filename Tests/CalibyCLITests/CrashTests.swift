@@ -19,6 +19,20 @@ final class CrashTests: XCTestCase {
         return State(counts: counts)
     }
 
+    /// Starts `caliby` with `operation` and sends SIGKILL at a random instant within `microseconds`;
+    /// true when the signal ended it (false: it had finished).
+    private func runAndKill(_ operation: [String], in dir: String, within microseconds: UInt32,
+                            using rng: inout SystemRandomNumberGenerator) throws -> Bool {
+        let process = CLI.start(operation, directory: dir)
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        usleep(UInt32.random(in: 0..<microseconds, using: &rng))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+    }
+
     func testKillAtRandomInstantsAlwaysLeavesACommittedState() throws {
         let dir = try makeDataDirectory()
         let d = 16
@@ -48,14 +62,7 @@ final class CrashTests: XCTestCase {
                 next.counts.removeValue(forKey: victim)
             }
             possible.append(next)
-            let process = CLI.start(operation, directory: dir)
-            process.standardOutput = Pipe()
-            process.standardError = Pipe()
-            try process.run()
-            usleep(UInt32.random(in: 0..<250_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            if try runAndKill(operation, in: dir, within: 250_000, using: &rng) { killed += 1 }
             let now = try state(dir)
             XCTAssertTrue(possible.contains(now), "round \(round) \(operation[0]): \(now) is neither \(possible[0]) nor \(possible[1])")
             let check = try CLI.run(["check"], directory: dir)
@@ -102,14 +109,7 @@ final class CrashTests: XCTestCase {
             default:
                 operation = ["index", "docs", "f\(round - 1)"]
             }
-            let process = CLI.start(operation, directory: dir)
-            process.standardOutput = Pipe()
-            process.standardError = Pipe()
-            try process.run()
-            usleep(UInt32.random(in: 0..<150_000, using: &rng))
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            if try runAndKill(operation, in: dir, within: 150_000, using: &rng) { killed += 1 }
             let check = try CLI.run(["check"], directory: dir)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
             let now = try documentState()
