@@ -64,7 +64,7 @@ final class FilteredSearchTests: XCTestCase {
         return set
     }
 
-    private static let paths: [FilteredPath?] = [nil, .exact, .graph(twoHop: false), .graph(twoHop: true)]
+    private static let paths: [FilteredPath?] = [nil, .exact, .graph]
 
     /// Every hit allowed and live, hits sorted, and recall@10 of each path against brute force over
     /// the allowed live rows.

@@ -21,14 +21,10 @@ extension DiskANNIndex: FilteredSearching, FilteredGraph {
             let q = s.prepared(query, metric: metric)
             switch path {
             case .exact:
-                try exactNearest(allowed, nodes: nodes, k: parameters.k, into: s.results) { node in
-                    let (d, live) = try measure(q, node)
-                    return live ? d : nil
-                }
-            case .graph(let twoHop):
+                try exactNearest(q, allowed: allowed, nodes: nodes, k: parameters.k, scratch: s)
+            case .graph:
                 let seed = RankedNode.key(try distance(q, toNode: medoid), UInt32(medoid))
-                try filteredBestFirst(q, from: [seed], ef: parameters.listSize(.diskann), allowed: allowed, twoHop: twoHop,
-                                      scratch: s)
+                try filteredBestFirst(q, from: [seed], ef: parameters.listSize(.diskann), allowed: allowed, scratch: s)
             }
             return try hits(s.results, k: parameters.k)
         }

@@ -86,6 +86,8 @@ final class DiskANNScratch: SearchScratch {
     var beam: [UInt64] = []
     /// Keys of the live nodes a build search expanded: Vamana's candidate pool.
     var expanded: [UInt64] = []
+    /// A second link buffer: consolidation reads a deleted neighbour's links while holding a node's.
+    let otherLinks: UnsafeMutablePointer<UInt32>
     /// RobustPrune's kept candidates' labels, beside SearchScratch's kept vectors.
     let keptLabels: UnsafeMutablePointer<UInt32>
     var keptLabelCounts: [Int]
@@ -94,12 +96,14 @@ final class DiskANNScratch: SearchScratch {
 
     init(nodes: Int, R: Int, dimensions: Int, pqBytes: Int) {
         table = .allocate(capacity: max(1, pqBytes) * PQCodebook.centroids)
+        otherLinks = .allocate(capacity: R)
         keptLabels = .allocate(capacity: (2 * R + 1) * DiskANNLayout.maxLabelsPerNode)
         keptLabelCounts = [Int](repeating: 0, count: 2 * R + 1)
         super.init(nodes: nodes, maxLinks: 2 * R + 1, dimensions: dimensions)
     }
 
     deinit {
+        otherLinks.deallocate()
         keptLabels.deallocate()
         table.deallocate()
     }

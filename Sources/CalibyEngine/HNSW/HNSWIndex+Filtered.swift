@@ -16,14 +16,11 @@ extension HNSWIndex: FilteredSearching, FilteredGraph {
             let q = s.prepared(query, metric: metric)
             switch path {
             case .exact:
-                try exactNearest(allowed, nodes: nodes, k: parameters.k, into: s.results) { node in
-                    let (d, live) = try measure(q, node)
-                    return live ? d : nil
-                }
-            case .graph(let twoHop):
+                try exactNearest(q, allowed: allowed, nodes: nodes, k: parameters.k, scratch: s)
+            case .graph:
                 let listSize = parameters.listSize(.hnsw)
                 let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, scratch: s)
-                try filteredBestFirst(q, from: seeds, ef: listSize, allowed: allowed, twoHop: twoHop, scratch: s)
+                try filteredBestFirst(q, from: seeds, ef: listSize, allowed: allowed, scratch: s)
             }
             return try hits(s.results, k: parameters.k)
         }

@@ -8,35 +8,43 @@ protocol FilteredSearching: VectorIndex {
 
 /// How a filtered search runs.
 enum FilteredPath: Equatable {
-    /// The exact distance to every allowed node: cost proportional to the allowed count, recall 1.
+    /// The exact distance to every allowed node (`exactNearest`): recall 1, cost proportional to
+    /// the allowed count.
     case exact
-    /// `filteredBestFirst`; `twoHop` for a selective filter.
-    case graph(twoHop: Bool)
+    /// The filtered best-first search of the graph (`filteredBestFirst`).
+    case graph
 
+    /// Exact when `allowed` ≤ 2.5·√(listSize · live). The graph search must find `listSize`
+    /// allowed nodes, and at selectivity s = allowed/live it meets about 1/s nodes per allowed one,
+    /// so its cost grows like listSize/s; the exact path's like s · live. They cross at
+    /// s ≈ c·√(listSize/live), i.e. allowed ≈ c·√(listSize · live).
+    ///
+    /// Measured (bench/filtered_search_threshold.sh: 100k × 128 clustered, default build, k = 10,
+    /// one thread, release, a machine shared with other builds; QPS exact / graph, graph recall@10):
+    ///
+    ///     allowed   HNSW ef 64                  DiskANN L 100
+    ///       1 %     13916 /   276  (0.9997)     15836 /  165  (1.0)
+    ///       2 %      4280 /   411  (1.0)         6111 /  290  (1.0)
+    ///       5 %      1782 /  1130  (1.0)         2220 /  824  (1.0)
+    ///      10 %       944 /  2332  (1.0)          914 / 1254  (1.0)
+    ///      20 %       468 /  2967  (0.9997)       609 / 2625  (1.0)
+    ///      50 %       200 /  4043  (0.9977)       195 / 2650  (1.0)
+    ///     100 %       116 / 14442  (0.985)         80 / 3247  (0.9927)
+    ///
+    /// Interpolating (exact QPS ∝ 1/s, graph QPS ∝ s), the paths cross at 6.4 % for HNSW ef 64
+    /// (c = 2.5), 9.3 % at ef 128 (c = 2.6), 8.4 % for DiskANN L 100 (c = 2.65), 13.7 % at L 200
+    /// (c = 3.1): the √listSize term holds, and c = 2.5 chooses within 10 % of the faster path
+    /// around the crossover, where the two cost about the same. The exact path's recall is 1; the
+    /// graph path's is at least the unfiltered search's at the same list size.
     static func choose(allowed: Int, live: Int, listSize: Int) -> FilteredPath {
-        if allowed <= max(exactMinimum, Int(exactFraction * Double(live))) { return .exact }
-        return .graph(twoHop: Double(allowed) < twoHopFraction * Double(live))
+        Double(allowed) <= exactFactor * (Double(listSize) * Double(live)).squareRoot() ? .exact : .graph
     }
 
-    static let exactMinimum = 2_000
-    static let exactFraction = 0.1
-    static let twoHopFraction = 0.3
+    static let exactFactor = 2.5
 }
 
-/// The exact path both index types share: offers every allowed node below `nodes` (the records
-/// allocated; a set may name more) to `results` (complemented keys, the best `k`). `distance`
-/// gives nil for a node that must not be returned (deleted, freed).
-func exactNearest(_ allowed: NodeSet, nodes: Int, k: Int, into results: KeyHeap,
-                  distance: (Int) throws -> Float?) rethrows {
-    results.removeAll()
-    try allowed.forEach { node in
-        guard node < nodes, let d = try distance(node) else { return }
-        results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k)
-    }
-}
-
-/// What the filtered graph search needs of an index: its base graph (HNSW's level 0, DiskANN's
-/// one graph) and its records.
+/// What the filtered search needs of an index: its base graph (HNSW's level 0, DiskANN's one
+/// graph) and its records.
 protocol FilteredGraph: PagedIndex {
     /// Copies a node's base-graph links into `buffer` (room for the scratch's link capacity);
     /// returns their count, clamped to what a record holds.
@@ -48,6 +56,33 @@ protocol FilteredGraph: PagedIndex {
 }
 
 extension FilteredGraph {
+    /// The exact path: measures every allowed node below `nodes` (the records allocated; a set may
+    /// name more) and leaves the best `k` live ones in `scratch.results` (complemented keys). The
+    /// members come in batches whose records are all fetched before the first is measured: one at a
+    /// time, each waited for its own cache and TLB misses.
+    func exactNearest(_ q: UnsafePointer<Float>, allowed: NodeSet, nodes: Int, k: Int, scratch s: SearchScratch) throws {
+        s.results.removeAll()
+        // The link buffer is free on this path; it holds at least 2·M or 2·R + 2 entries.
+        let batch = min(16, s.linkCapacity)
+        var pending = 0
+        func measurePending() throws {
+            for i in 0..<pending {
+                let node = Int(s.links[i])
+                let (d, live) = try measure(q, node)
+                if live { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
+            }
+            pending = 0
+        }
+        try allowed.forEach { node in
+            guard node < nodes else { return }
+            prefetch(node, links: false)
+            s.links[pending] = UInt32(node)
+            pending += 1
+            if pending == batch { try measurePending() }
+        }
+        try measurePending()
+    }
+
     /// hnswlib's best-first search with a filter (ACORN, Patel et al., SIGMOD 2024, on the usual
     /// graph: the predicate is applied while searching). Started from `seeds` (keys of measured
     /// nodes); leaves the best `ef` allowed live nodes in `scratch.results` (complemented keys).
@@ -59,11 +94,11 @@ extension FilteredGraph {
     /// list of the `L` closest nodes, whatever the filter, filled with non-allowed nodes around the
     /// query and never reached an allowed region further away: recall 0.06 in the tests.)
     ///
-    /// With `twoHop` (a selective filter), each non-allowed neighbour's allowed neighbours are
-    /// measured at once, ACORN-1's expansion: the results fill, and their bound tightens, sooner,
-    /// which stops the walk through bridges earlier.
+    /// ACORN-1's two-hop expansion (each non-allowed neighbour's allowed neighbours measured at
+    /// once) was measured too, and was slower at every selectivity on both index types (BENCHMARKS.md,
+    /// "Filtered search"); where it could help, at a few per cent allowed, the exact path is faster.
     func filteredBestFirst(_ q: UnsafePointer<Float>, from seeds: [UInt64], ef: Int, allowed: NodeSet,
-                           twoHop: Bool, scratch s: SearchScratch) throws {
+                           scratch s: SearchScratch) throws {
         s.visited.clear()
         s.candidates.removeAll()
         s.results.removeAll()
@@ -90,30 +125,12 @@ extension FilteredGraph {
             if !s.candidates.isEmpty { prefetch(RankedNode.node(s.candidates.top), links: true) }
             let n = try baseLinks(of: node, into: s.links)
             let fresh = try s.keepUnvisited(n, capacity: capacity, corrupt: { corruptLink(node, $0) }) {
-                prefetch($0, links: twoHop && !allowed.contains($0))
+                prefetch($0, links: false)
             }
             for i in 0..<fresh {
                 let neighbour = Int(s.links[i])
-                let isAllowed = allowed.contains(neighbour)
                 let (d, live) = try measure(q, neighbour)
-                offer(neighbour, d, returnable: isAllowed && live)
-                guard twoHop && !isAllowed else { continue }
-                // The unvisited allowed ones first, compacted and fetched, then measured.
-                let m = try baseLinks(of: neighbour, into: s.otherLinks)
-                var hops = 0
-                for j in 0..<m {
-                    let next = Int(s.otherLinks[j])
-                    guard next < capacity else { throw corruptLink(neighbour, next) }
-                    guard allowed.contains(next), s.visited.insert(next) else { continue }
-                    prefetch(next, links: false)
-                    s.otherLinks[hops] = UInt32(next)
-                    hops += 1
-                }
-                for j in 0..<hops {
-                    let next = Int(s.otherLinks[j])
-                    let (d, live) = try measure(q, next)
-                    offer(next, d, returnable: live)
-                }
+                offer(neighbour, d, returnable: live && allowed.contains(neighbour))
             }
         }
     }

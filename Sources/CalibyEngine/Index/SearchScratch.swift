@@ -155,9 +155,6 @@ class SearchScratch {
     /// Max-heap of results, as complemented keys.
     let results = KeyHeap()
     let links: UnsafeMutablePointer<UInt32>
-    /// A second link buffer, as large: a filtered search reads a passed-over neighbour's links, and
-    /// DiskANN's consolidation a deleted neighbour's, while `links` holds the node's own.
-    let otherLinks: UnsafeMutablePointer<UInt32>
     let linkCapacity: Int
     /// A normalized copy of the query (cosine).
     let query: UnsafeMutablePointer<Float>
@@ -173,7 +170,6 @@ class SearchScratch {
         visited = VisitedSet(capacity: nodes)
         linkCapacity = maxLinks + 1
         links = .allocate(capacity: linkCapacity)
-        otherLinks = .allocate(capacity: linkCapacity)
         query = .allocate(capacity: dimensions)
         kept = .allocate(capacity: maxLinks * dimensions)
         self.dimensions = dimensions
@@ -182,7 +178,6 @@ class SearchScratch {
 
     deinit {
         links.deallocate()
-        otherLinks.deallocate()
         query.deallocate()
         kept.deallocate()
         pivot.deallocate()

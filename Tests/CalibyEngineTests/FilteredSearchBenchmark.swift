@@ -1,0 +1,61 @@
+import Foundation
+import XCTest
+@testable import CalibyEngine
+
+/// The measurement behind `FilteredPath.choose` (figures in FilteredSearch.swift and BENCHMARKS.md):
+/// QPS (one thread) and recall@10 of each path at each selectivity, on N × 128 clustered vectors
+/// with the default build and search parameters. Skipped unless CALIBY_FILTERED_BENCH gives N:
+///
+///     bench/filtered_search_threshold.sh 100000
+final class FilteredSearchBenchmark: XCTestCase {
+    private let d = 128
+    private let queryCount = 300
+    private let selectivities = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+
+    func testPathsAtEverySelectivity() throws {
+        guard let n = ProcessInfo.processInfo.environment["CALIBY_FILTERED_BENCH"].flatMap(Int.init) else {
+            throw XCTSkip("set CALIBY_FILTERED_BENCH to the number of points to run this benchmark")
+        }
+        // Queries drawn from the same clusters as the points, as real queries resemble the data.
+        let all = clusteredVectors(count: n + queryCount, dimensions: d, clusters: 100, seed: 7)
+        let base = Array(all[0..<n * d]), queries = Array(all[(n * d)...])
+        let pool = try BufferPool(budgetBytes: 4 << 30)
+        for type in [IndexType.hnsw, .diskann] {
+            let (db, index) = try newFilteredIndex(self, type: type, dimensions: d, capacity: n, pool: pool, small: false)
+            let started = Date()
+            _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+            print("## \(type) \(n) × \(d), built in \(Int(Date().timeIntervalSince(started))) s")
+            print("| allowed | path | list | QPS | recall@10 |")
+            for selectivity in selectivities {
+                let allowed = NodeSet(capacity: n)
+                for node in 0..<n where Double(SplitMix.mix(UInt64(node)) >> 11) < selectivity * 0x1p53 { allowed.insert(node) }
+                let (exact, exactQPS) = try timed(index, queries, allowed: allowed, path: .exact, list: 0)
+                let truth = exact.map { $0.map(\.id) }
+                let label = "\(selectivity * 100) % (\(allowed.count))"
+                print("| \(label) | exact | – | \(Int(exactQPS)) | 1 |")
+                for (path, list) in variants(type) {
+                    let (found, qps) = try timed(index, queries, allowed: allowed, path: path, list: list)
+                    print("| \(label) | \(path) | \(list) | \(Int(qps)) | \(String(format: "%.4f", recall(found, truth))) |")
+                }
+                let chosen = FilteredPath.choose(allowed: allowed.count, live: index.count, listSize: type == .hnsw ? 64 : 100)
+                print("| \(label) | rule: \(chosen) | | | |")
+            }
+            try db.close()
+        }
+    }
+
+    /// The graph path at the default list size and twice it (the rule's √listSize term).
+    private func variants(_ type: IndexType) -> [(FilteredPath, Int)] {
+        (type == .hnsw ? [64, 128] : [100, 200]).map { (.graph, $0) }
+    }
+
+    /// Every query once on `path` with list size `list` (ef or L): the hits, and queries per second.
+    private func timed(_ index: VectorIndex, _ queries: [Float], allowed: NodeSet, path: FilteredPath,
+                       list: Int) throws -> ([[SearchHit]], Double) {
+        var parameters = SearchParameters(k: 10)
+        (parameters.ef, parameters.searchL) = (list, list)
+        let started = Date()
+        let found = try searchAll(index, queries, allowed: { _ in allowed }, path: path, parameters: parameters)
+        return (found, Double(found.count) / Date().timeIntervalSince(started))
+    }
+}
