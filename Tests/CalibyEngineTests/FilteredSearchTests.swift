@@ -146,6 +146,23 @@ final class FilteredSearchTests: XCTestCase {
         }
     }
 
+    /// Labels are DiskANN's own filter, which a node set does not combine with (HNSW has none).
+    func testALabelFilterBesideANodeSetIsRefused() throws {
+        let (base, queries) = data()
+        var parameters = SearchParameters(k: 10)
+        parameters.filter = 1
+        for type in [IndexType.hnsw, .diskann] {
+            let (db, index) = try build(type, base)
+            let set = try nodes(index) { _ in true }
+            for path in Self.paths {
+                XCTAssertThrowsError(try searchAll(index, queries, allowed: { _ in set }, path: path, parameters: parameters)) {
+                    guard case .invalidArgument = $0 as? CalibyError else { return XCTFail("\(type): \($0)") }
+                }
+            }
+            try db.close()
+        }
+    }
+
     func testNodeSetCountsMembersOnceAndIgnoresNodesOutOfRange() {
         let set = NodeSet(capacity: 130)
         for node in [129, 0, 64, 63, 64, 129] { set.insert(node) }
