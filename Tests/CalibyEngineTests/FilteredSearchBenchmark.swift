@@ -28,7 +28,7 @@ final class FilteredSearchBenchmark: XCTestCase {
             print("| allowed | path | list | QPS | recall@10 |")
             for selectivity in selectivities {
                 let allowed = NodeSet(capacity: n)
-                for node in 0..<n where Double(SplitMix.mix(UInt64(node)) >> 11) < selectivity * 0x1p53 { allowed.insert(node) }
+                for node in 0..<n where sampled(node, selectivity) { allowed.insert(node) }
                 let (exact, exactQPS) = try timed(index, queries, allowed: allowed, path: .exact, list: 0)
                 let truth = exact.map { $0.map(\.id) }
                 let label = "\(selectivity * 100) % (\(allowed.count))"

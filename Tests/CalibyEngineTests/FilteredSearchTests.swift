@@ -27,6 +27,9 @@ func newFilteredIndex(_ test: XCTestCase, type: IndexType, dimensions: Int, capa
     return (db, try db.createIndex(name: "v", type: type, config: config))
 }
 
+/// Whether `i` falls in a pseudo-random sample of the given fraction (fixed: splitmix of `i`).
+func sampled(_ i: Int, _ fraction: Double) -> Bool { Double(SplitMix.mix(UInt64(i)) >> 11) < fraction * 0x1p53 }
+
 /// Every query of a row-major block through the filtered search (`path` nil: the rule's choice).
 func searchAll(_ index: VectorIndex, _ queries: [Float], allowed: (_ query: Int) throws -> NodeSet, path: FilteredPath?,
                parameters: SearchParameters = SearchParameters(k: 10)) throws -> [[SearchHit]] {
@@ -68,17 +71,19 @@ final class FilteredSearchTests: XCTestCase {
 
     /// Every hit allowed and live, hits sorted, and recall@10 of each path against brute force over
     /// the allowed live rows.
-    private func check(_ index: VectorIndex, _ base: [Float], _ queries: [Float], allowedRows: @escaping (_ query: Int, _ row: Int) -> Bool,
-                       deleted: Set<Int> = [], paths: [FilteredPath?] = paths, _ what: String) throws {
+    private func check(_ index: VectorIndex, _ base: [Float], _ queries: [Float],
+                       allowedRows: @escaping (_ query: Int, _ row: Int) -> Bool, deleted: Set<Int> = [], _ what: String) throws {
         let sets = try (0..<queryCount).map { q in try nodes(index) { allowedRows(q, $0) } }
-        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10) { q, row in allowedRows(q, row) && !deleted.contains(row) }
-        for path in paths {
+        let returnable = { (q: Int, row: Int) in allowedRows(q, row) && !deleted.contains(row) }
+        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10, keep: returnable)
+        for path in Self.paths {
             let found = try searchAll(index, queries, allowed: { sets[$0] }, path: path)
+            let context = "\(what), \(String(describing: path))"
             for (q, hits) in found.enumerated() {
-                XCTAssertTrue(hits.allSatisfy { allowedRows(q, Int($0.id)) && !deleted.contains(Int($0.id)) }, "\(what), \(String(describing: path))")
-                XCTAssertEqual(hits.map(\.distance), hits.map(\.distance).sorted(), "\(what), \(String(describing: path))")
+                XCTAssertTrue(hits.allSatisfy { returnable(q, Int($0.id)) }, context)
+                XCTAssertEqual(hits.map(\.distance), hits.map(\.distance).sorted(), context)
             }
-            XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, "\(what), \(String(describing: path))")
+            XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95, context)
         }
     }
 
@@ -89,8 +94,8 @@ final class FilteredSearchTests: XCTestCase {
             let deleted = Set(stride(from: 0, to: n, by: 17))
             XCTAssertEqual(try index.delete(ids: deleted.map { UInt64($0) }), deleted.count)
             for selectivity in [0.01, 0.1, 0.5, 1.0] {
-                let admit = { (row: Int) in Double(SplitMix.mix(UInt64(row)) >> 11) < selectivity * 0x1p53 }
-                try check(index, base, queries, allowedRows: { _, row in admit(row) }, deleted: deleted, "\(type) at \(selectivity)")
+                try check(index, base, queries, allowedRows: { _, row in sampled(row, selectivity) }, deleted: deleted,
+                          "\(type) at \(selectivity)")
             }
             try db.close()
         }
@@ -101,12 +106,14 @@ final class FilteredSearchTests: XCTestCase {
     /// search starts where nothing is allowed and must walk out.
     func testFiltersCorrelatedWithTheQuery() throws {
         let (base, queries) = data()
-        let ranked = (0..<queryCount).map { q in bruteForce(base: base, queries: Array(queries[q * d..<(q + 1) * d]), dimensions: d, k: n)[0] }
-        let farCluster = (0..<queryCount).map { q in
-            Set(bruteForce(base: base, queries: Array(base[Int(ranked[q].last!) * d..<Int(ranked[q].last! + 1) * d]),
-                           dimensions: d, k: n / 20)[0].map { Int($0) })
+        let ranked = (0..<queryCount).map { q in
+            bruteForce(base: base, queries: Array(queries[q * d..<(q + 1) * d]), dimensions: d, k: n)[0].map { Int($0) }
         }
-        let near = ranked.map { Set($0.prefix(n / 5).map { Int($0) }) }
+        let farCluster = ranked.map { rows in
+            Set(bruteForce(base: base, queries: Array(base[rows.last! * d..<(rows.last! + 1) * d]), dimensions: d, k: n / 20)[0]
+                .map { Int($0) })
+        }
+        let near = ranked.map { Set($0.prefix(n / 5)) }
         for type in [IndexType.hnsw, .diskann] {
             let (db, index) = try build(type, base)
             try check(index, base, queries, allowedRows: { farCluster[$0].contains($1) }, "\(type), a far cluster")
@@ -122,7 +129,8 @@ final class FilteredSearchTests: XCTestCase {
         for type in [IndexType.hnsw, .diskann] {
             let (db, index) = try build(type, base)
             let set = try nodes(index, admit)
-            XCTAssertEqual(try searchAll(index, queries, allowed: { _ in set }, path: .exact).map { $0.map(\.id) }, truth, "\(type)")
+            let found = try searchAll(index, queries, allowed: { _ in set }, path: .exact)
+            XCTAssertEqual(found.map { $0.map(\.id) }, truth, "\(type)")
             try db.close()
         }
     }
@@ -135,7 +143,8 @@ final class FilteredSearchTests: XCTestCase {
             XCTAssertEqual(try index.delete(ids: few.dropLast(5).map { UInt64($0) }), 15)
             let set = try nodes(index) { few.contains($0) }
             for path in Self.paths {
-                XCTAssertTrue(try searchAll(index, queries, allowed: { _ in NodeSet(capacity: self.n) }, path: path).allSatisfy(\.isEmpty))
+                let empty = NodeSet(capacity: n)
+                XCTAssertTrue(try searchAll(index, queries, allowed: { _ in empty }, path: path).allSatisfy(\.isEmpty))
                 for hits in try searchAll(index, queries, allowed: { _ in set }, path: path) {
                     XCTAssertTrue(hits.allSatisfy { $0.id >= 15 && $0.id < 20 }, "\(type), \(String(describing: path))")
                     // The exact path (the rule's choice for so few) finds every live member.
