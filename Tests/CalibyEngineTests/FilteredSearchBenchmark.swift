@@ -29,13 +29,20 @@ final class FilteredSearchBenchmark: XCTestCase {
             for selectivity in selectivities {
                 let allowed = NodeSet(capacity: n)
                 for node in 0..<n where sampled(node, selectivity) { allowed.insert(node) }
-                let (exact, exactQPS) = try timed(index, queries, allowed: allowed, path: .exact, list: 0)
+                let (exact, exactQPS) = try timed { try searchAll(index, queries, allowed: { _ in allowed }, path: .exact) }
                 let truth = exact.map { $0.map(\.id) }
                 let label = "\(selectivity * 100) % (\(allowed.count))"
                 print("| \(label) | exact | – | \(Int(exactQPS)) | 1 |")
-                for (path, list) in variants(type) {
-                    let (found, qps) = try timed(index, queries, allowed: allowed, path: path, list: list)
-                    print("| \(label) | \(path) | \(list) | \(Int(qps)) | \(String(format: "%.4f", recall(found, truth))) |")
+                for list in lists(type) {
+                    let (found, qps) = try timed {
+                        try searchAll(index, queries, allowed: { _ in allowed }, path: .graph, parameters: parameters(list))
+                    }
+                    print("| \(label) | graph | \(list) | \(Int(qps)) | \(String(format: "%.4f", recall(found, truth))) |")
+                }
+                // With everything allowed, the unfiltered search beside it: what the filter costs.
+                for list in lists(type) where allowed.count == n {
+                    let (found, qps) = try timed { try search(index, queries) { _ in parameters(list) } }
+                    print("| \(label) | unfiltered search | \(list) | \(Int(qps)) | \(String(format: "%.4f", recall(found, truth))) |")
                 }
                 let chosen = FilteredPath.choose(allowed: allowed.count, live: index.count, listSize: type == .hnsw ? 64 : 100)
                 print("| \(label) | rule: \(chosen) | | | |")
@@ -44,18 +51,19 @@ final class FilteredSearchBenchmark: XCTestCase {
         }
     }
 
-    /// The graph path at the default list size and twice it (the rule's √listSize term).
-    private func variants(_ type: IndexType) -> [(FilteredPath, Int)] {
-        (type == .hnsw ? [64, 128] : [100, 200]).map { (.graph, $0) }
-    }
+    /// The default list size and twice it (the rule's √listSize term).
+    private func lists(_ type: IndexType) -> [Int] { type == .hnsw ? [64, 128] : [100, 200] }
 
-    /// Every query once on `path` with list size `list` (ef or L): the hits, and queries per second.
-    private func timed(_ index: VectorIndex, _ queries: [Float], allowed: NodeSet, path: FilteredPath,
-                       list: Int) throws -> ([[SearchHit]], Double) {
+    private func parameters(_ list: Int) -> SearchParameters {
         var parameters = SearchParameters(k: 10)
         (parameters.ef, parameters.searchL) = (list, list)
+        return parameters
+    }
+
+    /// The hits of one pass over the queries, and queries per second.
+    private func timed(_ run: () throws -> [[SearchHit]]) rethrows -> ([[SearchHit]], Double) {
         let started = Date()
-        let found = try searchAll(index, queries, allowed: { _ in allowed }, path: path, parameters: parameters)
+        let found = try run()
         return (found, Double(found.count) / Date().timeIntervalSince(started))
     }
 }

@@ -23,19 +23,19 @@ enum FilteredPath: Equatable {
     /// one thread, release, a machine shared with other builds; QPS exact / graph, graph recall@10):
     ///
     ///     allowed   HNSW ef 64                  DiskANN L 100
-    ///       1 %     13916 /   276  (0.9997)     15836 /  165  (1.0)
-    ///       2 %      4280 /   411  (1.0)         6111 /  290  (1.0)
-    ///       5 %      1782 /  1130  (1.0)         2220 /  824  (1.0)
-    ///      10 %       944 /  2332  (1.0)          914 / 1254  (1.0)
-    ///      20 %       468 /  2967  (0.9997)       609 / 2625  (1.0)
-    ///      50 %       200 /  4043  (0.9977)       195 / 2650  (1.0)
-    ///     100 %       116 / 14442  (0.985)         80 / 3247  (0.9927)
+    ///       1 %     11604 /   347  (0.9997)     16573 /  197  (1.0)
+    ///       2 %      7680 /   644  (1.0)         6447 /  342  (1.0)
+    ///       5 %      2559 /  1913  (1.0)         2612 /  908  (1.0)
+    ///      10 %      1428 /  3683  (1.0)         1392 / 1930  (1.0)
+    ///      20 %       690 /  4962  (0.9997)       742 / 2553  (1.0)
+    ///      50 %       306 /  6749  (0.9967)       298 / 3851  (1.0)
+    ///     100 %       162 / 10003  (0.9847)       143 / 4865  (0.9927)
     ///
-    /// Interpolating (exact QPS ∝ 1/s, graph QPS ∝ s), the paths cross at 6.4 % for HNSW ef 64
-    /// (c = 2.5), 9.3 % at ef 128 (c = 2.6), 8.4 % for DiskANN L 100 (c = 2.65), 13.7 % at L 200
-    /// (c = 3.1): the √listSize term holds, and c = 2.5 chooses within 10 % of the faster path
+    /// Interpolating (exact QPS ∝ 1/s, graph QPS ∝ s), the paths cross at 6.0 % for HNSW ef 64
+    /// (c = 2.4), 9.4 % at ef 128 (c = 2.6), 8.5 % for DiskANN L 100 (c = 2.7), 13 % at L 200
+    /// (c = 2.9): the √listSize term holds, and c = 2.5 chooses within ~10 % of the faster path
     /// around the crossover, where the two cost about the same. The exact path's recall is 1; the
-    /// graph path's is at least the unfiltered search's at the same list size.
+    /// graph path's is the unfiltered search's at the same list size or better.
     static func choose(allowed: Int, live: Int, listSize: Int) -> FilteredPath {
         Double(allowed) <= exactFactor * (Double(listSize) * Double(live)).squareRoot() ? .exact : .graph
     }
