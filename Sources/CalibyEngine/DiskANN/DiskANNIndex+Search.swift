@@ -124,9 +124,7 @@ extension DiskANNIndex {
                 try greedySearch(q, from: [entry], filter: filter, L: L, width: width, k: parameters.k, collect: false,
                                  allLive: allLive, scratch: s)
             }
-            return try s.results.drainComplemented().map {
-                SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
-            }
+            return try hits(s.results, k: parameters.k)
         }
     }
 }

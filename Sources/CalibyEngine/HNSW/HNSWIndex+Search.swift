@@ -87,25 +87,35 @@ extension HNSWIndex {
     static func levelOneListSize(_ listSize: Int) -> Int { max(1, listSize / 4) }
 
     public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
+        guard let entry = try searchEntry(parameters) else { return [] }
+        return try scratch.with { scratch in
+            let q = scratch.prepared(query, metric: metric)
+            let listSize = parameters.listSize(.hnsw)
+            let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, scratch: scratch)
+            try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, scratch: scratch)
+            return try hits(scratch.results, k: parameters.k)
+        }
+    }
+
+    /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
+    /// index, k = 0). Refuses a label filter: HNSW keeps no labels.
+    func searchEntry(_ parameters: SearchParameters) throws -> (node: Int, top: Int, deleted: Int)? {
         let (entry, top, deleted) = entryMutex.withLock { (header.entryPoint, header.maxLevel, header.deletedCount) }
         if parameters.filter != nil {
             throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, which keeps no labels: --filter needs a diskann index")
         }
-        guard entry >= 0, parameters.k > 0 else { return [] }
-        return try scratch.with { scratch in
-            let q = scratch.prepared(query, metric: metric)
-            let listSize = parameters.listSize(.hnsw)
-            let (start, startDistance) = try descend(q, from: entry, topLevel: top, to: min(top, 1), scratch: scratch)
-            var seeds = [RankedNode.key(startDistance, UInt32(start))]
-            if top >= 1 {
-                try searchLevel(q, from: seeds, ef: HNSWIndex.levelOneListSize(listSize), level: 1, skipDeleted: false,
-                                scratch: scratch)
-                seeds = scratch.results.drainComplemented()
-            }
-            try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: deleted > 0, scratch: scratch)
-            return try scratch.results.drainComplemented().prefix(parameters.k).map {
-                SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
-            }
-        }
+        guard entry >= 0, parameters.k > 0 else { return nil }
+        return (entry, top, deleted)
+    }
+
+    /// The upper levels' part of a search: greedy descent to level 1, then a level-1 search whose
+    /// list becomes level 0's starting points (keys of measured nodes).
+    func levelZeroSeeds(_ q: UnsafePointer<Float>, entry: (node: Int, top: Int, deleted: Int), listSize: Int,
+                        scratch: SearchScratch) throws -> [UInt64] {
+        let (start, startDistance) = try descend(q, from: entry.node, topLevel: entry.top, to: min(entry.top, 1), scratch: scratch)
+        let seeds = [RankedNode.key(startDistance, UInt32(start))]
+        guard entry.top >= 1 else { return seeds }
+        try searchLevel(q, from: seeds, ef: HNSWIndex.levelOneListSize(listSize), level: 1, skipDeleted: false, scratch: scratch)
+        return scratch.results.drainComplemented()
     }
 }

@@ -9,6 +9,8 @@ protocol PagedIndex: VectorIndex {
     var idMap: IDMap { get }
     /// Records allocated so far (the header's node count, read under the index's header lock).
     var allocatedNodes: Int { get }
+    /// The user id a node's record holds.
+    func userID(of node: Int) throws -> UInt64
 }
 
 extension PagedIndex {
@@ -34,6 +36,14 @@ extension PagedIndex {
         try ids.map { id in
             guard let node = try node(of: id) else { throw CalibyError.noSuchID(index: info.name, id: id) }
             return node
+        }
+    }
+
+    /// The closest `k` of a search's results heap (complemented keys) as hits, closest first;
+    /// empties the heap.
+    func hits(_ results: KeyHeap, k: Int) throws -> [SearchHit] {
+        try results.drainComplemented().prefix(k).map {
+            SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
         }
     }
 
