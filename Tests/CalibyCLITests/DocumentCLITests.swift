@@ -33,7 +33,7 @@ final class DocumentCLITests: XCTestCase {
                                       "--where", "category = 'audio' AND price < 30 AND tags CONTAINS 'wireless'",
                                       "--fields", "title,price,tags"], in: dir)
             // audio: i % 3 == 0; wireless: even; price < 30 and not null: i < 30, i % 5 != 0.
-            XCTAssertEqual(result.stdout, """
+            XCTAssertEqual(result, """
                 query\trank\tid\tdistance\ttitle\tprice\ttags
                 0\t1\t12\t16.0\tItem 12, "quoted" é\t12.5\t["wireless","t12"]
                 0\t2\t6\t64.0\tItem 6, "quoted" é\t6.5\t["wireless","t6"]
@@ -43,24 +43,24 @@ final class DocumentCLITests: XCTestCase {
                 """, type)
             // JSON keeps the types: numbers, strings, arrays, null for a missing value.
             let json = try succeed(["search", "docs", "--vector", "0,0,0,0", "-k", "1", "--format", "jsonl", "--fields", "*"], in: dir)
-            XCTAssertEqual(json.stdout, "{\"query\":0,\"rank\":1,\"id\":0,\"distance\":0.0,\"title\":\"Item 0, \\\"quoted\\\" é\","
+            XCTAssertEqual(json, "{\"query\":0,\"rank\":1,\"id\":0,\"distance\":0.0,\"title\":\"Item 0, \\\"quoted\\\" é\","
                            + "\"category\":\"audio\",\"price\":null,\"year\":2000,\"used\":true,\"tags\":[\"wireless\",\"t0\"]}\n", type)
         }
     }
 
     func testGetUpdateDeleteAndCheck() throws {
         let dir = try loaded()
-        XCTAssertEqual(try succeed(["get", "docs", "7", "3", "--fields", "category,year", "--format", "csv"], in: dir).stdout,
+        XCTAssertEqual(try succeed(["get", "docs", "7", "3", "--fields", "category,year", "--format", "csv"], in: dir),
                        "id,category,year\n7,video,2007\n3,audio,2003\n")
         try succeed(["update", "docs", "7", "--set", "price=18.5", "--set", "tags=[\"a\"]", "--unset", "year"], in: dir)
-        XCTAssertEqual(try succeed(["get", "docs", "7", "--fields", "price,tags,year", "--format", "jsonl"], in: dir).stdout,
+        XCTAssertEqual(try succeed(["get", "docs", "7", "--fields", "price,tags,year", "--format", "jsonl"], in: dir),
                        "{\"id\":7,\"price\":18.5,\"tags\":[\"a\"],\"year\":null}\n")
-        XCTAssertEqual(try succeed(["get", "docs", "--where", "year IS NULL OR price = 18.5", "--fields", "title"], in: dir).stdout,
+        XCTAssertEqual(try succeed(["get", "docs", "--where", "year IS NULL OR price = 18.5", "--fields", "title"], in: dir),
                        "id\ttitle\n7\tItem 7, \"quoted\" é\n")
-        XCTAssertEqual(try succeed(["get", "docs", "--where", "used", "--limit", "3", "--fields", "used"], in: dir).stdout,
+        XCTAssertEqual(try succeed(["get", "docs", "--where", "used", "--limit", "3", "--fields", "used"], in: dir),
                        "id\tused\n0\ttrue\n4\ttrue\n8\ttrue\n")
         try succeed(["delete", "docs", "7"], in: dir)
-        try expectFailure(["get", "docs", "7"], in: dir, status: 66, stderr: "caliby: error: index 'docs' has no id 7\n")
+        try expectError(["get", "docs", "7"], in: dir, status: 66, stderr: "caliby: error: index 'docs' has no id 7\n")
         try succeed(["check"], in: dir)
     }
 
@@ -75,7 +75,7 @@ final class DocumentCLITests: XCTestCase {
         XCTAssertEqual(result.status, 65, result.stderr)
         XCTAssertTrue(result.stderr.contains("bad.jsonl:2"), result.stderr)
         XCTAssertTrue(result.stderr.contains("price"), result.stderr)
-        try expectFailure(["get", "docs", "100"], in: dir, status: 66, stderr: "caliby: error: index 'docs' has no id 100\n")
+        try expectError(["get", "docs", "100"], in: dir, status: 66, stderr: "caliby: error: index 'docs' has no id 100\n")
 
         let missing = try makeTemporaryFile("missing.jsonl", contents: Data("{\"id\": 102, \"vector\": [1, 2, 3, 4]}\n".utf8))
         let required = try CLI.run(["insert", "docs", missing, "--quiet"], directory: dir)
@@ -90,23 +90,23 @@ final class DocumentCLITests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("colour"), unknown.stderr)
         let mismatch = try CLI.run(["get", "docs", "--where", "price = 'cheap'"], directory: dir)
         XCTAssertEqual(mismatch.status, 64)
-        try expectFailure(["search", "docs", "--vector", "1,1,1,1", "--fields", "colour"], in: dir, status: 64,
+        try expectError(["search", "docs", "--vector", "1,1,1,1", "--fields", "colour"], in: dir, status: 64,
                           stderr: "caliby: error: --fields: index 'docs' has no field 'colour' (fields: title, category, price, year, used, tags)\n")
-        try expectFailure(["update", "docs", "3", "--set", "year=soon"], in: dir, status: 64,
+        try expectError(["update", "docs", "3", "--set", "year=soon"], in: dir, status: 64,
                           stderr: "caliby: error: --set year: expected int, got 'soon'\n")
     }
 
     func testCSVWithAHeaderMapsColumnsToFields() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "docs", "--dim", "3", "--max-elements", "100"] + fields, in: dir)
-        let csv = try makeTemporaryFile("export.csv", contents: Data("""
+        let csv = try makeTemporaryFile("export.csv", contents: Data(#"""
             id,title,category,price,vector
             7,"Earbuds, wireless ""pro""",audio,19.5,[0.1, 0.7, 0.2]
             8,Speaker,audio,,0.3 0.1 0.9
 
-            """.utf8))
+            """#.utf8))
         try succeed(["insert", "docs", csv, "--quiet"], in: dir)
-        XCTAssertEqual(try succeed(["get", "docs", "7", "8", "--fields", "title,price", "--format", "jsonl"], in: dir).stdout,
+        XCTAssertEqual(try succeed(["get", "docs", "7", "8", "--fields", "title,price", "--format", "jsonl"], in: dir),
                        "{\"id\":7,\"title\":\"Earbuds, wireless \\\"pro\\\"\",\"price\":19.5}\n{\"id\":8,\"title\":\"Speaker\",\"price\":null}\n")
     }
 
@@ -118,13 +118,22 @@ final class DocumentCLITests: XCTestCase {
         try succeed(["alter", "plain", "--add-field", "shelf:int"], in: dir)
         for id in 0..<30 { try succeed(["update", "plain", "\(id)", "--set", "shelf=\(id % 4)"], in: dir) }
         let query = ["search", "plain", "--vector", "0,0,0,0", "-k", "30", "--where", "shelf = 2", "--fields", "shelf"]
-        let before = try succeed(query, in: dir).stdout
+        let before = try succeed(query, in: dir)
         try succeed(["index", "plain", "shelf"], in: dir)
-        XCTAssertEqual(try succeed(query, in: dir).stdout, before, "an index changes how matches are found, not which")
+        XCTAssertEqual(try succeed(query, in: dir), before, "an index changes how matches are found, not which")
         XCTAssertEqual(before.split(separator: "\n").count, 1 + 7)
-        XCTAssertTrue(try succeed(["info", "plain"], in: dir).stdout.contains("shelf:int (indexed)"))
-        try expectFailure(["alter", "plain", "--add-field", "shelf:int"], in: dir, status: 64,
+        XCTAssertTrue(try succeed(["info", "plain"], in: dir).contains("shelf:int (indexed)"))
+        try expectError(["alter", "plain", "--add-field", "shelf:int"], in: dir, status: 64,
                           stderr: "caliby: error: index 'plain' already has a field 'shelf'\n")
         try succeed(["check"], in: dir)
     }
+
+    /// The exact one-line message and status of a refused command.
+    private func expectError(_ arguments: [String], in dir: String, status: Int32, stderr: String,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try CLI.run(arguments, directory: dir)
+        XCTAssertEqual(result.status, status, result.stderr, file: file, line: line)
+        XCTAssertEqual(result.stderr, stderr, file: file, line: line)
+    }
 }
+

@@ -192,4 +192,55 @@ final class DocumentTests: XCTestCase {
             XCTAssertEqual((error as? CalibyError)?.category, .corrupt)
         }
     }
+
+    func testFiltersMatchTheSameDocumentsWithAndWithoutFieldIndexes() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        defer { try? db.close() }
+        var indexed = DocumentTests.schema
+        for name in ["category", "year", "tags", "price", "used"] { indexed.fields[indexed.position(of: name)!].indexed = true }
+        let count = 400
+        var expected = Dictionary(uniqueKeysWithValues: (0..<count).map { (UInt64($0), DocumentTests.document($0)) })
+        let vectors = clusteredVectors(count: count, dimensions: 4, seed: 3)
+        let collections = try [DocumentTests.schema, indexed].enumerated().map { i, schema -> DocumentCollection in
+            let c = try db.createCollection(name: "c\(i)", type: i == 0 ? .hnsw : .diskann,
+                                            config: IndexConfig(dimensions: 4, maxElements: 1000, schema: schema))
+            var b = batch(vectors, dimensions: 4)
+            b.documents = (0..<count).map(DocumentTests.document)
+            _ = try c.insert(b, options: InsertOptions())
+            return c
+        }
+        let filters = ["category = 'audio'", "year BETWEEN 2000 AND 2010 AND category IN ('video', 'books')",
+                       "tags CONTAINS 't3' AND price > 10", "price IS NULL OR year < 1995", "used AND year >= 2025",
+                       "NOT (category = 'audio') AND tags CONTAINS 'common'", "price < 0", "year = 2001.5",
+                       "category > 'b' AND category <= 'books'"]
+        func verify(_ stage: String) throws {
+            for text in filters {
+                let filter = try Filter(parsing: text, schema: DocumentTests.schema)
+                let truth = expected.filter { filter.matches($0.value) }.keys.sorted()
+                for c in collections {
+                    XCTAssertEqual(try c.ids(matching: filter), truth, "\(stage), \(c.name): \(text)")
+                }
+            }
+            for c in collections { XCTAssertEqual(try c.checkIntegrity(), [], "\(stage), \(c.name)") }
+        }
+        try verify("inserted")
+        for id in stride(from: UInt64(0), to: UInt64(count), by: 7) {
+            let changes: [(field: String, value: FieldValue?)] = [("category", .string("audio")), ("tags", .stringArray(["t3", "new"])),
+                                                                  ("year", nil)]
+            for c in collections { try c.update(id: id, set: changes) }
+            expected[id]![1] = .string("audio")
+            expected[id]![5] = .stringArray(["t3", "new"])
+            expected[id]![3] = nil
+        }
+        for id in stride(from: UInt64(1), to: UInt64(count), by: 5) {
+            for c in collections { _ = try c.delete(ids: [id]) }
+            expected[id] = nil
+        }
+        try verify("updated and deleted")
+        try db.flush()
+        try verify("committed")
+    }
 }
+
