@@ -7,6 +7,8 @@ public struct VectorBatch {
     public var ids: [UInt64?] = []
     /// Per record, empty when none.
     public var labels: [[UInt32]] = []
+    /// Per record when the reader has fields (`VectorReaderOptions.schema`), else empty.
+    public var documents: [Document] = []
     /// 1-based number of the batch's first record in the input.
     public var firstRecordNumber = 1
     public var count: Int { ids.count }
@@ -18,6 +20,7 @@ public struct VectorBatch {
         vectors.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
     }
 }
 
