@@ -153,11 +153,11 @@ final class HeaderMappedDecoder: RecordDecoder {
         try DelimitedDecoder.forEachField(of: line, separator: separator, lines: lines) { column, raw, quoted in
             columns = column
             guard column <= roles.count else { return }  // reported below, with the count
-            if case .field(let position) = roles[column - 1] {
+            if case .field(let position) = roles[column - 1], let fields {
                 // Text keeps its spaces when quoted: the quotes say where it starts and ends.
                 return try withCell(raw, quoted: quoted) { cell in
-                    let value = try fields!.cellValue(cell, for: options.schema.fields[position])
-                    try fields!.store(value, from: cell, at: position, in: &document, seen: &seen)
+                    let value = try fields.cellValue(cell, for: options.schema.fields[position])
+                    try fields.store(value, from: cell, at: position, in: &document, seen: &seen)
                 }
             }
             try withCell(quoted ? raw.trimmingSpaces() : raw, quoted: quoted) { cell in
