@@ -32,6 +32,16 @@ struct VectorInputOptions: ParsableArguments {
             """))
     var header: HeaderChoice = .auto
 
+    @Flag(name: .long, help: "Skip JSON keys and CSV/TSV columns that name no field of the index (default: an error).")
+    var ignoreUnknown = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "CSV/TSV: the columns holding the vector's components, e.g. 4-387 (1-based, inclusive).",
+        discussion: "The header names the other columns: id, labels and the index's fields. Without this option the vector is one column named vector.",
+        valueName: "first-last"),
+        transform: parseColumnRange)
+    var vectorColumns: ClosedRange<Int>?
+
     /// The format of `path` ("-": standard input): --input-format, else `spelled` (a command's older
     /// name for it), else the extension's.
     func format(of path: String, spelled: VectorFormat? = nil) throws -> VectorFormat {
@@ -42,12 +52,23 @@ struct VectorInputOptions: ParsableArguments {
         return format
     }
 
-    /// A reader of `path` with these options and the command's own.
+    /// A reader of `path` with these options and the command's own; `schema` is the index's fields,
+    /// when the records carry documents.
     func reader(path: String, format: VectorFormat, dimensions: Int, idColumn: Int? = nil,
-                labelsColumn: Int? = nil) throws -> VectorReader {
+                labelsColumn: Int? = nil, schema: Schema = Schema()) throws -> VectorReader {
         try VectorReader(path: path, options: VectorReaderOptions(
-            format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn, header: header.rule))
+            format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn, header: header.rule,
+            schema: schema, ignoreUnknown: ignoreUnknown, vectorColumns: vectorColumns))
     }
+}
+
+/// "4-387" → 4...387, for --vector-columns.
+func parseColumnRange(_ text: String) throws -> ClosedRange<Int> {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, let first = Int(parts[0]), let last = Int(parts[1]), first >= 1, first <= last else {
+        throw CalibyError.invalidArgument("--vector-columns '\(text)': expected first-last, 1-based columns with first <= last, e.g. 4-387")
+    }
+    return first...last
 }
 
 /// "0.1,0.2 0.3" → [0.1, 0.2, 0.3]; commas and/or spaces separate.

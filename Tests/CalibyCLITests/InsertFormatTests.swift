@@ -42,6 +42,22 @@ final class InsertFormatTests: XCTestCase {
         XCTAssertTrue(badJSON.stderr.contains("<stdin>:2"), badJSON.stderr)
     }
 
+    func testVectorColumnsPickTheVectorOutOfAWiderExport() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "v", "--dim", "2", "--max-elements", "20"], in: dir)
+        let csv = "id,title,x,y\n41,\"a, b\",1,2\n42,c,5,6\n"
+        let unknown = try CLI.run(["insert", "v", "-", "--format", "csv", "--vector-columns", "3-4"], directory: dir, input: csv)
+        XCTAssertEqual(unknown.status, 65, unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("<stdin>:1: column 2 'title' is not id, labels or a vector column"), unknown.stderr)
+        try succeed(["insert", "v", "-", "--format", "csv", "--vector-columns", "3-4", "--ignore-unknown"], in: dir, input: csv)
+        XCTAssertEqual(try topID(dir, "5,6"), "42")
+        for bad in ["4", "4-", "0-2", "5-3", "a-b"] {
+            let result = try CLI.run(["insert", "v", "-", "--format", "csv", "--vector-columns", bad], directory: dir, input: csv)
+            XCTAssertEqual(result.status, 64, result.stderr)
+            XCTAssertTrue(result.stderr.contains("--vector-columns '\(bad)': expected first-last"), result.stderr)
+        }
+    }
+
     func testCommitEveryKeepsEarlierChunksWhenALaterRecordIsBad() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "v", "--dim", "2", "--max-elements", "100"], in: dir)

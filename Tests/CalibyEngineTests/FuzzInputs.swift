@@ -8,6 +8,7 @@ struct FuzzRecords: Equatable {
     var bits: [UInt32] = []
     var ids: [UInt64?] = []
     var labels: [[UInt32]] = []
+    var documents: [Document] = []
     var count: Int { ids.count }
 }
 
@@ -37,13 +38,13 @@ struct FuzzCase {
 /// with bytes flipped, inserted, cut or repeated, pure noise, and extremes (very long lines, deep
 /// JSON nesting, record counts far out of range, NaN and infinity bit patterns).
 struct FuzzInputs {
-    private var rng: SeededGenerator
+    fileprivate var rng: SeededGenerator
 
     init(seed: UInt64) { rng = SeededGenerator(seed: seed) }
 
-    private mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
-    private mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
-    private mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
+    fileprivate mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &rng) }
+    fileprivate mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
+    fileprivate mutating func pick<T>(_ items: [T]) -> T { items[int(0...items.count - 1)] }
 
     mutating func next() -> FuzzCase {
         var c: FuzzCase
@@ -51,7 +52,7 @@ struct FuzzInputs {
         case 0: c = noise()
         case 1: c = extreme()
         default:
-            c = wellFormed()
+            c = chance(0.25) ? withDocuments() : wellFormed()
             // A third stay intact: they pin down what is read, not only that nothing breaks.
             let mutations = chance(0.33) ? 0 : int(1...4)
             for _ in 0..<mutations { mutate(&c) }
@@ -282,5 +283,127 @@ struct FuzzInputs {
 
     private mutating func raw(_ format: VectorFormat, _ text: String, _ summary: String) -> FuzzCase {
         FuzzCase(kind: .vectors(format), bytes: Array(text.utf8), options: VectorReaderOptions(format: format), summary: summary)
+    }
+}
+
+// MARK: Documents
+
+extension FuzzInputs {
+    static let documentSchema = Schema(fields: [
+        Field(name: "t", type: .text), Field(name: "s", type: .string, required: true), Field(name: "f", type: .float),
+        Field(name: "i", type: .int), Field(name: "b", type: .bool), Field(name: "ss", type: .stringArray),
+        Field(name: "ii", type: .intArray),
+    ])
+
+    private static let words = ["", "a", "plain words", " spaced ", "comma, inside", "say \"hi\"", "back\\slash", "tab\there",
+                                "two\nlines", "blank\n\nline", "größe", "名前", "😀", "\u{1}ctl", "\u{2028}", "[1, 2]", "null",
+                                "\u{FEFF}bom", "{\"vector\": [1]}"]
+
+    /// JSON's spelling of `text`, escaping more or less than it must, non-ASCII sometimes as \u
+    /// escapes (surrogate pairs beyond the BMP).
+    private mutating func jsonString(_ text: String) -> String {
+        var out = "\""
+        let escapeAll = chance(0.3)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += pick(["\\n", "\\u000a", "\\u000A"])
+            case "\t": out += "\\t"
+            case "/": out += pick(["/", "\\/"])
+            default:
+                if scalar.value < 0x20 || (escapeAll && scalar.value > 0x7E) {
+                    out += String(scalar).utf16.map { "\\u" + String(repeating: "0", count: 4 - String($0, radix: 16).count) + String($0, radix: 16) }.joined()
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private mutating func fieldValue(_ type: FieldType, csv: Bool) -> FieldValue? {
+        if chance(0.15) { return nil }
+        switch type {
+        case .int: return .int(pick([0, -1, 42, .max, .min, Int64.random(in: .min ... .max, using: &rng)]))
+        case .float: return .float(pick([0, -0.0, 0.1, 1e-5, -2.5e300, 123456.789, Double.random(in: -1e6...1e6, using: &rng)]))
+        case .bool: return .bool(chance(0.5))
+        // An empty CSV cell is null, so CSV never writes an empty string.
+        case .string, .text: return .string(pick(csv ? Self.words.filter { !$0.isEmpty } : Self.words))
+        case .intArray: return .intArray((0..<int(0...3)).map { _ in Int64.random(in: .min ... .max, using: &rng) })
+        case .stringArray: return .stringArray((0..<int(0...3)).map { _ in pick(Self.words) })
+        }
+    }
+
+    private mutating func json(_ value: FieldValue) -> String {
+        switch value {
+        case .int(let x): return "\(x)"
+        case .float(let x): return "\(x)"
+        case .bool(let x): return "\(x)"
+        case .string(let s): return jsonString(s)
+        case .intArray(let a): return "[" + a.map { "\($0)" }.joined(separator: pick([",", ", "])) + "]"
+        case .stringArray(let a):
+            var items: [String] = []
+            for s in a { items.append(jsonString(s)) }
+            return "[" + items.joined(separator: ",") + "]"
+        }
+    }
+
+    /// A CSV/TSV cell, quoted when it must be (or by chance), doubling its quotes.
+    private mutating func cell(_ text: String, separator: String) -> String {
+        let must = text.contains(separator) || text.contains("\"") || text.contains("\n") || text.hasPrefix(" ") || text.hasSuffix(" ")
+        return must || chance(0.2) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    private mutating func csvText(_ value: FieldValue?) -> String {
+        switch value {
+        case nil: return ""
+        case .bool(let x)?: return pick(x ? ["true", "True", "TRUE", "1"] : ["false", "False", "0"])
+        case .string(let s)?: return s
+        case let value?: return json(value)
+        }
+    }
+
+    mutating func withDocuments() -> FuzzCase {
+        let schema = Self.documentSchema
+        let format: VectorFormat = pick([.jsonl, .csv, .tsv])
+        let csv = format != .jsonl
+        let separator = format == .tsv ? "\t" : ","
+        let dimensions = int(1...4)
+        var expected = FuzzRecords(dimensions: nil)
+        let order = Array(schema.fields.indices).shuffled(using: &rng)
+        var text = csv ? (["vector"] + order.map { schema.fields[$0].name }).joined(separator: separator) + "\n" : ""
+        for _ in 0..<int(0...6) {
+            let vector = (0..<dimensions).map { _ in Float(int(-1000...1000)) / 8 }
+            var document = Document(fieldCount: schema.fields.count)
+            for position in order { document[position] = fieldValue(schema.fields[position].type, csv: csv) }
+            if document[1] == nil { document[1] = .string("required") }
+            var members: [String] = []
+            if csv {
+                let vectorText = chance(0.5) ? "[" + vector.map { "\($0)" }.joined(separator: ", ") + "]" : vector.map { "\($0)" }.joined(separator: " ")
+                members.append(cell(vectorText, separator: separator))
+                for position in order { members.append(cell(csvText(document[position]), separator: separator)) }
+                text += members.joined(separator: separator) + "\n"
+            } else {
+                members.append("\"vector\": [" + vector.map { "\($0)" }.joined(separator: ", ") + "]")
+                for position in order {
+                    guard let value = document[position] else {
+                        if chance(0.5) { members.append("\"\(schema.fields[position].name)\": null") }
+                        continue
+                    }
+                    members.append("\"\(schema.fields[position].name)\": " + json(value))
+                }
+                members.shuffle(using: &rng)
+                text += "{" + members.joined(separator: pick([",", ", "])) + "}\n"
+            }
+            expected.dimensions = dimensions
+            expected.bits += vector.map(\.bitPattern)
+            expected.ids.append(nil)
+            expected.labels.append([])
+            expected.documents.append(document)
+        }
+        let options = VectorReaderOptions(format: format, schema: schema, ignoreUnknown: chance(0.2))
+        return FuzzCase(kind: .vectors(format), bytes: Array(text.utf8), options: options, expected: expected,
+                        summary: "\(format) with fields, \(expected.count) records")
     }
 }

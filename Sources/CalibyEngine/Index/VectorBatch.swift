@@ -7,7 +7,7 @@ public struct VectorBatch {
     public var ids: [UInt64?] = []
     /// Per record, empty when none.
     public var labels: [[UInt32]] = []
-    /// One per record when the reader has a non-empty schema, empty otherwise.
+    /// Per record when the reader has fields (`VectorReaderOptions.schema`), else empty.
     public var documents: [Document] = []
     /// 1-based number of the batch's first record in the input.
     public var firstRecordNumber = 1

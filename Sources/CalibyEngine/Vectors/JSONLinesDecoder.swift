@@ -1,9 +1,14 @@
-/// JSON lines: one object per line with a "vector" array and optional "id" (or null) and "labels";
-/// other keys are skipped.
+/// JSON lines: one object per line with a "vector" array and optional "id" (or null) and "labels".
+/// Without fields other keys are skipped; with fields each other key names one (`DocumentFieldDecoder`).
 final class JSONLinesDecoder: RecordDecoder {
     private let lines: TextLines
+    /// Nil without fields, so that path pays nothing per record for documents.
+    private let fields: DocumentFieldDecoder?
 
-    init(lines: TextLines) { self.lines = lines }
+    init(lines: TextLines, fields: DocumentFieldDecoder?) {
+        self.lines = lines
+        self.fields = fields
+    }
 
     func decodeRecord(into batch: inout VectorBatch, dimensions: inout DimensionRule) throws -> Bool {
         guard let line = try lines.nextNonBlank() else { return false }
@@ -11,6 +16,10 @@ final class JSONLinesDecoder: RecordDecoder {
         var id: UInt64?
         var labels: [UInt32] = []
         var values: Int?
+        // Without fields both are empty arrays, which allocate nothing.
+        let fieldCount = fields?.schema.fields.count ?? 0
+        var document = Document(fieldCount: fieldCount)
+        var seen = [Bool](repeating: false, count: fieldCount)
         try json.expect("{")
         if !json.consume("}") {
             repeat {
@@ -24,6 +33,8 @@ final class JSONLinesDecoder: RecordDecoder {
                     id = try value.equals("null") ? nil : lines.id(value)
                 } else if key.equals("labels") {
                     labels = try readLabels(&json)
+                } else if let fields {
+                    try readField(key, in: line, &json, fields, into: &document, seen: &seen)
                 } else {
                     _ = try json.value()
                 }
@@ -33,7 +44,25 @@ final class JSONLinesDecoder: RecordDecoder {
         try json.expectEnd()
         guard let values else { throw lines.error("missing \"vector\"") }
         try lines.commit(values: values, id: id, labels: labels, to: &batch, dimensions: &dimensions)
+        if let fields { try fields.finish(document, into: &batch) }
         return true
+    }
+
+    /// The value of `key`, which must name a field (unless unknown keys are skipped).
+    private func readField(_ key: ByteSpan, in line: ByteSpan, _ json: inout JSONCursor, _ fields: DocumentFieldDecoder,
+                           into document: inout Document, seen: inout [Bool]) throws {
+        // Keys are matched raw for speed; a field name is decoded in full, from its opening quote,
+        // by a cursor over the same line so that an error's column is the line's.
+        var keyCursor = JSONCursor(line: line, lines: lines, at: key.start - 1)
+        let name = try keyCursor.decodedString()
+        guard let position = try fields.position(of: name, shown: key.text) else {
+            _ = try json.value()
+            return
+        }
+        _ = json.peek()  // steps over the spaces, so that the value's text starts at the value
+        let start = json.position
+        let value = try fields.jsonValue(&json, for: fields.schema.fields[position])
+        try fields.store(value, from: ByteSpan(start: start, end: json.position), at: position, in: &document, seen: &seen)
     }
 
     private func readVector(_ json: inout JSONCursor, into vectors: inout [Float]) throws -> Int {
@@ -60,119 +89,5 @@ final class JSONLinesDecoder: RecordDecoder {
             throw lines.error("\"labels\" must be an array of unsigned 32-bit integers")
         }
         return []
-    }
-}
-
-/// A cursor over one NUL-terminated line of JSON. Values the decoder ignores are skipped by bracket
-/// matching rather than fully validated: they cost nothing to keep and are not ours to police.
-struct JSONCursor {
-    private let line: ByteSpan
-    private let lines: TextLines
-    private var p: UnsafePointer<UInt8>
-
-    init(line: ByteSpan, lines: TextLines) {
-        self.line = line
-        self.lines = lines
-        p = line.start
-    }
-
-    private func invalid() -> CalibyError { lines.error("invalid JSON at column \(p - line.start + 1)") }
-
-    private mutating func skipSpace() {
-        while p.pointee == UInt8(ascii: " ") || p.pointee == UInt8(ascii: "\t") { p += 1 }
-    }
-
-    mutating func consume(_ byte: Unicode.Scalar) -> Bool {
-        skipSpace()
-        guard p < line.end && p.pointee == UInt8(ascii: byte) else { return false }
-        p += 1
-        return true
-    }
-
-    mutating func expect(_ byte: Unicode.Scalar) throws {
-        guard consume(byte) else { throw invalid() }
-    }
-
-    mutating func expectEnd() throws {
-        skipSpace()
-        guard p == line.end else { throw invalid() }
-    }
-
-    /// A string's raw content: escapes are skipped, not decoded, since the keys we match have none.
-    mutating func string() throws -> ByteSpan {
-        skipSpace()
-        guard p < line.end && p.pointee == UInt8(ascii: "\"") else { throw invalid() }
-        let content = p + 1
-        var q = content
-        while q < line.end && q.pointee != UInt8(ascii: "\"") { q += q.pointee == UInt8(ascii: "\\") ? 2 : 1 }
-        guard q < line.end else {
-            p = line.end
-            throw invalid()
-        }
-        p = q + 1
-        return ByteSpan(start: content, end: q)
-    }
-
-    /// Steps over one value of any kind and returns its text.
-    mutating func value() throws -> ByteSpan {
-        skipSpace()
-        let start = p
-        switch p.pointee {
-        case UInt8(ascii: "\""): _ = try string()
-        case UInt8(ascii: "["), UInt8(ascii: "{"): try skipContainer()
-        default: guard scanNumber() || scanLiteral() else { throw invalid() }
-        }
-        return ByteSpan(start: start, end: p)
-    }
-
-    private mutating func skipContainer() throws {
-        var depth = 0
-        repeat {
-            guard p < line.end else { throw invalid() }
-            switch p.pointee {
-            case UInt8(ascii: "\""):
-                _ = try string()
-                continue
-            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
-            default: break
-            }
-            p += 1
-        } while depth > 0
-    }
-
-    /// JSON number grammar (leading zeros tolerated); the NUL after the line stops every scan.
-    private mutating func scanNumber() -> Bool {
-        func digits(_ q: inout UnsafePointer<UInt8>) -> Bool {
-            let first = q
-            while q.pointee &- UInt8(ascii: "0") < 10 { q += 1 }
-            return q > first
-        }
-        var q = p
-        if q.pointee == UInt8(ascii: "-") { q += 1 }
-        guard digits(&q) else { return false }
-        if q.pointee == UInt8(ascii: ".") {
-            q += 1
-            guard digits(&q) else { return false }
-        }
-        if q.pointee | 0x20 == UInt8(ascii: "e") {
-            q += 1
-            if q.pointee == UInt8(ascii: "+") || q.pointee == UInt8(ascii: "-") { q += 1 }
-            guard digits(&q) else { return false }
-        }
-        p = q
-        return true
-    }
-
-    private mutating func scanLiteral() -> Bool {
-        for literal: StaticString in ["true", "false", "null"] {
-            let count = literal.utf8CodeUnitCount
-            // Stops at the first mismatch, which the line's NUL guarantees before reading past it.
-            if (0..<count).allSatisfy({ p[$0] == literal.utf8Start[$0] }) {
-                p += count
-                return true
-            }
-        }
-        return false
     }
 }

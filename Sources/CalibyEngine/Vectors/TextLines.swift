@@ -148,7 +148,10 @@ struct ByteSpan {
 /// Line numbering, error locations and the field checks shared by the CSV/TSV and JSONL decoders.
 final class TextLines {
     let input: InputBuffer
+    /// The line errors name: the first line of the record being read (a quoted CSV field may
+    /// continue it over further lines).
     private(set) var lineNumber = 0
+    private var linesRead = 0
 
     init(input: InputBuffer) { self.input = input }
 
@@ -159,7 +162,8 @@ final class TextLines {
     /// The next line holding anything besides spaces and tabs (see `InputBuffer.nextLine`).
     func nextNonBlank() throws -> ByteSpan? {
         while var line = try input.nextLine() {
-            lineNumber += 1
+            linesRead += 1
+            lineNumber = linesRead
             // Spreadsheet exports often start with a UTF-8 byte order mark.
             if lineNumber == 1 && line.end - line.start >= 3 && ByteSpan(start: line.start, end: line.start + 3).equals("\u{FEFF}") {
                 line.start += 3
@@ -169,6 +173,14 @@ final class TextLines {
             }
         }
         return nil
+    }
+
+    /// The line after the current one, blank or not, as the rest of a record that a quoted field
+    /// carries over a line break; errors still name the record's first line. Nil at end of input.
+    func continuation() throws -> ByteSpan? {
+        guard let line = try input.nextLine() else { return nil }
+        linesRead += 1
+        return line
     }
 
     func component(_ span: ByteSpan, _ what: @autoclosure () -> String) throws -> Float {

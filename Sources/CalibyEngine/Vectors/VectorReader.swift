@@ -42,17 +42,35 @@ public struct VectorReaderOptions: Sendable {
     public var labelsColumn: Int?
     /// CSV/TSV: whether the first line is a header. A header must have as many fields as the records.
     public var header: HeaderLine
+    /// The fields records carry (one `Document` per record in `VectorBatch.documents`). JSON lines
+    /// name them by key; CSV/TSV by a header naming the columns. fvecs and bvecs carry none: their
+    /// documents are empty, and a required field refuses them.
+    public var schema = Schema()
+    /// Skip JSON keys and CSV/TSV columns that name no field, instead of refusing the input.
+    public var ignoreUnknown = false
+    /// CSV/TSV with a header: the 1-based columns, inclusive, holding the vector's components, when
+    /// it is not one `vector` column. The other columns are named by the header.
+    public var vectorColumns: ClosedRange<Int>?
 
     public init(format: VectorFormat, dimensions: Int? = nil, idColumn: Int? = nil, labelsColumn: Int? = nil,
-                header: HeaderLine = .auto) {
+                header: HeaderLine = .auto, schema: Schema = Schema(), ignoreUnknown: Bool = false,
+                vectorColumns: ClosedRange<Int>? = nil) {
         self.format = format
         self.dimensions = dimensions
         self.idColumn = idColumn
         self.labelsColumn = labelsColumn
         self.header = header
+        self.schema = schema
+        self.ignoreUnknown = ignoreUnknown
+        self.vectorColumns = vectorColumns
     }
 
     var isDelimited: Bool { format == .csv || format == .tsv }
+    var isBinary: Bool { format == .fvecs || format == .bvecs }
+
+    /// CSV/TSV whose columns are named by the header (fields, or vector columns among others)
+    /// rather than all holding components.
+    var mapsColumnsByName: Bool { isDelimited && (!schema.isEmpty || vectorColumns != nil) }
 
     /// The CSV/TSV columns holding something other than vector values, named for messages.
     var namedColumns: [(name: String, column: Int)] {
@@ -65,6 +83,8 @@ public final class VectorReader {
     private let decoder: RecordDecoder
     private var dimensions: DimensionRule
     private var recordsDelivered = 0
+    /// fvecs/bvecs under a schema: every record gets a document with no values.
+    private let emptyDocument: Document?
 
     /// Path "-" means standard input (display name "<stdin>"). Throws `.noSuchFile` if missing.
     public convenience init(path: String, options: VectorReaderOptions) throws {
@@ -76,14 +96,19 @@ public final class VectorReader {
         try Self.validate(options)
         input = try InputBuffer(path: path, capacity: bufferCapacity)
         dimensions = DimensionRule(expected: options.dimensions)
+        let lines = TextLines(input: input)
+        let fields = options.schema.isEmpty
+            ? nil : DocumentFieldDecoder(schema: options.schema, ignoreUnknown: options.ignoreUnknown, lines: lines)
+        let separator = UInt8(ascii: options.format == .csv ? "," : "\t")
+        emptyDocument = options.isBinary && fields != nil ? Document(fieldCount: options.schema.fields.count) : nil
         switch options.format {
         case .fvecs: decoder = BinaryDecoder(input: input, element: .float32)
         case .bvecs: decoder = BinaryDecoder(input: input, element: .uint8)
         case .csv, .tsv:
-            decoder = DelimitedDecoder(
-                lines: TextLines(input: input), separator: UInt8(ascii: options.format == .csv ? "," : "\t"),
-                options: options)
-        case .jsonl: decoder = JSONLinesDecoder(lines: TextLines(input: input))
+            decoder = options.mapsColumnsByName
+                ? HeaderMappedDecoder(lines: lines, separator: separator, options: options, fields: fields)
+                : DelimitedDecoder(lines: lines, separator: separator, options: options)
+        case .jsonl: decoder = JSONLinesDecoder(lines: lines, fields: fields)
         }
     }
 
@@ -105,6 +130,23 @@ public final class VectorReader {
         if let id = options.idColumn, id == options.labelsColumn {
             throw CalibyError.invalidArgument("id and labels cannot both be column \(id)")
         }
+        try options.schema.validate()
+        if let columns = options.vectorColumns {
+            guard options.isDelimited else { throw CalibyError.invalidArgument("vector columns only apply to csv and tsv input") }
+            guard columns.lowerBound >= 1 else {
+                throw CalibyError.invalidArgument("vector columns must be 1 or more, not \(columns.lowerBound)")
+            }
+            for (name, column) in options.namedColumns where columns.contains(column) {
+                throw CalibyError.invalidArgument("the \(name) column \(column) is among the vector columns \(columns.lowerBound)-\(columns.upperBound)")
+            }
+        }
+        if options.mapsColumnsByName && options.header == .absent {
+            throw CalibyError.invalidArgument(
+                "csv and tsv input \(options.schema.isEmpty ? "with vector columns" : "with fields") needs a header line naming its columns")
+        }
+        if options.isBinary, let field = options.schema.fields.first(where: \.required) {
+            throw CalibyError.invalidArgument("\(options.format.rawValue) input carries no fields, but field '\(field.name)' is required")
+        }
     }
 
     /// Fills `batch` (after clearing it) with up to `maxRecords` records; returns false at end of input
@@ -114,6 +156,7 @@ public final class VectorReader {
         batch.removeAll()
         batch.firstRecordNumber = recordsDelivered + 1
         while batch.count < maxRecords, try decoder.decodeRecord(into: &batch, dimensions: &dimensions) {}
+        if let emptyDocument { batch.documents.append(contentsOf: repeatElement(emptyDocument, count: batch.count)) }
         if let d = dimensions.expected { batch.dimensions = d }
         recordsDelivered += batch.count
         return batch.count > 0
