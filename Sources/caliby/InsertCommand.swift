@@ -11,6 +11,12 @@ struct InsertCommand: DatabaseCommand {
             NaN/Inf, truncated record, duplicate id, no room) leaves the index exactly as it was, \
             unless --commit-every committed earlier chunks.
 
+            For an index with fields (see caliby create), JSON lines carry each document's fields as \
+            top-level keys, and CSV/TSV needs a header that names its columns: id, vector (a JSON \
+            array or numbers separated by spaces; or --vector-columns), and the fields. A value of \
+            the wrong type, an unknown key or column (unless --ignore-unknown), a missing required \
+            field or a value over its limit is an error naming the line and the field.
+
             On a terminal a progress bar on standard error shows the share of records inserted, the \
             insert rate and the time left at that rate. For .fvecs and .bvecs the file's size gives the \
             number of records; for CSV, TSV and JSON lines its lines are counted first (a header or \
@@ -75,7 +81,8 @@ struct InsertCommand: DatabaseCommand {
         let collection = try database.collection(named: name)
         let format = try input.format(of: file, spelled: self.format)
         let dimensions = collection.info.config.dimensions
-        let reader = try input.reader(path: file, format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn)
+        let reader = try input.reader(path: file, format: format, dimensions: dimensions, idColumn: idColumn, labelsColumn: labelsColumn,
+                                      schema: collection.schema)
         let explicitIDs = try ids.map(readIDList)
         let explicitLabels = try labels.map(readLabelList)
         let progress = ProgressBar(enabled: !quiet)

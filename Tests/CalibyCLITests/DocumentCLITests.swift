@@ -52,10 +52,10 @@ final class DocumentCLITests: XCTestCase {
         let dir = try loaded()
         XCTAssertEqual(try succeed(["get", "docs", "7", "3", "--fields", "category,year", "--format", "csv"], in: dir),
                        "id,category,year\n7,video,2007\n3,audio,2003\n")
-        try succeed(["update", "docs", "7", "--set", "price=18.5", "--set", "tags=[\"a\"]", "--unset", "year"], in: dir)
+        try succeed(["update", "docs", "7", "--set", "price=18.75", "--set", "tags=[\"a\"]", "--unset", "year"], in: dir)
         XCTAssertEqual(try succeed(["get", "docs", "7", "--fields", "price,tags,year", "--format", "jsonl"], in: dir),
-                       "{\"id\":7,\"price\":18.5,\"tags\":[\"a\"],\"year\":null}\n")
-        XCTAssertEqual(try succeed(["get", "docs", "--where", "year IS NULL OR price = 18.5", "--fields", "title"], in: dir),
+                       "{\"id\":7,\"price\":18.75,\"tags\":[\"a\"],\"year\":null}\n")
+        XCTAssertEqual(try succeed(["get", "docs", "--where", "year IS NULL OR price = 18.75", "--fields", "title"], in: dir),
                        "id\ttitle\n7\tItem 7, \"quoted\" é\n")
         XCTAssertEqual(try succeed(["get", "docs", "--where", "used", "--limit", "3", "--fields", "used"], in: dir),
                        "id\tused\n0\ttrue\n4\ttrue\n8\ttrue\n")
@@ -101,7 +101,7 @@ final class DocumentCLITests: XCTestCase {
         try succeed(["create", "docs", "--dim", "3", "--max-elements", "100"] + fields, in: dir)
         let csv = try makeTemporaryFile("export.csv", contents: Data(#"""
             id,title,category,price,vector
-            7,"Earbuds, wireless ""pro""",audio,19.5,[0.1, 0.7, 0.2]
+            7,"Earbuds, wireless ""pro""",audio,19.5,"[0.1, 0.7, 0.2]"
             8,Speaker,audio,,0.3 0.1 0.9
 
             """#.utf8))

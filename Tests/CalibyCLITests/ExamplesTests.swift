@@ -37,8 +37,8 @@ final class ExamplesTests: XCTestCase {
 
     func testDocuments() throws {
         try assertExample("documents.sh", prints: [
-            "inserted 300 vectors into 'shop'", "query  rank  id  distance  title", "{\"id\":1,\"price\":9.99,\"tags\":[\"sale\",\"gift\"]}",
-            "id   title", "shop: ok",
+            "inserted 300 vectors into 'shop'", "Smart headphones   audio     45.89", "{\"id\":1,\"price\":9.99,\"tags\":[\"sale\",\"gift\"]}",
+            "Heavy-duty speaker  2026", "shop: ok",
         ])
     }
 
