@@ -33,7 +33,7 @@ echo "--- recall@10 over all queries at two settings"
 "$caliby" search demo --dir "$dir" --file "$queries" --groundtruth "$truth" --ef 64 --format table
 echo "--- documents: products with fields, the 3 nearest to product 0 that cost under 50"
 "$caliby" create shop --dir "$dir" --dim 8 --max-elements 1000 \
-    --field title:text --field category:string --field price:float --field tags:string[]
+    --field title:text --field category:string --field price:float --field year:int --field tags:string[]
 "$caliby" insert shop examples/data/products.jsonl --dir "$dir" --threads 1
 "$caliby" search shop --dir "$dir" --vector "$(head -1 examples/data/products.jsonl | sed 's/.*"vector": \[\([^]]*\)\].*/\1/')" \
     -k 3 --where "price < 50" --fields title,category,price --format table

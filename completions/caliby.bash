@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|delete|consolidate|drop|flush|check|recover|repl|exit-codes|help)
+    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|drop|flush|check|recover|repl|exit-codes|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search delete consolidate drop flush check recover repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate drop flush check recover repl exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -209,8 +209,8 @@ _caliby_init() {
 _caliby_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes)
+    repeating_options=(--field --index-field)
+    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes --schema --document-space)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -259,6 +259,19 @@ _caliby_create() {
         return
         ;;
     '--pq-bytes')
+        return
+        ;;
+    '--field')
+        return
+        ;;
+    '--schema')
+        __caliby_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    '--index-field')
+        return
+        ;;
+    '--document-space')
         return
         ;;
     esac
@@ -326,9 +339,9 @@ _caliby_info() {
 
 _caliby_insert() {
     repeating_flags=()
-    non_repeating_flags=(--replace --quiet -q --version -h --help)
+    non_repeating_flags=(--ignore-unknown --replace --quiet -q --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --input-format --header --id-column --labels-column --ids --labels --threads --commit-every)
+    non_repeating_options=(--dir --buffer-size --wait --input-format --header --vector-columns --id-column --labels-column --ids --labels --threads --commit-every)
     __caliby_offer_flags_options 2
 
     # Offer option value completions
@@ -349,6 +362,9 @@ _caliby_insert() {
         ;;
     '--header')
         __caliby_add_completions -W 'auto'$'\n''yes'$'\n''no'
+        return
+        ;;
+    '--vector-columns')
         return
         ;;
     '--id-column')
@@ -388,9 +404,9 @@ _caliby_insert() {
 
 _caliby_search() {
     repeating_flags=()
-    non_repeating_flags=(--warmup --stats --version -h --help)
+    non_repeating_flags=(--ignore-unknown --warmup --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header -k --ef --L --beam-width --filter --distances --threads --format --groundtruth)
+    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header --vector-columns -k --ef --L --beam-width --filter --where --fields --distances --threads --format --groundtruth)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -420,6 +436,9 @@ _caliby_search() {
         __caliby_add_completions -W 'auto'$'\n''yes'$'\n''no'
         return
         ;;
+    '--vector-columns')
+        return
+        ;;
     '-k')
         return
         ;;
@@ -433,6 +452,12 @@ _caliby_search() {
         return
         ;;
     '--filter')
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    '--fields')
         return
         ;;
     '--distances')
@@ -456,6 +481,89 @@ _caliby_search() {
     case "${positional_number}" in
     1)
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion search -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_get() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait --ids-file --where --fields --limit --format)
+    __caliby_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--ids-file')
+        __caliby_add_completions -f
+        return
+        ;;
+    '--where')
+        return
+        ;;
+    '--fields')
+        return
+        ;;
+    '--limit')
+        return
+        ;;
+    '--format')
+        __caliby_add_completions -W 'table'$'\n''tsv'$'\n''csv'$'\n''json'$'\n''jsonl'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion get -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_update() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--set --unset)
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--set')
+        return
+        ;;
+    '--unset')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion update -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
         return
         ;;
     esac
@@ -489,6 +597,69 @@ _caliby_delete() {
     case "${positional_number}" in
     1)
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion delete -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_alter() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=(--add-field)
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--add-field')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion alter -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_index() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion index -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
         return
         ;;
     esac
