@@ -184,7 +184,7 @@ public final class Database {
         do {
             file = try PosixFile(path: path, flags: O_RDWR | O_CREAT | O_EXCL | PosixFile.inDirectory)
         } catch CalibyError.io(_, _, EEXIST) {
-            throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no such file")
+            throw CalibyError.corrupt(path: path, detail: "file exists already, though the catalog names no index with id \(id & ~IndexInfo.documentFileBit)")
         }
         let space = try PageSpace(pool: pool, file: file, fileID: id, journal: journal, pageSize: pageSize,
                                   capacityPages: capacityPages)
