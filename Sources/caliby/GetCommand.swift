@@ -19,7 +19,7 @@ struct GetCommand: DatabaseCommand {
     @Argument(parsing: .allUnrecognized, help: "Ids to print.")
     var ids: [String] = []
 
-    @Option(name: .long, help: "A file of ids, one per line.", completion: .file())
+    @Option(name: [.customLong("ids"), .customLong("ids-file")], help: "A file of ids, one per line.", completion: .file())
     var idsFile: String?
 
     @OptionGroup var documents: DocumentQueryOptions
@@ -36,7 +36,7 @@ struct GetCommand: DatabaseCommand {
         _ = try idArguments(ids)
         try requireAtLeastOne(limit, "--limit")
         if ids.isEmpty && idsFile == nil && documents.filter == nil {
-            throw ValidationError("give ids, --ids-file FILE or --where FILTER")
+            throw ValidationError("give ids, --ids FILE or --where FILTER")
         }
     }
 
