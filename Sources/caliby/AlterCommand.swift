@@ -26,7 +26,7 @@ struct AlterCommand: DatabaseCommand {
     }
 
     func execute(in session: Session) throws {
-        var collection = try session.database.collection(named: name)
-        for spec in additions { collection = try collection.addField(Field(parsing: spec)) }
+        let collection = try session.database.collection(named: name)
+        for spec in additions { try collection.addField(Field(parsing: spec)) }
     }
 }

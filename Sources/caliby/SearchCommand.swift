@@ -47,7 +47,7 @@ struct SearchCommand: DatabaseCommand {
         """)
     var beamWidth: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: "DiskANN: only vectors carrying this label (0 to \(UInt32.max)).")
+    @Option(name: .long, parsing: .unconditional, help: "Only vectors carrying this label (0 to \(UInt32.max)); the same as --where \"labels CONTAINS n\".")
     var filter: Int64?
 
     @OptionGroup var documents: DocumentQueryOptions
@@ -100,7 +100,10 @@ struct SearchCommand: DatabaseCommand {
         try refuseOptionsOfTheOtherType(index.info.type)
         let fieldNames = try documents.fieldNames(for: collection)
         let filterStarted = monotonicSeconds()
-        let prepared = try documents.parsedFilter(for: collection).map(collection.prepare)
+        // A label is a filter like any other: DiskANN answers it from its records, HNSW from its documents.
+        let filter = try self.filter.map { try Filter(parsing: "labels CONTAINS \($0)", schema: collection.schema) }
+            ?? documents.parsedFilter(for: collection)
+        let prepared = try filter.map(collection.prepare)
         let filterSeconds = monotonicSeconds() - filterStarted
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
@@ -108,7 +111,6 @@ struct SearchCommand: DatabaseCommand {
         if let L { parameters.searchL = L }
         if let beamWidth { parameters.beamWidth = beamWidth }
         if let distances { parameters.distances = distances }
-        parameters.filter = filter.map { UInt32($0) }
         Interrupt.install()
         if warmup {
             try database.preload(index)

@@ -128,6 +128,28 @@ final class DocumentCLITests: XCTestCase {
         try succeed(["check"], in: dir)
     }
 
+    func testHNSWKeepsLabelsWithItsDocumentsAndFiltersByThem() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "h", "--dim", "2", "--max-elements", "100", "--field", "kind:string"], in: dir)
+        let lines = (0..<30).map { "{\"id\": \($0), \"vector\": [\($0), 0], \"kind\": \"k\($0 % 2)\", \"labels\": [\($0 % 3), 9]}" }
+        let file = try makeTemporaryFile("l.jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try succeed(["insert", "h", file, "--quiet"], in: dir)
+        func ids(_ arguments: [String]) throws -> [String] {
+            try succeed(["search", "h", "--vector", "0,0", "-k", "4", "--format", "tsv"] + arguments, in: dir)
+                .split(separator: "\n").dropFirst().map { String($0.split(separator: "\t")[2]) }
+        }
+        XCTAssertEqual(try ids(["--filter", "1"]), ["1", "4", "7", "10"])
+        XCTAssertEqual(try ids(["--where", "labels CONTAINS 1"]), ["1", "4", "7", "10"])
+        XCTAssertEqual(try ids(["--where", "labels CONTAINS 2 AND kind = 'k1'"]), ["5", "11", "17", "23"])
+        XCTAssertEqual(try ids(["--filter", "8"]), [])
+        // Replacing a vector replaces its labels.
+        try succeed(["insert", "h", "-", "--format", "jsonl", "--replace", "--quiet"], in: dir,
+                    input: "{\"id\": 1, \"vector\": [1, 0], \"kind\": \"k1\", \"labels\": [8]}\n")
+        XCTAssertEqual(try ids(["--filter", "8"]), ["1"])
+        XCTAssertEqual(try ids(["--filter", "1"]), ["4", "7", "10", "13"])
+        try succeed(["check"], in: dir)
+    }
+
     /// The exact one-line message and status of a refused command.
     private func expectError(_ arguments: [String], in dir: String, status: Int32, stderr: String,
                              file: StaticString = #filePath, line: UInt = #line) throws {
@@ -136,4 +158,3 @@ final class DocumentCLITests: XCTestCase {
         XCTAssertEqual(result.stderr, stderr, file: file, line: line)
     }
 }
-

@@ -128,9 +128,9 @@ final class DocumentTests: XCTestCase {
         XCTAssertNil(plain.info.documentFileName)
         _ = try plain.insert(batch(clusteredVectors(count: 10, dimensions: 4, seed: 1), dimensions: 4), options: InsertOptions())
         try db.flush()
-        let altered = try plain.addField(Field(name: "note", type: .text))
-        try altered.update(id: 3, set: [("note", .string("hello"))])
-        XCTAssertThrowsError(try altered.addField(Field(name: "must", type: .int, required: true))) { error in
+        try plain.addField(Field(name: "note", type: .text))
+        try plain.update(id: 3, set: [("note", .string("hello"))])
+        XCTAssertThrowsError(try plain.addField(Field(name: "must", type: .int, required: true))) { error in
             XCTAssertTrue("\(error)".contains("cannot be required"), "\(error)")
         }
         try db.flush()

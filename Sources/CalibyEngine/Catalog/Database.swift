@@ -227,11 +227,12 @@ public final class Database {
         }
     }
 
-    /// Replaces an index's schema in the catalog (alter, index); committed with the transaction.
-    func setSchema(_ schema: Schema, ofIndex id: UInt32) throws {
+    /// Changes what may change of an index's parameters after create (its schema, where its labels
+    /// are kept); committed with the transaction.
+    func updateConfig(ofIndex id: UInt32, _ change: (inout IndexConfig) -> Void) throws {
         try requireWritable("alter")
         guard let i = catalog.indexes.firstIndex(where: { $0.id == id }) else { throw CalibyError.noSuchIndex("#\(id)") }
-        catalog.indexes[i].config.schema = schema
+        change(&catalog.indexes[i].config)
         catalogChanged = true
     }
 

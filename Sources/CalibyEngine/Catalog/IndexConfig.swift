@@ -70,6 +70,9 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     /// Bytes reserved for the document file (documents and secondary indexes); nil takes
     /// `defaultDocumentBytes`. Fixed at create, like the graph's capacity.
     public var documentBytes: Int?
+    /// An HNSW index keeps its vectors' labels in its document file (HNSW records have no room for
+    /// them); set by the first insert that brings labels.
+    public var labelsInDocuments: Bool
 
     public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
@@ -82,7 +85,11 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         self.diskann = diskann
         self.schema = schema
         self.documentBytes = documentBytes
+        labelsInDocuments = false
     }
+
+    /// Whether the index has a document file: it has fields, or keeps labels there.
+    public var hasDocumentFile: Bool { !schema.isEmpty || labelsInDocuments }
 
     /// 4 KiB a document (a passage of text with its metadata), at least 64 MiB.
     public static func defaultDocumentBytes(maxElements: Int) -> Int { max(64 << 20, maxElements.multipliedReportingOverflow(by: 4096).partialValue) }
@@ -100,6 +107,7 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         diskann = try c.decodeIfPresent(DiskANNConfig.self, forKey: .diskann)
         schema = try c.decodeIfPresent(Schema.self, forKey: .schema) ?? Schema()
         documentBytes = try c.decodeIfPresent(Int.self, forKey: .documentBytes)
+        labelsInDocuments = try c.decodeIfPresent(Bool.self, forKey: .labelsInDocuments) ?? false
     }
 
     public static let maxDimensions = 65_536
@@ -140,6 +148,7 @@ public struct IndexConfig: Codable, Sendable, Equatable {
             range(hnsw.M, 2...512, "hnsw.M")
             range(hnsw.efConstruction, 1...100_000, "hnsw.efConstruction")
         }
+        if diskann != nil && labelsInDocuments { found.append(ConfigProblem(field: "labelsInDocuments", value: "true", requirement: "false for a diskann index")) }
         if let diskann {
             require(precision == .float32, "precision", precision.rawValue, "float32 for a diskann index")
             range(diskann.R, 2...1024, "diskann.R")
@@ -179,7 +188,7 @@ public struct IndexInfo: Codable, Sendable, Equatable {
 
     public var fileName: String { IndexInfo.fileName(id: id) }
     /// The file of the index's documents, when it has fields.
-    public var documentFileName: String? { config.schema.isEmpty ? nil : IndexInfo.fileName(id: documentFileID) }
+    public var documentFileName: String? { config.hasDocumentFile ? IndexInfo.fileName(id: documentFileID) : nil }
     /// The journal names files by id: an index's document file is its id with this bit set (index
     /// ids stay below it).
     static let documentFileBit: UInt32 = 1 << 31

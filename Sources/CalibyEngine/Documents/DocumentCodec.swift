@@ -7,6 +7,8 @@
 ///               string, text: varint byte count, UTF-8 bytes
 ///               int[]: varint count, 8 bytes each
 ///               string[]: varint count, (varint byte count, UTF-8 bytes) each
+///   labels  = 255:u8 varint count, 4 bytes each   last, and only when the vector has labels
+///             (an HNSW index keeps them here: its graph records have no room for them)
 ///
 /// The type of a payload is its field's type in the schema, so a record carries no tags; fields are
 /// only ever appended to a schema (`alter --add-field`), so an old record decodes under a newer
@@ -15,7 +17,9 @@
 struct DocumentCodec {
     let schema: Schema
 
-    func encode(_ document: Document) -> [UInt8] {
+    static let labelsPosition = 255
+
+    func encode(_ document: Document, labels: [UInt32] = []) -> [UInt8] {
         var out: [UInt8] = []
         for (position, value) in document.values.enumerated() {
             guard let value else { continue }
@@ -33,13 +37,31 @@ struct DocumentCodec {
                 for s in a { appendString(s, to: &out) }
             }
         }
+        if !labels.isEmpty {
+            out.append(UInt8(DocumentCodec.labelsPosition))
+            appendVarint(labels.count, to: &out)
+            for label in labels { withUnsafeBytes(of: label.littleEndian) { out.append(contentsOf: $0) } }
+        }
         return out
+    }
+
+    /// The labels a record carries (empty when none).
+    func labels(_ bytes: UnsafeRawBufferPointer, damage: (String) -> CalibyError) throws -> [UInt32] {
+        var labels: [UInt32] = []
+        _ = try decode(bytes, wanted: FieldMask([]), labels: &labels, damage: damage)
+        return labels
     }
 
     /// Decodes the fields whose positions `wanted` holds (nil: all); the others stay nil. `damage`
     /// turns a description of what is wrong into the error to throw.
     func decode(_ bytes: UnsafeRawBufferPointer, wanted: FieldMask? = nil,
                 damage: (String) -> CalibyError) throws -> Document {
+        var labels: [UInt32] = []
+        return try decode(bytes, wanted: wanted, labels: &labels, damage: damage)
+    }
+
+    private func decode(_ bytes: UnsafeRawBufferPointer, wanted: FieldMask?, labels: inout [UInt32],
+                        damage: (String) -> CalibyError) throws -> Document {
         var document = Document(fieldCount: schema.fields.count)
         var reader = ByteReader(bytes: bytes)
         var previous = -1
@@ -47,6 +69,11 @@ struct DocumentCodec {
             while !reader.atEnd {
                 let position = Int(try reader.byte())
                 guard position > previous else { throw RecordDamage("field position \(position) after \(previous)") }
+                if position == DocumentCodec.labelsPosition {
+                    labels = try reader.labels()
+                    guard reader.atEnd else { throw RecordDamage("bytes after the labels") }
+                    break
+                }
                 guard position < schema.fields.count else {
                     throw RecordDamage("field position \(position), but the schema has \(schema.fields.count) fields")
                 }
@@ -143,6 +170,13 @@ private struct ByteReader {
             throw damage("length \(value) at byte \(at) exceeds the \(bytes.count - at) bytes left")
         }
         return Int(value)
+    }
+
+    mutating func labels() throws -> [UInt32] {
+        let n = try varint()
+        try need(n * 4)
+        defer { at += n * 4 }
+        return (0..<n).map { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at + $0 * 4, as: UInt32.self)) }
     }
 
     mutating func string() throws -> String {

@@ -15,10 +15,7 @@ extension DocumentCollection {
     }
 
     public func prepare(_ filter: Filter) throws -> PreparedFilter {
-        if !filter.requiredLabels.isEmpty && info.type != .diskann {
-            throw CalibyError.invalidArgument("index '\(name)' is \(info.type.rawValue): labels are kept only by diskann indexes")
-        }
-        if filter.fieldPositions.isEmpty && filter.requiredLabels.count == 1 {
+        if filter.fieldPositions.isEmpty && filter.requiredLabels.count == 1 && info.type == .diskann {
             return PreparedFilter(nodes: nil, label: filter.requiredLabels[0])
         }
         return PreparedFilter(nodes: try matchingNodes(filter), label: nil)
@@ -31,7 +28,7 @@ extension DocumentCollection {
         let wanted = FieldMask(filter.fieldPositions)
         let labels = filter.requiredLabels
         func consider(_ node: Int) throws {
-            if !labels.isEmpty, try !host.carries(node, labels: labels) { return }
+            if !labels.isEmpty, try !carries(node, labels: labels) { return }
             if try filter.matches(document(ofNode: node, wanted: wanted)) { nodes.insert(node) }
         }
         if let store, let candidates = try store.candidates(for: filter) {
@@ -42,6 +39,15 @@ extension DocumentCollection {
             try host.forEachLiveNode(consider)
         }
         return nodes
+    }
+
+    /// Whether a node carries every one of `labels`: DiskANN keeps them in its records, HNSW in
+    /// its documents.
+    func carries(_ node: Int, labels: [UInt32]) throws -> Bool {
+        guard info.type == .hnsw else { return try host.carries(node, labels: labels) }
+        guard let store else { return false }
+        let carried = try store.labels(of: node)
+        return labels.allSatisfy(carried.contains)
     }
 
     /// The k nearest live vectors that match `filter` (all, when nil), closest first.
@@ -65,7 +71,7 @@ extension Database {
     }
 
     func documentStore(of info: IndexInfo) throws -> DocumentStore? {
-        guard !info.config.schema.isEmpty else { return nil }
+        guard info.config.hasDocumentFile else { return nil }
         if let store = openObjects[info.documentFileID] as? DocumentStore { return store }
         let store = try DocumentStore(opening: documentSpace(for: info), layout: DocumentLayout(config: info.config),
                                       schema: info.config.schema, writable: mode == .readWrite)
@@ -99,8 +105,8 @@ extension Database {
 
 extension DocumentCollection {
     /// `alter --add-field`: appends a field; existing documents have no value for it. An index
-    /// without fields gets its document file, with an empty document for every live vector.
-    public func addField(_ field: Field) throws -> DocumentCollection {
+    /// without a document file gets one, with an empty document for every live vector.
+    public func addField(_ field: Field) throws {
         var schema = self.schema
         guard schema.position(of: field.name) == nil else { throw CalibyError.invalidArgument("index '\(name)' already has a field '\(field.name)'") }
         schema.fields.append(field)
@@ -110,20 +116,10 @@ extension DocumentCollection {
         }
         if let store {
             try store.addField(field)
-            try database.setSchema(store.schema, ofIndex: info.id)
-            return self
+            try database.updateConfig(ofIndex: info.id) { $0.schema = store.schema }
+        } else {
+            try createStore { $0.schema = schema }
         }
-        var info = self.info
-        info.config.schema = schema
-        try database.requireWritable("alter")
-        let store = try DocumentStore(creating: database.createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
-                                      schema: schema)
-        database.openObjects[info.documentFileID] = store
-        try database.setSchema(schema, ofIndex: info.id)
-        let empty = Document(fieldCount: schema.fields.count)
-        try host.forEachLiveNode { try store.put(empty, node: $0) }
-        try store.writeHeader()
-        return DocumentCollection(index: index, store: store, database: database)
     }
 
     /// `caliby index NAME FIELD`: builds a secondary index on a field.
@@ -133,7 +129,7 @@ extension DocumentCollection {
         guard field.isIndexable else { throw CalibyError.invalidArgument("field '\(fieldName)' is \(field.type.rawValue): text is not indexed by value") }
         guard !field.indexed else { throw CalibyError.invalidArgument("field '\(fieldName)' is indexed already") }
         try store.createIndex(onField: position)
-        try database.setSchema(store.schema, ofIndex: info.id)
+        try database.updateConfig(ofIndex: info.id) { $0.schema = store.schema }
     }
 
     /// The index's own check, then the documents' and their agreement with the graph: exactly the

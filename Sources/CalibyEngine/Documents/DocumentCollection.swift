@@ -9,7 +9,7 @@
 public final class DocumentCollection {
     public let index: VectorIndex
     let host: DocumentHost
-    let store: DocumentStore?
+    private(set) var store: DocumentStore?
     let database: Database
 
     init(index: VectorIndex, store: DocumentStore?, database: Database) {
@@ -34,6 +34,9 @@ public final class DocumentCollection {
     /// Inserts vectors with their documents (`batch.documents`, one per record, or none). With
     /// `options.replace` an existing id gets the new vector and the new document.
     public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
+        if store == nil && info.type == .hnsw && batch.labels.contains(where: { !$0.isEmpty }) {
+            try createStore { $0.labelsInDocuments = true }
+        }
         guard let store else {
             if !batch.documents.isEmpty { throw CalibyError.invalidArgument("index '\(name)' has no fields to store documents in") }
             return try index.insert(batch, options: options)
@@ -44,16 +47,47 @@ public final class DocumentCollection {
         let ids = try batch.assignIDs(next: &next, index: name)
         var resolved = batch
         resolved.ids = ids
+        // HNSW records have no room for labels: they go with the documents.
+        let labels = info.type == .hnsw ? try checkedLabels(batch) : []
+        resolved.labels = info.type == .hnsw ? [] : batch.labels
         if options.replace {
             for id in ids { if let node = try host.node(of: id) { try store.remove(node: node) } }
         }
         let summary = try index.insert(resolved, options: options)
-        for (id, document) in zip(ids, documents) {
+        for (i, (id, document)) in zip(ids, documents).enumerated() {
             guard let node = try host.node(of: id) else { throw store.damage("id \(id) has no node right after its insert") }
-            try store.put(document, node: node)
+            try store.put(document, labels: i < labels.count ? labels[i] : [], node: node)
         }
         try store.writeHeader()
         return summary
+    }
+
+    /// Each record's labels ascending without repeats, at most `Schema.maxArrayElements`.
+    private func checkedLabels(_ batch: VectorBatch) throws -> [[UInt32]] {
+        try batch.labels.enumerated().map { i, labels in
+            let unique = Array(Set(labels)).sorted()
+            if unique.count > Schema.maxArrayElements {
+                throw CalibyError.badInput(location: "record \(batch.firstRecordNumber + i)",
+                                           message: "has \(unique.count) labels; a vector carries at most \(Schema.maxArrayElements)")
+            }
+            return unique
+        }
+    }
+
+    /// Gives an index its document file (its first field, or an HNSW index's first labels), with an
+    /// empty document for every live vector; `change` records why in the catalog.
+    func createStore(_ change: (inout IndexConfig) -> Void) throws {
+        var info = index.info
+        change(&info.config)
+        try database.requireWritable("alter")
+        let store = try DocumentStore(creating: database.createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
+                                      schema: info.config.schema)
+        database.openObjects[info.documentFileID] = store
+        try database.updateConfig(ofIndex: info.id, change)
+        let empty = Document(fieldCount: info.config.schema.fields.count)
+        try host.forEachLiveNode { try store.put(empty, node: $0) }
+        try store.writeHeader()
+        self.store = store
     }
 
     /// Each record's document, checked against the schema (the decoders check as they read; a

@@ -102,8 +102,18 @@ final class DocumentStore {
         }
     }
 
-    /// Stores `document` as `node`'s, replacing the one it had, and keeps the field indexes current.
-    func put(_ document: Document, node: Int) throws {
+    /// The labels stored with `node`'s document (an HNSW index's; empty when none).
+    func labels(of node: Int) throws -> [UInt32] {
+        guard let ref = try ref(of: node) else { return [] }
+        let codec = self.codec
+        return try withRecord(ref, node: node) { bytes in
+            try codec.labels(bytes) { self.damage("document of node \(node): \($0)") }
+        }
+    }
+
+    /// Stores `document` (and `labels`) as `node`'s, replacing what it had, and keeps the field
+    /// indexes current.
+    func put(_ document: Document, labels: [UInt32] = [], node: Int) throws {
         try requireWritable("insert")
         guard node >= 0 && node < layout.nodeCapacity else {
             throw damage("node \(node) is beyond the capacity \(layout.nodeCapacity)")
@@ -114,7 +124,7 @@ final class DocumentStore {
             if hasIndexedFields { oldDocument = try self.document(of: node, wanted: indexedMask) }
             try removeRecord(old)
         }
-        let ref = try storeRecord(codec.encode(document))
+        let ref = try storeRecord(codec.encode(document, labels: labels))
         try setRef(ref, of: node)
         if old == nil {
             mutex.withLock {

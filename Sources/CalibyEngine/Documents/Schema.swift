@@ -108,7 +108,8 @@ public struct Schema: Codable, Sendable, Equatable {
         try self.init(json: PosixFile(path: path, flags: O_RDONLY).readAll(), source: path)
     }
 
-    public static let maxFields = 256
+    /// Position 255 of a stored record is an HNSW index's labels (DocumentCodec).
+    public static let maxFields = 255
     public static let maxNameBytes = 64
     /// Limits on one value, checked at insert: a `string` is a key, a `text` a passage.
     public static let maxStringBytes = 4096

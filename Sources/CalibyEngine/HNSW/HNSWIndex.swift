@@ -189,5 +189,6 @@ extension HNSWIndex: DocumentHost {
 
     func isLive(_ node: Int) throws -> Bool { try node >= 0 && node < allocatedNodes && !isDeleted(node) }
 
+    /// HNSW records keep no labels; the collection reads them from the documents.
     func carries(_ node: Int, labels: [UInt32]) throws -> Bool { labels.isEmpty }
 }
