@@ -419,6 +419,21 @@ final class FilterTests: XCTestCase {
         }
         XCTAssertGreaterThan(parsed, 300, "some inputs must parse, or the evaluation is not exercised")
     }
+
+    /// Which filters a field index answers alone (no document re-read): one field's ranges, nothing else.
+    func testExactlyConstrainedFieldIsTheFilterWhenItIsOneFieldsRanges() throws {
+        let cases: [(String, String?)] = [
+            ("category = 'a'", "category"), ("year BETWEEN 1 AND 3", "year"), ("price < 2 OR price >= 9", "price"),
+            ("inStock", "inStock"), ("tags CONTAINS 'x'", "tags"), ("category IN ('a', 'b')", "category"),
+            ("(year > 1)", "year"),
+            ("category != 'a'", nil), ("year > 1 AND year < 5", nil), ("NOT (year = 1)", nil), ("year IS NULL", nil),
+            ("year = 1 OR price = 2", nil), ("sizes CONTAINS 3 OR year = 1", nil), ("category = 'a' AND labels CONTAINS 3", "category"),
+        ]
+        for (text, field) in cases {
+            let filter = try Filter(parsing: text, schema: schema)
+            XCTAssertEqual(filter.exactlyConstrainedField, field.flatMap(schema.position(of:)), text)
+        }
+    }
 }
 
 extension ValueRange {
@@ -428,4 +443,5 @@ extension ValueRange {
         if let upper, let order = FilterOrder.compare(value, upper), order > 0 || (order == 0 && !upperInclusive) { return false }
         return true
     }
+
 }

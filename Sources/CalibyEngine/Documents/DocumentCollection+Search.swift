@@ -32,7 +32,8 @@ extension DocumentCollection {
             if try filter.matches(document(ofNode: node, wanted: wanted)) { nodes.insert(node) }
         }
         if let store, let candidates = try store.candidates(for: filter) {
-            try candidates.forEach(consider)
+            if candidates.exact && labels.isEmpty { return candidates.nodes }
+            try candidates.nodes.forEach(consider)
         } else if let store {
             try store.forEachNode(consider)
         } else {
@@ -73,7 +74,7 @@ extension Database {
     func documentStore(of info: IndexInfo) throws -> DocumentStore? {
         guard info.config.hasDocumentFile else { return nil }
         if let store = openObjects[info.documentFileID] as? DocumentStore { return store }
-        let store = try DocumentStore(opening: documentSpace(for: info), layout: DocumentLayout(config: info.config),
+        let store = try DocumentStore(opening: documentSpace(for: info), of: info.name, layout: DocumentLayout(config: info.config),
                                       schema: info.config.schema, writable: mode == .readWrite)
         openObjects[info.documentFileID] = store
         return store
@@ -87,7 +88,7 @@ extension Database {
         var store: DocumentStore?
         if !config.schema.isEmpty {
             let info = index.info
-            store = try DocumentStore(creating: createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
+            store = try DocumentStore(creating: createDocumentFile(for: info), of: info.name, layout: DocumentLayout(config: info.config),
                                       schema: info.config.schema)
             openObjects[info.documentFileID] = store
         }

@@ -80,7 +80,7 @@ public final class DocumentCollection {
         var info = index.info
         change(&info.config)
         try database.requireWritable("alter")
-        let store = try DocumentStore(creating: database.createDocumentFile(for: info), layout: DocumentLayout(config: info.config),
+        let store = try DocumentStore(creating: database.createDocumentFile(for: info), of: info.name, layout: DocumentLayout(config: info.config),
                                       schema: info.config.schema)
         database.openObjects[info.documentFileID] = store
         try database.updateConfig(ofIndex: info.id, change)

@@ -60,9 +60,10 @@ extension DocumentStore: PageAllocating {
     }
 
     /// The nodes a filter can only match among, from the index of its most selective constrained
-    /// field (by the trees' estimates); nil when no constrained field is indexed. A superset: the
-    /// caller still evaluates the filter on each.
-    func candidates(for filter: Filter) throws -> NodeSet? {
+    /// field (by the trees' estimates); nil when no constrained field is indexed. A superset, so
+    /// the caller evaluates the filter on each, unless `exact`: the filter is that field's ranges
+    /// alone and every key scanned was whole (no long string cut short).
+    func candidates(for filter: Filter) throws -> (nodes: NodeSet, exact: Bool)? {
         var best: (count: Int, position: Int, ranges: [KeyRange])?
         for constraint in filter.constraints() where schema.fields[constraint.field].indexed {
             let type = schema.fields[constraint.field].type.elementType
@@ -75,14 +76,16 @@ extension DocumentStore: PageAllocating {
         guard let best else { return nil }
         let tree = try tree(best.position)
         let nodes = NodeSet(capacity: layout.nodeCapacity)
+        var exact = filter.exactlyConstrainedField == best.position && best.ranges.allSatisfy(\.isExact)
         for range in best.ranges where !range.isEmpty {
-            try tree.scan(from: range.lower, inclusive: range.lowerInclusive, to: range.upper, inclusive: range.upperInclusive) { _, node in
+            try tree.scan(from: range.lower, inclusive: range.lowerInclusive, to: range.upper, inclusive: range.upperInclusive) { key, node in
                 guard Int(node) < layout.nodeCapacity else { throw damage("field index of '\(schema.fields[best.position].name)' names node \(node)") }
+                if !key.isExact { exact = false }
                 nodes.insert(Int(node))
                 return true
             }
         }
-        return nodes
+        return (nodes, exact)
     }
 }
 
@@ -92,15 +95,28 @@ extension DocumentStore: PageAllocating {
 struct KeyRange {
     var lower = IndexKey.min, lowerInclusive = true
     var upper = IndexKey.max, upperInclusive = true
+    /// Whether both bounds are the filter's own values as whole keys (so the range holds exactly
+    /// the matching keys, not a superset).
+    var isExact = true
 
     init(_ range: ValueRange, type: FieldType) {
-        if let value = range.lower, let (key, exact) = KeyRange.key(value, type: type, roundingUp: true) {
-            lower = key
-            lowerInclusive = range.lowerInclusive || !exact
+        if let value = range.lower {
+            if let (key, exact) = KeyRange.key(value, type: type, roundingUp: true) {
+                lower = key
+                lowerInclusive = range.lowerInclusive || !exact
+                isExact = isExact && exact
+            } else {
+                isExact = false
+            }
         }
-        if let value = range.upper, let (key, exact) = KeyRange.key(value, type: type, roundingUp: false) {
-            upper = key
-            upperInclusive = range.upperInclusive || !exact
+        if let value = range.upper {
+            if let (key, exact) = KeyRange.key(value, type: type, roundingUp: false) {
+                upper = key
+                upperInclusive = range.upperInclusive || !exact
+                isExact = isExact && exact
+            } else {
+                isExact = false
+            }
         }
     }
 

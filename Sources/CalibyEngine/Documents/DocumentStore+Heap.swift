@@ -33,8 +33,8 @@ extension DocumentStore {
             return free
         }
         guard highWater < layout.capacityPages else {
-            throw CalibyError.capacity(index: space.path, detail: "the document file's \(ByteCount.text(layout.capacityPages * L.pageSize)) "
-                                       + "are used up (documentBytes was fixed at create)")
+            throw CalibyError.capacity(index: indexName, detail: "its documents fill the \(ByteCount.text(layout.capacityPages * L.pageSize)) "
+                                       + "reserved for them at create")
         }
         mutex.withLock {
             header.highWater += 1

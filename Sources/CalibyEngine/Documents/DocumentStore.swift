@@ -5,6 +5,8 @@
 /// graph's parallel insert); reads may run from several threads, and take `mutex` only to copy
 /// the header fields they need.
 final class DocumentStore {
+    /// The index's name, for messages.
+    let indexName: String
     let space: PageSpace
     let layout: DocumentLayout
     let writable: Bool
@@ -16,7 +18,8 @@ final class DocumentStore {
     /// Open trees by field position (see DocumentStore+FieldIndexes).
     var trees: [Int: BTree] = [:]
 
-    init(creating space: PageSpace, layout: DocumentLayout, schema: Schema) throws {
+    init(creating space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema) throws {
+        self.indexName = indexName
         self.space = space
         self.layout = layout
         self.schema = schema
@@ -29,7 +32,8 @@ final class DocumentStore {
         try writeHeader()
     }
 
-    init(opening space: PageSpace, layout: DocumentLayout, schema: Schema, writable: Bool) throws {
+    init(opening space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema, writable: Bool) throws {
+        self.indexName = indexName
         self.space = space
         self.layout = layout
         self.schema = schema

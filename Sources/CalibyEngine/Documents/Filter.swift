@@ -52,4 +52,30 @@ public struct Filter: Sendable {
     func constraints() -> [FieldConstraint] {
         condition.fieldRanges(types).map { FieldConstraint(field: $0.key, ranges: $0.value) }.sorted { $0.field < $1.field }
     }
+
+    /// The field whose constraint says everything the filter says, when there is one: the filter
+    /// is one condition that yields ranges (=, <, <=, >, >=, IN, BETWEEN, a bare bool, CONTAINS)
+    /// or an OR of such on that field. Then a document matches exactly when its value (an element,
+    /// for CONTAINS) lies in the ranges, and a field index's entries need no document re-read.
+    var exactlyConstrainedField: Int? { condition.exactlyConstrainedField(types) }
+}
+
+extension FilterCondition {
+    fileprivate func exactlyConstrainedField(_ types: [FieldType]) -> Int? {
+        switch self {
+        case .compare(let field, let comparison, _):
+            return comparison == .notEqual || types[field].isArray ? nil : field
+        case .member(let field, _), .between(let field, _, _):
+            return types[field].isArray ? nil : field
+        case .contains(let field, _):
+            return field
+        case .any(let conditions):
+            let fields = Set(conditions.map { $0.exactlyConstrainedField(types) })
+            return fields.count == 1 ? fields.first! : nil
+        case .all(let conditions):
+            return conditions.count == 1 ? conditions[0].exactlyConstrainedField(types) : nil
+        case .not, .isNull, .label:
+            return nil
+        }
+    }
 }
