@@ -490,7 +490,7 @@ _caliby_get() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --ids-file --where --fields --limit --format)
+    non_repeating_options=(--dir --buffer-size --wait --ids --ids-file --where --fields --limit --format)
     __caliby_offer_flags_options -1
 
     # Offer option value completions
@@ -505,7 +505,7 @@ _caliby_get() {
     '--wait')
         return
         ;;
-    '--ids-file')
+    '--ids'|'--ids-file')
         __caliby_add_completions -f
         return
         ;;

@@ -35,7 +35,7 @@ function __caliby_parse_tokens -S
         case 'search'
             __caliby_parse_subcommand 1 'dir=' 'buffer-size=' 'wait=' 'vector=' 'file=' 'input-format=' 'header=' 'ignore-unknown' 'vector-columns=' 'k=' 'ef=' 'L=' 'beam-width=' 'filter=' 'where=' 'fields=' 'distances=' 'threads=' 'format=' 'groundtruth=' 'warmup' 'stats' 'version' 'h/help'
         case 'get'
-            __caliby_parse_subcommand -r 2 'dir=' 'buffer-size=' 'wait=' 'ids-file=' 'where=' 'fields=' 'limit=' 'format=' 'version' 'h/help'
+            __caliby_parse_subcommand -r 2 'dir=' 'buffer-size=' 'wait=' 'ids=' 'where=' 'fields=' 'limit=' 'format=' 'version' 'h/help'
         case 'update'
             __caliby_parse_subcommand -r 2 'dir=' 'buffer-size=' 'wait=' 'set=+' 'unset=+' 'version' 'h/help'
         case 'delete'
@@ -206,7 +206,7 @@ complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options 
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" ef' -l 'ef' -d 'HNSW: candidate list size (default: 64; raised to k when smaller).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" L' -l 'L' -d 'DiskANN: candidate list size (default: 100; raised to k when smaller).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" beam-width' -l 'beam-width' -d 'DiskANN: closest candidates expanded together in each step of the search (default: 4).' -rfka ''
-complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" filter' -l 'filter' -d 'DiskANN: only vectors carrying this label (0 to 4294967295).' -rfka ''
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" filter' -l 'filter' -d 'Only vectors carrying this label (0 to 4294967295); the same as --where "labels CONTAINS n".' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" where' -l 'where' -d 'Only documents matching this filter, e.g. "category = \'audio\' AND price < 20" (caliby(1), FILTERS).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" fields' -l 'fields' -d 'Fields to print with each result, comma-separated; \'*\' for all.' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby search" distances' -l 'distances' -d 'DiskANN: what ranks the candidates: pq (compressed codes; reads the vectors only of the points it expands, needs a longer --L), exact (reads every vector it meets), auto (pq when the index is larger than --buffer-size, else exact; the default).' -rfka 'pq exact auto'
@@ -221,7 +221,7 @@ complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options 
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" buffer-size' -l 'buffer-size' -d 'Memory for cached pages: a number with an optional fraction and an optional unit K, M, G or T (powers of 1024; KB and KiB mean K), e.g. 512M, 2G, 0.3G, 1048576 (default: $CALIBY_BUFFER_SIZE, else 2G).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" wait' -l 'wait' -d 'Wait up to this many seconds for the directory lock instead of failing at once (default: $CALIBY_WAIT, else 0).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_positional "caliby get" -eq 1' -fka '(__caliby_custom_completion ---completion get -- positional@0 (count (__caliby_tokens -pc)) (__caliby_tokens -tC))'
-complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" ids-file' -l 'ids-file' -d 'A file of ids, one per line.' -rF
+complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" ids ids-file' -l 'ids' -l 'ids-file' -d 'A file of ids, one per line.' -rF
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" where' -l 'where' -d 'Only documents matching this filter, e.g. "category = \'audio\' AND price < 20" (caliby(1), FILTERS).' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" fields' -l 'fields' -d 'Fields to print with each result, comma-separated; \'*\' for all.' -rfka ''
 complete -c 'caliby' -n '__caliby_should_offer_completions_for_flags_or_options "caliby get" limit' -l 'limit' -d 'At most this many documents.' -rfka ''
