@@ -54,18 +54,13 @@ BULK_FIELDS = [('title', 'text'), ('tag', 'string'), ('group', 'int'), ('flag', 
 # Data
 # ---------------------------------------------------------------------------------------------------
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from texmex import write_vecs  # noqa: E402  (the bench folder's one TEXMEX writer)
+from texmex import read_vecs as read_rows  # noqa: E402
+
+
 def read_vecs(path, dtype):
-    raw = np.fromfile(path, dtype=dtype)
-    dim = raw[:1].view(np.int32)[0]
-    return np.ascontiguousarray(raw.reshape(-1, dim + 1)[:, 1:])
-
-
-def write_vecs(path, x, dtype):
-    x = np.asarray(x, dtype=dtype)
-    out = np.empty((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    out[:, :1].view(np.int32)[:] = x.shape[1]
-    out[:, 1:] = x
-    out.tofile(path)
+    return np.ascontiguousarray(read_rows(path, dtype))
 
 
 def splitmix64(x):

@@ -96,7 +96,7 @@ final class CrashTests: XCTestCase {
             let operation: [String]
             switch round % 4 {
             case 0:
-                let lines = (nextID..<nextID + 400).map { i in
+                let lines = (nextID..<nextID + 1500).map { i in
                     "{\"id\": \(i), \"vector\": [\((0..<8).map { "\(Double(($0 * 7 + i) % 13))" }.joined(separator: ","))], "
                         + "\"category\": \"c\(i % 3)\", \"price\": \(i % 10)}"
                 }
@@ -109,7 +109,7 @@ final class CrashTests: XCTestCase {
             default:
                 operation = ["index", "docs", "f\(round - 1)"]
             }
-            if try runAndKill(operation, in: dir, within: 150_000, using: &rng) { killed += 1 }
+            if try runAndKill(operation, in: dir, within: 80_000, using: &rng) { killed += 1 }
             let check = try CLI.run(["check"], directory: dir)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
             let now = try documentState()
@@ -120,10 +120,10 @@ final class CrashTests: XCTestCase {
                 let expected = try documentState()
                 XCTAssertEqual(now, expected, "round \(round) \(operation[0]) left a state that is neither before nor after (\(again.stderr))")
             }
-            if round % 4 == 0 && now != committed { nextID += 400 }
+            if round % 4 == 0 && now != committed { nextID += 1500 }
             committed = try documentState()
         }
-        XCTAssertGreaterThan(killed, 3, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
     }
 }
 

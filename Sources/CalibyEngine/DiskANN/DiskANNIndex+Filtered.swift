@@ -4,12 +4,6 @@
 /// set leaves out; `greedySearch`'s list of the L closest nodes would fill with them (see
 /// `filteredBestFirst`), so the node set does not drive it as a label does.
 extension DiskANNIndex: FilteredSearching, FilteredGraph {
-    func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet) throws -> [SearchHit] {
-        let path = FilteredPath.choose(allowed: allowed.count, live: count, listSize: parameters.listSize(.diskann))
-        return try search(query, parameters: parameters, allowed: allowed, path: path)
-    }
-
-    /// The search on a given path (the rule's choice; tests and the benchmark force each).
     func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet,
                 path: FilteredPath) throws -> [SearchHit] {
         if parameters.filter != nil {

@@ -2,12 +2,6 @@
 /// filtered best-first search of level 0. The upper levels are descended as without a filter: they
 /// only find where level 0 starts, and `searchLevel` stays as it is for the unfiltered search.
 extension HNSWIndex: FilteredSearching, FilteredGraph {
-    func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet) throws -> [SearchHit] {
-        let path = FilteredPath.choose(allowed: allowed.count, live: count, listSize: parameters.listSize(.hnsw))
-        return try search(query, parameters: parameters, allowed: allowed, path: path)
-    }
-
-    /// The search on a given path (the rule's choice; tests and the benchmark force each).
     func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet,
                 path: FilteredPath) throws -> [SearchHit] {
         guard let entry = try searchEntry(parameters), allowed.count > 0 else { return [] }

@@ -53,9 +53,18 @@ protocol FilteredGraph: PagedIndex {
     func measure(_ q: UnsafePointer<Float>, _ node: Int) throws -> (distance: Float, live: Bool)
     /// Starts fetching what `measure` reads of a node, and with `links` its base links too.
     func prefetch(_ node: Int, links: Bool)
+    /// The search on a given path (the rule's choice; tests and the benchmark force each).
+    func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet,
+                path: FilteredPath) throws -> [SearchHit]
 }
 
 extension FilteredGraph {
+    /// `FilteredSearching`'s search: the path `FilteredPath.choose` picks for this set.
+    func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet) throws -> [SearchHit] {
+        let path = FilteredPath.choose(allowed: allowed.count, live: count, listSize: parameters.listSize(info.type))
+        return try search(query, parameters: parameters, allowed: allowed, path: path)
+    }
+
     /// The exact path: measures every allowed node below `nodes` (the records allocated; a set may
     /// name more) and leaves the best `k` live ones in `scratch.results` (complemented keys). The
     /// members come in batches whose records are all fetched before the first is measured: one at a
