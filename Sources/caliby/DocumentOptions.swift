@@ -9,8 +9,8 @@ struct DocumentQueryOptions: ParsableArguments {
         discussion: """
             Operators: = != < <= > >=, IN (...), BETWEEN a AND b, CONTAINS (arrays), IS [NOT] NULL, \
             AND, OR, NOT, parentheses; 'single' or "double" quoted strings, numbers, TRUE, FALSE. A \
-            comparison with a missing value is not true. On a diskann index, labels CONTAINS n selects \
-            by label.
+            comparison with a missing value is not true. labels CONTAINS n selects the vectors carrying \
+            label n (as --filter n does).
             """, valueName: "filter"))
     var filter: String?
 

@@ -234,6 +234,20 @@ final class ReplTests: XCTestCase {
         XCTAssertTrue(second.waitFor("[exit status 0]"), second.screen)
     }
 
+    func testCompletionOffersTheIndexsFieldNames() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "docs", "--dim", "2", "--max-elements", "10", "--field", "title:text", "--field", "price:float"], in: dir)
+        let session = try TerminalSession(["repl", "--dir", dir], history: "", testCase: self)
+        XCTAssertTrue(session.waitFor("caliby>"), session.screen)
+        session.type("get docs --fields title,pr")
+        session.press("Tab")
+        XCTAssertTrue(session.waitFor("caliby> get docs --fields title,price"), "after --fields: \(session.screen)")
+        session.press("C-c")
+        session.type("get docs --where \"title = 'a' OR pri")
+        session.press("Tab")
+        XCTAssertTrue(session.waitFor("caliby> get docs --where \"title = 'a' OR price"), "inside --where: \(session.screen)")
+    }
+
     func testReadOnlyPrompt() throws {
         let dir = try makeDataDirectory()
         let session = try TerminalSession(["repl", "--dir", dir, "--read-only"], history: "", testCase: self)
