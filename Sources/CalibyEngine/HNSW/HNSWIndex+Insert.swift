@@ -205,7 +205,8 @@ extension HNSWIndex {
     public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
         try requireInsertable(batch)
         if batch.labels.contains(where: { !$0.isEmpty }) {
-            throw CalibyError.invalidArgument("index '\(info.name)' is hnsw: labels are kept only by diskann indexes")
+            throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, whose graph keeps no labels: "
+                                              + "insert them with its documents (DocumentCollection.insert)")
         }
         // Cosine vectors are normalized before they are stored, so any finite input fits.
         if metric != .cosine { try stored.checkRange(batch, index: info.name) }

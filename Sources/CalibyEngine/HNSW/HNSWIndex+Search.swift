@@ -98,11 +98,13 @@ extension HNSWIndex {
     }
 
     /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
-    /// index, k = 0). Refuses a label filter: HNSW keeps no labels.
+    /// index, k = 0). Refuses a label filter: an HNSW graph's records keep no labels (its documents
+    /// do, and `DocumentCollection.search` filters by them).
     func searchEntry(_ parameters: SearchParameters) throws -> (node: Int, top: Int, deleted: Int)? {
         let (entry, top, deleted) = entryMutex.withLock { (header.entryPoint, header.maxLevel, header.deletedCount) }
         if parameters.filter != nil {
-            throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, which keeps no labels: --filter needs a diskann index")
+            throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, whose graph keeps no labels: "
+                                              + "filter by label through its documents (a filter 'labels CONTAINS n')")
         }
         guard entry >= 0, parameters.k > 0 else { return nil }
         return (entry, top, deleted)
