@@ -1,4 +1,5 @@
 import ArgumentParser
+import CalibyEngine
 
 /// The error for a word where a command name belongs, on the command line (`caliby frobnicate`,
 /// `caliby help frobnicate`) and in the REPL. argument-parser would report the word as an unexpected
@@ -13,39 +14,9 @@ enum CommandSuggestion {
     static func require(_ word: String, among commands: [String]) throws {
         guard !commands.contains(word) else { return }
         var message = "'\(word)' is not a caliby command"
-        let near = closest(to: word, among: commands)
+        let near = NameSuggestion.closest(to: word, among: commands, maximumDistance: maximumDistance)
         if !near.isEmpty { message += ". Did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?" }
         throw ValidationError(message)
-    }
-
-    /// The commands nearest to `word` within `maximumDistance`, all of them when several tie.
-    static func closest(to word: String, among commands: [String]) -> [String] {
-        // The lengths alone bound the distance from below, which spares a long word the full table.
-        let scored = commands.filter { abs($0.count - word.count) <= maximumDistance }
-            .map { ($0, distance(word, $0)) }.filter { $0.1 <= maximumDistance }
-        guard let best = scored.map(\.1).min() else { return [] }
-        return scored.filter { $0.1 == best }.map(\.0)
-    }
-
-    /// Optimal-string-alignment (restricted Damerau–Levenshtein) distance: a swap of two neighbouring
-    /// characters, the commonest typo, counts as one edit, not two.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.lowercased()), b = Array(b.lowercased())
-        guard !a.isEmpty else { return b.count }
-        guard !b.isEmpty else { return a.count }
-        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { d[i][0] = i }
-        for j in 0...b.count { d[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-                }
-            }
-        }
-        return d[a.count][b.count]
     }
 }
 

@@ -293,35 +293,14 @@ struct FilterParser {
     private func resolve(_ name: FilterToken) throws -> (Int, Field) {
         if let position = schema.position(of: name.text) { return (position, schema.fields[position]) }
         let names = schema.fields.map(\.name)
-        let close = names.map { ($0, FilterParser.distance($0, name.text, limit: 2)) }
-            .filter { $0.1 <= 2 }
-            .min { $0.1 < $1.1 }
         let hint: String
-        if let close {
-            hint = "; did you mean '\(close.0)'?"
+        if let close = NameSuggestion.closest(to: name.text, among: names, maximumDistance: 2).first {
+            hint = "; did you mean '\(close)'?"
         } else if names.isEmpty {
             hint = " (the index has no fields)"
         } else {
             hint = " (fields: \(names.joined(separator: ", ")))"
         }
         throw error("unknown field \(name.described)\(hint)", at: name)
-    }
-
-    /// Levenshtein distance, case-insensitive (a wrong case is the likeliest slip); anything beyond
-    /// `limit` is reported as `limit + 1` without the quadratic work (a name may be 64 KiB long).
-    static func distance(_ a: String, _ b: String, limit: Int) -> Int {
-        let x = Array(a.lowercased().unicodeScalars)
-        let y = Array(b.lowercased().unicodeScalars)
-        if abs(x.count - y.count) > limit { return limit + 1 }
-        if x.isEmpty || y.isEmpty { return min(x.count + y.count, limit + 1) }
-        var row = Array(0...y.count)
-        for i in 1...x.count {
-            var next = [i] + Array(repeating: 0, count: y.count)
-            for j in 1...y.count {
-                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-            }
-            row = next
-        }
-        return min(row[y.count], limit + 1)
     }
 }

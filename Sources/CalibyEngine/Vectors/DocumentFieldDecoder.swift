@@ -25,30 +25,10 @@ final class DocumentFieldDecoder {
         let names = schema.fields.map(\.name)
         let listed = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")
         var message = "\(context)unknown field '\(shown())' (fields: \(listed))"
-        if let close = Self.closest(to: name, among: names) { message += "; did you mean '\(close)'?" }
+        // Within two edits, fewer for a short name (case differences are free).
+        let nearest = NameSuggestion.closest(to: name, among: names, maximumDistance: min(2, max(1, name.unicodeScalars.count / 3)))
+        if let close = nearest.first { message += "; did you mean '\(close)'?" }
         throw lines.error(message)
-    }
-
-    /// A field name within two edits of `name` (case differences are free), the nearest first.
-    static func closest(to name: String, among names: [String]) -> String? {
-        let wanted = Array(name.lowercased().unicodeScalars)
-        let scored = names.map { candidate -> (String, Int) in
-            (candidate, editDistance(wanted, Array(candidate.lowercased().unicodeScalars)))
-        }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= min(2, max(1, wanted.count / 3)) else { return nil }
-        return best.0
-    }
-
-    private static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     // MARK: Values
