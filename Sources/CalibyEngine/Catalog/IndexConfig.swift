@@ -73,10 +73,13 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     /// An HNSW index keeps its vectors' labels in its document file (HNSW records have no room for
     /// them); set by the first insert that brings labels.
     public var labelsInDocuments: Bool
+    /// How the full-text index turns text into terms; fixed at create, since the stored terms
+    /// depend on it.
+    public var analyzer: Analyzer
 
     public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
-                documentBytes: Int? = nil) {
+                documentBytes: Int? = nil, analyzer: Analyzer = .standard) {
         self.dimensions = dimensions
         self.maxElements = maxElements
         self.metric = metric
@@ -85,6 +88,7 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         self.diskann = diskann
         self.schema = schema
         self.documentBytes = documentBytes
+        self.analyzer = analyzer
         labelsInDocuments = false
     }
 
@@ -108,6 +112,7 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         schema = try c.decodeIfPresent(Schema.self, forKey: .schema) ?? Schema()
         documentBytes = try c.decodeIfPresent(Int.self, forKey: .documentBytes)
         labelsInDocuments = try c.decodeIfPresent(Bool.self, forKey: .labelsInDocuments) ?? false
+        analyzer = try c.decodeIfPresent(Analyzer.self, forKey: .analyzer) ?? .standard
     }
 
     public static let maxDimensions = 65_536

@@ -75,7 +75,7 @@ extension Database {
         guard info.config.hasDocumentFile else { return nil }
         if let store = openObjects[info.documentFileID] as? DocumentStore { return store }
         let store = try DocumentStore(opening: documentSpace(for: info), of: info.name, layout: DocumentLayout(config: info.config),
-                                      schema: info.config.schema, writable: mode == .readWrite)
+                                      schema: info.config.schema, analyzer: info.config.analyzer, writable: mode == .readWrite)
         openObjects[info.documentFileID] = store
         return store
     }
@@ -89,7 +89,7 @@ extension Database {
         if !config.schema.isEmpty {
             let info = index.info
             store = try DocumentStore(creating: createDocumentFile(for: info), of: info.name, layout: DocumentLayout(config: info.config),
-                                      schema: info.config.schema)
+                                      schema: info.config.schema, analyzer: info.config.analyzer)
             openObjects[info.documentFileID] = store
         }
         return DocumentCollection(index: index, store: store, database: self)
@@ -123,13 +123,13 @@ extension DocumentCollection {
         }
     }
 
-    /// `caliby index NAME FIELD`: builds a secondary index on a field.
+    /// `caliby index NAME FIELD`: builds a secondary index on a field, or adds a text field to the
+    /// full-text index.
     public func createFieldIndex(_ fieldName: String) throws {
         guard let store, let position = schema.position(of: fieldName) else { throw unknownField(fieldName) }
         let field = schema.fields[position]
-        guard field.isIndexable else { throw CalibyError.invalidArgument("field '\(fieldName)' is \(field.type.rawValue): text is not indexed by value") }
         guard !field.indexed else { throw CalibyError.invalidArgument("field '\(fieldName)' is indexed already") }
-        try store.createIndex(onField: position)
+        if field.type == .text { try store.indexTextField(position) } else { try store.createIndex(onField: position) }
         try database.updateConfig(ofIndex: info.id) { $0.schema = store.schema }
     }
 

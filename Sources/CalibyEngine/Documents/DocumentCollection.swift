@@ -58,7 +58,7 @@ public final class DocumentCollection {
             guard let node = try host.node(of: id) else { throw store.damage("id \(id) has no node right after its insert") }
             try store.put(document, labels: i < labels.count ? labels[i] : [], node: node)
         }
-        try store.writeHeader()
+        try store.finishChanges()
         return summary
     }
 
@@ -81,12 +81,12 @@ public final class DocumentCollection {
         change(&info.config)
         try database.requireWritable("alter")
         let store = try DocumentStore(creating: database.createDocumentFile(for: info), of: info.name, layout: DocumentLayout(config: info.config),
-                                      schema: info.config.schema)
+                                      schema: info.config.schema, analyzer: info.config.analyzer)
         database.openObjects[info.documentFileID] = store
         try database.updateConfig(ofIndex: info.id, change)
         let empty = Document(fieldCount: info.config.schema.fields.count)
         try host.forEachLiveNode { try store.put(empty, node: $0) }
-        try store.writeHeader()
+        try store.finishChanges()
         self.store = store
     }
 
@@ -121,7 +121,7 @@ public final class DocumentCollection {
             for node in nodes { try store.remove(node: node) }
         }
         let deleted = try index.delete(ids: ids)
-        try store?.writeHeader()
+        try store?.finishChanges()
         return deleted
     }
 
@@ -162,7 +162,7 @@ public final class DocumentCollection {
             throw CalibyError.invalidArgument("id \(id): field '\(field)': \(message)")
         }
         try store.put(document, node: node)
-        try store.writeHeader()
+        try store.finishChanges()
     }
 
     func document(ofNode node: Int, wanted: FieldMask?) throws -> Document {

@@ -89,7 +89,7 @@ struct RecordRef: Hashable {
 struct DocumentHeader: Equatable {
     static let magic: UInt64 = 0x3143_4F44_4342_4C43  // "CLBDOC1"
     static let fieldNames = ["magic", "pageSize", "capacityPages", "nodeCapacity", "highWater", "directoryFormatted",
-                             "freeHead", "freeCount", "documentCount", "fillPage", "fieldCount"]
+                             "freeHead", "freeCount", "documentCount", "fillPage", "fieldCount", "textRoot"]
     /// Field i's B+tree root page is header field `rootsField + i` (0: the field has no index).
     static let rootsField = 16
 
@@ -100,6 +100,8 @@ struct DocumentHeader: Equatable {
     var documentCount = 0
     var fillPage = 0
     var fieldCount = 0
+    /// The full-text index's root page (0: no text field is indexed).
+    var textRoot = 0
     var roots: [Int] = []
 
     init(layout: DocumentLayout, fieldCount: Int) {
@@ -113,7 +115,7 @@ struct DocumentHeader: Equatable {
         let fields: [UInt64] = [
             DocumentHeader.magic, bits(DocumentLayout.pageSize), bits(layout.capacityPages), bits(layout.nodeCapacity),
             bits(highWater), bits(directoryFormatted), bits(freeHead), bits(freeCount), bits(documentCount),
-            bits(fillPage), bits(fieldCount),
+            bits(fillPage), bits(fieldCount), bits(textRoot),
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
         for (i, root) in roots.enumerated() {
@@ -141,12 +143,17 @@ struct DocumentHeader: Equatable {
         header.fillPage = try f.count(9, atMost: header.highWater - 1, "the last allocated page")
         for (i, field) in schema.fields.enumerated() {
             let root = try f.count(rootsField + i, atMost: header.highWater - 1, "the last allocated page")
-            guard (root != 0) == field.indexed else {
-                throw f.damage("header field root(\(field.name)) = \(root), but the catalog says the field is \(field.indexed ? "" : "not ")indexed")
+            guard (root != 0) == field.hasTree else {
+                throw f.damage("header field root(\(field.name)) = \(root), but the catalog says the field is \(field.hasTree ? "" : "not ")indexed")
             }
             header.roots[i] = root
         }
-        for page in [header.freeHead, header.fillPage] + header.roots where page != 0 && page < layout.firstAllocatablePage {
+        header.textRoot = try f.count(11, atMost: header.highWater - 1, "the last allocated page")
+        let fullText = schema.fields.contains(where: \.isFullText)
+        guard (header.textRoot != 0) == fullText else {
+            throw f.damage("header field textRoot = \(header.textRoot), but the catalog says \(fullText ? "a" : "no") text field is indexed")
+        }
+        for page in [header.freeHead, header.fillPage, header.textRoot] + header.roots where page != 0 && page < layout.firstAllocatablePage {
             throw f.damage("a page reference \(page) points into the directory")
         }
         return header

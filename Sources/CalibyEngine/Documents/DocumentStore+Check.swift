@@ -25,7 +25,7 @@ extension DocumentStore {
                         problem("nodes \(other) and \(node) share the record in slot \(ref.slot) of page \(ref.page)")
                     }
                     let document = try document(of: node)!
-                    for (position, field) in schema.fields.enumerated() where field.indexed {
+                    for (position, field) in schema.fields.enumerated() where field.hasTree {
                         for key in document[position].map(keys) ?? [] {
                             expectedKeys[position, default: []].insert(KeyEntry(key: key, node: UInt32(node)))
                         }
@@ -36,6 +36,16 @@ extension DocumentStore {
         }
         if documents != header.documentCount {
             problem("\(documents) documents, but header field documentCount = \(header.documentCount)")
+        }
+
+        // The text index against the documents; its pages are not heap pages.
+        var textPages = Set<Int>()
+        if let textIndex {
+            try attempt("text index") {
+                let result = try textIndex.check()
+                problems += result.problems.map { $0.hasPrefix(space.path) ? $0 : "\(space.path): \($0)" }
+                textPages = result.pages
+            }
         }
 
         // Pages → kinds: every heap record belongs to a node, the free list is what it claims.
@@ -57,7 +67,7 @@ extension DocumentStore {
             }
         }
         if freePages.count != header.freeCount { problem("\(freePages.count) free pages, but header field freeCount = \(header.freeCount)") }
-        for page in layout.firstAllocatablePage..<header.highWater where !freePages.contains(page) {
+        for page in layout.firstAllocatablePage..<header.highWater where !freePages.contains(page) && !textPages.contains(page) {
             try attempt("page \(page)") {
                 let (kind, live) = try space.read(page) { p -> (UInt16, [Int]) in
                     let kind = p.load(as: UInt16.self)
@@ -77,7 +87,7 @@ extension DocumentStore {
         }
 
         // Field indexes against the documents.
-        for (position, field) in schema.fields.enumerated() where field.indexed {
+        for (position, field) in schema.fields.enumerated() where field.hasTree {
             try attempt("index of field '\(field.name)'") {
                 let tree = try tree(position)
                 for text in try tree.check(pageLimit: header.highWater) { problem("index of field '\(field.name)': \(text)") }

@@ -2,6 +2,7 @@
 /// document file, kept current by every put and remove in the same transaction. Array fields index
 /// each distinct element, so `tags CONTAINS 'x'` is a point lookup.
 extension DocumentStore: PageAllocating {
+    /// Whether a change must read the old document first: to take it out of a tree or the text index.
     var hasIndexedFields: Bool { schema.fields.contains { $0.indexed } }
 
     var indexedMask: FieldMask { FieldMask(schema.fields.indices.filter { schema.fields[$0].indexed }) }
@@ -50,7 +51,7 @@ extension DocumentStore: PageAllocating {
 
     /// Moves `node`'s entries from what `old` had to what `new` has, touching only what changed.
     func updateFieldIndexes(node: Int, old: Document?, new: Document?) throws {
-        for (position, field) in schema.fields.enumerated() where field.indexed {
+        for (position, field) in schema.fields.enumerated() where field.hasTree {
             let before = Set(old?[position].map(keys) ?? []), after = Set(new?[position].map(keys) ?? [])
             guard before != after else { continue }
             let tree = try tree(position)
@@ -65,7 +66,7 @@ extension DocumentStore: PageAllocating {
     /// alone and every key scanned was whole (no long string cut short).
     func candidates(for filter: Filter) throws -> (nodes: NodeSet, exact: Bool)? {
         var best: (count: Int, position: Int, ranges: [KeyRange])?
-        for constraint in filter.constraints() where schema.fields[constraint.field].indexed {
+        for constraint in filter.constraints() where schema.fields[constraint.field].hasTree {
             let type = schema.fields[constraint.field].type.elementType
             let ranges = constraint.ranges.map { KeyRange($0, type: type) }
             let tree = try tree(constraint.field)

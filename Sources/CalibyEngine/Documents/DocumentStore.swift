@@ -1,5 +1,6 @@
 /// The documents of one index, by node number, in the index's document file (layout in
-/// DocumentLayout.swift), with a B+tree per indexed field (DocumentStore+FieldIndexes.swift).
+/// DocumentLayout.swift), with a B+tree per indexed field (DocumentStore+FieldIndexes.swift) and
+/// the full-text index of its indexed text fields (Text/TextIndex.swift).
 ///
 /// Changes happen from one thread inside a transaction (the collection applies them after the
 /// graph's parallel insert); reads may run from several threads, and take `mutex` only to copy
@@ -10,6 +11,7 @@ final class DocumentStore {
     let space: PageSpace
     let layout: DocumentLayout
     let writable: Bool
+    let analyzer: Analyzer
     private(set) var schema: Schema
     private(set) var codec: DocumentCodec
     let mutex = Mutex()
@@ -17,37 +19,54 @@ final class DocumentStore {
     var headerChanged = false
     /// Open trees by field position (see DocumentStore+FieldIndexes).
     var trees: [Int: BTree] = [:]
+    private(set) var textIndex: TextIndex?
 
-    init(creating space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema) throws {
+    init(creating space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema, analyzer: Analyzer) throws {
         self.indexName = indexName
         self.space = space
         self.layout = layout
         self.schema = schema
+        self.analyzer = analyzer
         writable = true
         codec = DocumentCodec(schema: schema)
         header = DocumentHeader(layout: layout, fieldCount: schema.fields.count)
         headerChanged = true
         try space.create(0) { _ in }
-        for (position, field) in schema.fields.enumerated() where field.indexed { try createTree(position) }
+        for (position, field) in schema.fields.enumerated() where field.hasTree { try createTree(position) }
+        if schema.fields.contains(where: \.isFullText) { try createTextIndex() }
         try writeHeader()
     }
 
-    init(opening space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema, writable: Bool) throws {
+    init(opening space: PageSpace, of indexName: String, layout: DocumentLayout, schema: Schema, analyzer: Analyzer, writable: Bool) throws {
         self.indexName = indexName
         self.space = space
         self.layout = layout
         self.schema = schema
+        self.analyzer = analyzer
         self.writable = writable
         codec = DocumentCodec(schema: schema)
         let path = space.path
         header = try space.read(0) { try DocumentHeader.load(from: $0, layout: layout, schema: schema, path: path) }
+        if header.textRoot != 0 { textIndex = try TextIndex(opening: self, analyzer: analyzer, rootPage: header.textRoot) }
     }
 
     var documentCount: Int { mutex.withLock { header.documentCount } }
 
     func damage(_ detail: String) -> CalibyError { .corrupt(path: space.path, detail: detail) }
 
-    /// Writes the cached header to page 0 if it changed; every changing operation ends with it.
+    /// Ends a changing operation: the text index writes what it gathered, then the header.
+    func finishChanges() throws {
+        try textIndex?.flush()
+        try writeHeader()
+    }
+
+    /// Pages allocated so far (the high-water mark): every page reference must lie below it.
+    var allocatedPages: Int { mutex.withLock { header.highWater } }
+
+    /// Positions of the fields the text index covers, in schema order.
+    var textFieldPositions: [Int] { schema.fields.indices.filter { schema.fields[$0].isFullText } }
+
+    /// Writes the cached header to page 0 if it changed.
     func writeHeader() throws {
         let (snapshot, changed) = mutex.withLock { () -> (DocumentHeader, Bool) in
             defer { headerChanged = false }
@@ -137,6 +156,11 @@ final class DocumentStore {
             }
         }
         try updateFieldIndexes(node: node, old: oldDocument, new: document)
+        // An update that leaves the text alone leaves the text index alone.
+        if let textIndex, oldDocument == nil || textFieldPositions.contains(where: { oldDocument![$0] != document[$0] }) {
+            if let oldDocument { try textIndex.remove(oldDocument, node: node) }
+            try textIndex.add(document, node: node)
+        }
     }
 
     /// Removes `node`'s document; returns whether it had one.
@@ -152,6 +176,7 @@ final class DocumentStore {
             headerChanged = true
         }
         try updateFieldIndexes(node: node, old: oldDocument, new: nil)
+        if let textIndex, let oldDocument { try textIndex.remove(oldDocument, node: node) }
         return true
     }
 
@@ -181,8 +206,40 @@ final class DocumentStore {
             header.roots.append(0)
             headerChanged = true
         }
-        if field.indexed { try createIndex(onField: schema.fields.count - 1) }
-        try writeHeader()
+        if field.hasTree { try createIndex(onField: schema.fields.count - 1) }
+        if field.isFullText && textIndex == nil { try createTextIndex() }
+        try finishChanges()
+    }
+
+    /// Gives the store its (empty) text index; `indexTextField` fills it.
+    func createTextIndex() throws {
+        let index = try TextIndex(creating: self, analyzer: analyzer)
+        textIndex = index
+        mutex.withLock {
+            header.textRoot = index.rootPage
+            headerChanged = true
+        }
+    }
+
+    /// `caliby index NAME TEXTFIELD`: adds a stored text field to the full-text index, re-indexing
+    /// every document (their other text fields' positions shift by the new field).
+    func indexTextField(_ position: Int) throws {
+        try requireWritable("index")
+        let before = textFieldPositions
+        setIndexed(position)
+        if let textIndex {
+            let mask = FieldMask(before)
+            try forEachNode { node in
+                if let old = try document(of: node, wanted: mask) { try textIndex.remove(old, node: node) }
+            }
+        } else {
+            try createTextIndex()
+        }
+        let mask = FieldMask(textFieldPositions)
+        try forEachNode { node in
+            if let document = try document(of: node, wanted: mask) { try textIndex!.add(document, node: node) }
+        }
+        try finishChanges()
     }
 
     /// Marks the schema's field indexed after its tree was built (see `createIndex`).

@@ -34,8 +34,8 @@ public struct Field: Codable, Sendable, Equatable {
     public var type: FieldType
     /// Every document must carry a value (written `name:type!`).
     public var required: Bool
-    /// Kept in a secondary index (a B+tree of the field's values), which filters use to find the
-    /// matching documents without reading every one.
+    /// Kept in an index: a secondary index (a B+tree of the field's values, which filters use to
+    /// find the matching documents without reading every one), or for `text` the full-text index.
     public var indexed: Bool
 
     public init(name: String, type: FieldType, required: Bool = false, indexed: Bool = false) {
@@ -45,38 +45,47 @@ public struct Field: Codable, Sendable, Equatable {
         self.indexed = indexed
     }
 
-    /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values.
+    /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values. A `text` field
+    /// is full-text indexed unless written `name:text:noindex`.
     public init(parsing spec: String) throws {
         guard let colon = spec.firstIndex(of: ":") else {
             throw CalibyError.invalidArgument("field '\(spec)': expected name:type, e.g. title:text or price:float")
         }
         let name = String(spec[..<colon])
         var typeText = String(spec[spec.index(after: colon)...])
+        let noIndex = typeText.hasSuffix(":noindex")
+        if noIndex { typeText.removeLast(":noindex".count) }
         let required = typeText.hasSuffix("!")
         if required { typeText.removeLast() }
         guard let type = FieldType(rawValue: typeText) else {
             let known = FieldType.allCases.map(\.rawValue).joined(separator: ", ")
             throw CalibyError.invalidArgument("field '\(spec)': unknown type '\(typeText)' (types: \(known))")
         }
+        if noIndex && type != .text {
+            throw CalibyError.invalidArgument("field '\(spec)': only text fields are indexed by default, so only they take ':noindex'")
+        }
         try Schema.validateName(name)
-        self.init(name: name, type: type, required: required)
+        self.init(name: name, type: type, required: required, indexed: type == .text && !noIndex)
     }
 
-    /// `required` and `indexed` may be left out of a schema file (false).
+    /// `required` and `indexed` may be left out of a schema file (false; for `text`, true, as in
+    /// `init(parsing:)`).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         type = try c.decode(FieldType.self, forKey: .type)
         required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? false
-        indexed = try c.decodeIfPresent(Bool.self, forKey: .indexed) ?? false
+        indexed = try c.decodeIfPresent(Bool.self, forKey: .indexed) ?? (type == .text)
     }
 
     /// The spelling `init(parsing:)` reads.
-    public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")" }
+    public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")\(type == .text && !indexed ? ":noindex" : "")" }
 
-    /// Whether a secondary index can order this field's values (arrays index each element; text is
-    /// for the full-text index, not a B+tree).
-    public var isIndexable: Bool { type != .text }
+    /// Whether the field has a B+tree of its values (arrays index each element).
+    var hasTree: Bool { indexed && type != .text }
+
+    /// Whether the field is in the full-text index.
+    var isFullText: Bool { indexed && type == .text }
 }
 
 public struct Schema: Codable, Sendable, Equatable {
@@ -139,17 +148,13 @@ public struct Schema: Codable, Sendable, Equatable {
         }
     }
 
-    /// Refuses a schema a catalog or a create may not hold: bad or repeated names, too many fields,
-    /// an index on a field that cannot be indexed.
+    /// Refuses a schema a catalog or a create may not hold: bad or repeated names, too many fields.
     public func validate() throws {
         if fields.count > Schema.maxFields { throw CalibyError.invalidArgument("at most \(Schema.maxFields) fields, got \(fields.count)") }
         var seen = Set<String>()
         for field in fields {
             try Schema.validateName(field.name)
             guard seen.insert(field.name).inserted else { throw CalibyError.invalidArgument("field '\(field.name)' is named twice") }
-            if field.indexed && !field.isIndexable {
-                throw CalibyError.invalidArgument("field '\(field.name)' of type \(field.type.rawValue) cannot have a secondary index")
-            }
         }
     }
 }

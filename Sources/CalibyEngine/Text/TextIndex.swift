@@ -1,0 +1,363 @@
+import Glibc
+
+/// The full-text index of an index's documents (layout and design in TextIndexLayout.swift): the
+/// document store tells it each document added and removed; it analyzes them into memory and writes
+/// a segment when the command finishes its changes (`flush`), inside the same transaction.
+///
+/// Changes come from one thread (the store's writer); searches may run from several threads once
+/// the changes are flushed, and share the segment readers through `mutex`.
+final class TextIndex {
+    unowned let store: DocumentStore
+    let analyzer: Analyzer
+    let rootPage: Int
+    var root: TextRoot
+    var rootChanged = false
+    let mutex = Mutex()
+
+    // Documents added since the last flush, as term numbers in position order (`gap` between
+    // fields); a node added twice keeps its last version.
+    private var termNumbers: [String: UInt32] = [:]
+    private var terms: [String] = []
+    private var pending: [Int: [UInt32]] = [:]
+    private var pendingTokens = 0
+    static let gap = UInt32.max
+
+    /// Opened segments by sequence, and the tombstones by node (loaded at first use).
+    private var readers: [Int: SegmentReader] = [:]
+    private var tombstoneCache: [UInt32: UInt32]?
+
+    var space: PageSpace { store.space }
+    var path: String { store.space.path }
+
+    /// Makes an empty text index; its root page comes from the store's allocator.
+    init(creating store: DocumentStore, analyzer: Analyzer) throws {
+        self.store = store
+        self.analyzer = analyzer
+        rootPage = try store.allocatePage()
+        root = TextRoot(analyzer: analyzer)
+        rootChanged = true
+        try writeRoot()
+    }
+
+    init(opening store: DocumentStore, analyzer: Analyzer, rootPage: Int) throws {
+        self.store = store
+        self.analyzer = analyzer
+        self.rootPage = rootPage
+        let (pages, first, nodes, path) = (store.allocatedPages, store.layout.firstAllocatablePage, store.layout.nodeCapacity, store.space.path)
+        root = try store.space.read(rootPage) { p in
+            try TextRoot.load(from: p, analyzer: analyzer, pages: pages, firstPage: first, nodes: nodes, path: path)
+        }
+    }
+
+    func damage(_ detail: String) -> CalibyError { .corrupt(path: path, detail: "text index: \(detail)") }
+
+    func writeRoot() throws {
+        guard rootChanged else { return }
+        let root = self.root
+        try SegmentWriter.format(space, rootPage) { root.store(into: $0) }
+        rootChanged = false
+    }
+
+    // MARK: Analysis
+
+    /// Calls `body` with each term of the document's indexed text fields, and `gap` between fields
+    /// (positions skip one there, so a phrase never spans two fields).
+    func analyze(_ document: Document, term: (String) -> Void, gap: () -> Void) {
+        var first = true
+        for position in store.textFieldPositions {
+            guard case .string(let text)? = document[position] else { continue }
+            if !first { gap() }
+            first = false
+            analyzer.forEachTerm(in: text, term)
+        }
+    }
+
+    /// The number of tokens the index counts for `document` (its length |D| in BM25).
+    func length(of document: Document) -> Int {
+        var count = 0
+        analyze(document, term: { _ in count += 1 }, gap: {})
+        return count
+    }
+
+    // MARK: Changes
+
+    /// Indexes `document` as `node`'s (the store has removed any older version first).
+    func add(_ document: Document, node: Int) throws {
+        var sequence: [UInt32] = []
+        var length = 0
+        analyze(document, term: { term in
+            let number: UInt32
+            if let known = termNumbers[term] {
+                number = known
+            } else {
+                number = UInt32(terms.count)
+                terms.append(term)
+                termNumbers[term] = number
+            }
+            sequence.append(number)
+            length += 1
+        }, gap: { sequence.append(TextIndex.gap) })
+        guard length > 0 else { return }
+        pending[node] = sequence
+        pendingTokens += sequence.count
+        root.documents += 1
+        root.tokens += length
+        rootChanged = true
+        if pendingTokens > TextLayout.pendingTokenLimit { try flush() }
+    }
+
+    /// Forgets `node`'s indexed `document` (as stored before the change).
+    func remove(_ document: Document, node: Int) throws {
+        let length = self.length(of: document)
+        guard length > 0 else { return }
+        root.documents -= 1
+        root.tokens -= length
+        rootChanged = true
+        if let dropped = pending.removeValue(forKey: node) {
+            pendingTokens -= dropped.count
+        } else {
+            try addTombstone(node: node)
+        }
+    }
+
+    /// Writes what was added since the last flush as a segment, merges as the policy says, and
+    /// writes the root; every changing command ends with it.
+    func flush() throws {
+        if !pending.isEmpty {
+            let info = try writeSegment()
+            pending.removeAll()
+            termNumbers.removeAll()
+            terms.removeAll()
+            pendingTokens = 0
+            root.segments.append(info)
+            rootChanged = true
+            try mergeAsNeeded()
+        }
+        try writeRoot()
+    }
+
+    /// The pending documents as one new segment.
+    private func writeSegment() throws -> SegmentInfo {
+        let nodes = pending.keys.sorted()
+        var docs = [[UInt8]](repeating: [], count: terms.count)
+        var positions = [[UInt8]](repeating: [], count: terms.count)
+        var lastNode = [Int](repeating: -1, count: terms.count)
+        var df = [Int](repeating: 0, count: terms.count)
+        var postings = 0
+        var occurrences: [(term: UInt32, position: UInt32)] = []
+        for node in nodes {
+            occurrences.removeAll(keepingCapacity: true)
+            var position: UInt32 = 0
+            for term in pending[node]! {
+                if term != TextIndex.gap { occurrences.append((term, position)) }
+                position += 1
+            }
+            let length = occurrences.count
+            occurrences.sort { $0.term != $1.term ? $0.term < $1.term : $0.position < $1.position }
+            var i = 0
+            while i < occurrences.count {
+                let term = Int(occurrences[i].term)
+                var j = i
+                while j < occurrences.count && occurrences[j].term == occurrences[i].term { j += 1 }
+                Varint.append(lastNode[term] < 0 ? node : node - lastNode[term], to: &docs[term])
+                Varint.append(j - i, to: &docs[term])
+                Varint.append(length, to: &docs[term])
+                var previous: UInt32 = 0
+                for k in i..<j {
+                    Varint.append(Int(occurrences[k].position - previous), to: &positions[term])
+                    previous = occurrences[k].position
+                }
+                lastNode[term] = node
+                df[term] += 1
+                postings += 1
+                i = j
+            }
+        }
+        let order = terms.indices.sorted { Array(terms[$0].utf8).lexicographicallyPrecedes(terms[$1].utf8) }
+        var writer = SegmentWriter(space: space, allocate: { try self.newPage() })
+        var dictionary = DictionaryBuilder()
+        for t in order {
+            dictionary.add(Array(terms[t].utf8), TermEntry(df: df[t], offset: writer.length, docsBytes: docs[t].count, positionsBytes: positions[t].count))
+            try writer.append(docs[t])
+            try writer.append(positions[t])
+        }
+        return try finishSegment(&writer, dictionary, sequence: nextSequence(), postings: postings)
+    }
+
+    /// Appends the dictionary, block index and footer after the postings, and the map.
+    func finishSegment(_ writer: inout SegmentWriter, _ dictionary: DictionaryBuilder, sequence: Int, postings: Int) throws -> SegmentInfo {
+        let dictionaryOffset = writer.length
+        var index: [UInt8] = []
+        for block in dictionary.blocks {
+            Varint.append(block.firstTerm.count, to: &index)
+            index += block.firstTerm
+            Varint.append(dictionaryOffset + block.start, to: &index)
+            Varint.append(block.postingsOffset, to: &index)
+        }
+        try writer.append(dictionary.bytes)
+        let indexOffset = writer.length
+        try writer.append(index)
+        var footer = [UInt8](repeating: 0, count: TextLayout.footerBytes)
+        footer.withUnsafeMutableBytes { f in
+            f.storeBytes(of: UInt64(dictionaryOffset), as: UInt64.self)
+            f.storeBytes(of: UInt64(indexOffset), toByteOffset: 8, as: UInt64.self)
+            f.storeBytes(of: UInt64(dictionary.blocks.count), toByteOffset: 16, as: UInt64.self)
+            f.storeBytes(of: TextLayout.footerMagic, toByteOffset: 24, as: UInt64.self)
+        }
+        try writer.append(footer)
+        let map = try writer.finish()
+        return SegmentInfo(sequence: sequence, mapPage: map, byteLength: writer.length, termCount: dictionary.termCount,
+                           postings: postings, level: TextLayout.level(ofBytes: writer.length))
+    }
+
+    private func nextSequence() -> Int {
+        defer { root.nextSequence += 1 }
+        return root.nextSequence
+    }
+
+    /// A page for the text index (the store's allocator, checked like the B+trees').
+    func newPage() throws -> Int {
+        let page = try store.allocatePage()
+        guard page >= store.layout.firstAllocatablePage, page < min(space.capacityPages, Int(UInt32.max)) else {
+            throw damage("the page allocator gave page \(page)")
+        }
+        return page
+    }
+
+    // MARK: Segments and tombstones
+
+    /// The reader of segment `info`, opened at first use.
+    func reader(_ info: SegmentInfo) throws -> SegmentReader {
+        if let reader = mutex.withLock({ readers[info.sequence] }), reader.info == info { return reader }
+        let valid = store.layout.firstAllocatablePage..<store.allocatedPages
+        let reader = try SegmentReader(info: info, space: space, validPages: valid)
+        mutex.withLock { readers[info.sequence] = reader }
+        return reader
+    }
+
+    func forgetReader(_ sequence: Int) { mutex.withLock { _ = readers.removeValue(forKey: sequence) } }
+
+    /// Node → the sequence up to which its postings are dead.
+    func tombstones() throws -> [UInt32: UInt32] {
+        if let cached = mutex.withLock({ tombstoneCache }) { return cached }
+        var map: [UInt32: UInt32] = [:]
+        var page = root.tombstoneHead
+        var count = 0
+        let valid = store.layout.firstAllocatablePage..<store.allocatedPages
+        while page != 0 {
+            guard valid.contains(page), count < root.tombstones else { throw damage("tombstone list runs to page \(page) after \(count) of \(root.tombstones) tombstones") }
+            let capacity = UInt32(store.layout.nodeCapacity)
+            page = try space.read(page) { p -> Int in
+                guard p.load(as: UInt16.self) == TextLayout.tombstoneKind else { return -1 }
+                let n = Int(p.load(fromByteOffset: 2, as: UInt16.self))
+                guard n <= TextLayout.tombstoneEntries else { return -1 }
+                for i in 0..<n {
+                    let at = TextLayout.listHeaderBytes + i * 8
+                    let node = p.load(fromByteOffset: at, as: UInt32.self), sequence = p.load(fromByteOffset: at + 4, as: UInt32.self)
+                    guard node < capacity else { return -1 }
+                    map[node] = max(map[node] ?? 0, sequence)
+                    count += 1
+                }
+                return Int(p.load(fromByteOffset: 8, as: UInt64.self))
+            }
+            guard page >= 0 else { throw damage("a tombstone page is damaged") }
+        }
+        guard count == root.tombstones else { throw damage("the tombstone list has \(count) entries, the root says \(root.tombstones)") }
+        mutex.withLock { tombstoneCache = map }
+        return map
+    }
+
+    /// Marks every posting of `node` written so far dead.
+    private func addTombstone(node: Int) throws {
+        guard !root.segments.isEmpty else { return }
+        var map = try tombstones()
+        let sequence = UInt32(root.nextSequence - 1)
+        map[UInt32(node)] = sequence
+        mutex.withLock { tombstoneCache = map }
+        let head = root.tombstoneHead
+        let count = head == 0 ? TextLayout.tombstoneEntries : try space.read(head) { Int($0.load(fromByteOffset: 2, as: UInt16.self)) }
+        let entry = { (p: UnsafeMutableRawPointer, at: Int) in
+            p.storeBytes(of: UInt32(node), toByteOffset: TextLayout.listHeaderBytes + at * 8, as: UInt32.self)
+            p.storeBytes(of: sequence, toByteOffset: TextLayout.listHeaderBytes + at * 8 + 4, as: UInt32.self)
+            p.storeBytes(of: UInt16(at + 1), toByteOffset: 2, as: UInt16.self)
+        }
+        if count < TextLayout.tombstoneEntries {
+            try space.write(head) { entry($0, count) }
+        } else {
+            let page = try newPage()
+            try SegmentWriter.format(space, page) { p in
+                p.storeBytes(of: TextLayout.tombstoneKind, as: UInt16.self)
+                p.storeBytes(of: UInt64(head), toByteOffset: 8, as: UInt64.self)
+                entry(p, 0)
+            }
+            root.tombstoneHead = page
+        }
+        root.tombstones += 1
+        rootChanged = true
+    }
+
+    /// Replaces the tombstone list with `kept` (after a merge), freeing the old pages.
+    func rewriteTombstones(_ kept: [UInt32: UInt32]) throws {
+        var page = root.tombstoneHead
+        while page != 0 {
+            let next = try space.read(page) { Int($0.load(fromByteOffset: 8, as: UInt64.self)) }
+            try store.freePage(page)
+            page = next
+        }
+        root.tombstoneHead = 0
+        root.tombstones = 0
+        var head = 0
+        let entries = kept.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: entries.count, by: TextLayout.tombstoneEntries) {
+            let chunk = entries[start..<min(start + TextLayout.tombstoneEntries, entries.count)]
+            let page = try newPage()
+            let link = head
+            try SegmentWriter.format(space, page) { p in
+                p.storeBytes(of: TextLayout.tombstoneKind, as: UInt16.self)
+                p.storeBytes(of: UInt16(chunk.count), toByteOffset: 2, as: UInt16.self)
+                p.storeBytes(of: UInt64(link), toByteOffset: 8, as: UInt64.self)
+                for (i, (node, sequence)) in chunk.enumerated() {
+                    p.storeBytes(of: node, toByteOffset: TextLayout.listHeaderBytes + i * 8, as: UInt32.self)
+                    p.storeBytes(of: sequence, toByteOffset: TextLayout.listHeaderBytes + i * 8 + 4, as: UInt32.self)
+                }
+            }
+            head = page
+        }
+        root.tombstoneHead = head
+        root.tombstones = kept.count
+        rootChanged = true
+        mutex.withLock { tombstoneCache = kept }
+    }
+}
+
+/// The dictionary of a segment being written: blocks of `TextLayout.termsPerBlock` prefix-compressed
+/// entries (format in TextIndexLayout.swift).
+struct DictionaryBuilder {
+    struct Block {
+        var firstTerm: [UInt8]
+        var start: Int
+        var postingsOffset: Int
+    }
+    private(set) var bytes: [UInt8] = []
+    private(set) var blocks: [Block] = []
+    private(set) var termCount = 0
+    private var previous: [UInt8] = []
+
+    mutating func add(_ term: [UInt8], _ entry: TermEntry) {
+        var shared = 0
+        if termCount % TextLayout.termsPerBlock == 0 {
+            blocks.append(Block(firstTerm: term, start: bytes.count, postingsOffset: entry.offset))
+        } else {
+            let limit = min(term.count, previous.count)
+            while shared < limit && term[shared] == previous[shared] { shared += 1 }
+        }
+        Varint.append(shared, to: &bytes)
+        Varint.append(term.count - shared, to: &bytes)
+        bytes += term[shared...]
+        Varint.append(entry.df, to: &bytes)
+        Varint.append(entry.docsBytes, to: &bytes)
+        Varint.append(entry.positionsBytes, to: &bytes)
+        previous = term
+        termCount += 1
+    }
+}
