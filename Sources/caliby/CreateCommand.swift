@@ -5,6 +5,7 @@ extension IndexType: ExpressibleByArgument {}
 extension Metric: ExpressibleByArgument {}
 extension VectorPrecision: ExpressibleByArgument {}
 extension SearchDistances: ExpressibleByArgument {}
+extension Analyzer: ExpressibleByArgument {}
 
 struct CreateCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,8 @@ struct CreateCommand: DatabaseCommand {
             read and change them. Fields can be added later (caliby alter), never changed or removed. \
             Types: int (64-bit), float (64-bit), bool, string (at most \(ByteCount.text(Schema.maxStringBytes))), \
             text (at most \(ByteCount.text(Schema.maxTextBytes))), int[] and string[] (at most \
-            \(Schema.maxArrayElements) elements).
+            \(Schema.maxArrayElements) elements). Text fields are full-text indexed for search --text \
+            (name:text:noindex opts out), with the --analyzer chosen here.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -96,6 +98,7 @@ struct CreateCommand: DatabaseCommand {
         if fields.fieldSpecs.isEmpty && fields.schema == nil {
             if fields.documentSpace != nil { throw ValidationError("--document-space is for an index with fields (--field or --schema)") }
             if !fields.indexedFields.isEmpty { throw ValidationError("--index-field needs fields (--field or --schema)") }
+            if fields.analyzer != nil { throw ValidationError("--analyzer is for an index with text fields (--field body:text)") }
         }
     }
 
@@ -108,7 +111,7 @@ struct CreateCommand: DatabaseCommand {
         if let alpha { diskann.alpha = alpha }
         let config = IndexConfig(dimensions: dim, maxElements: maxElements, metric: metric, precision: precision,
                                  hnsw: hnsw, diskann: diskann, schema: try fields.resolvedSchema(),
-                                 documentBytes: try fields.documentBytes())
+                                 documentBytes: try fields.documentBytes(), analyzer: fields.analyzer ?? .standard)
         _ = try session.database.createCollection(name: name, type: type, config: config)
     }
 }

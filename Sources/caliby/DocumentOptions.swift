@@ -47,12 +47,20 @@ extension DocumentCollection {
     }
 }
 
-/// `--field`, `--schema`, `--index-field` and `--document-space` of `create`.
+/// `--field`, `--schema`, `--index-field`, `--analyzer` and `--document-space` of `create`.
 struct FieldOptions: ParsableArguments {
     @Option(name: .customLong("field"), help: ArgumentHelp(
         "A document field, name:type (repeat for more); name:type! is required.",
-        discussion: "Types: int, float, bool, string, text, int[], string[].", valueName: "name:type"))
+        discussion: "Types: int, float, bool, string, text, int[], string[]. A text field is full-text indexed; name:text:noindex is not.",
+        valueName: "name:type"))
     var fieldSpecs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("""
+        How text fields become search terms: standard (Unicode words, case and diacritics folded), \
+        english (standard, then Porter stemming), whitespace (split on spaces only, nothing folded). \
+        Default: standard. No stop words are dropped.
+        """, valueName: "analyzer"))
+    var analyzer: Analyzer?
 
     @Option(name: .long, help: ArgumentHelp("A JSON file of fields: {\"fields\": [{\"name\": \"title\", \"type\": \"text\"}, ...]}.",
                                             valueName: "file"), completion: .file(extensions: ["json"]))

@@ -36,9 +36,14 @@ struct InfoCommand: DatabaseCommand {
         }
         let schema = info.config.schema
         if let documentFile = info.documentFileName {
-            rows += [("fields", .text(schema.fields.map { $0.spec + ($0.indexed ? " (indexed)" : "") }.joined(separator: ", "))),
+            rows += [("fields", .text(schema.fields.map { $0.spec + ($0.indexed ? ($0.type == .text ? " (full text)" : " (indexed)") : "") }
+                                         .joined(separator: ", "))),
                      ("document_space", .bytes(info.config.resolvedDocumentBytes)),
                      ("document_file", .text(database.directory + "/" + documentFile))]
+            if let text = try database.collection(named: name).textIndexSummary {
+                rows += [("analyzer", .text(info.config.analyzer.rawValue)), ("text_documents", .int(text.documents)),
+                         ("text_tokens", .int(text.tokens)), ("text_segments", .int(text.segments)), ("text_terms", .int(text.terms))]
+            }
         }
         table.rows = rows.map { [.text($0.0), $0.1] }
         Terminal.write(table.renderProperties(Terminal.format(format)))

@@ -18,12 +18,13 @@ func readLabelList(_ path: String) throws -> [[UInt32]] {
     return lists
 }
 
-/// Calls `body` with each line's 1-based number and its text without surrounding spaces.
+/// Calls `body` with each line's 1-based number and its text without surrounding spaces; `-` is
+/// standard input.
 func forEachLine(of path: String, _ body: (Int, String) throws -> Void) throws {
-    guard let file = fopen(path, "r") else {
+    guard let file = path == "-" ? stdin : fopen(path, "r") else {
         throw errno == ENOENT ? CalibyError.noSuchFile(path) : CalibyError.io(path: path, operation: "open", errno: errno)
     }
-    defer { fclose(file) }
+    defer { if file != stdin { fclose(file) } }
     var line: UnsafeMutablePointer<CChar>?
     defer { free(line) }
     var capacity = 0

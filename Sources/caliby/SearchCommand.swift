@@ -6,12 +6,18 @@ import Glibc
 struct SearchCommand: DatabaseCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Find the k nearest vectors to each query.",
+        abstract: "Find the k nearest vectors to each query, the best matches of a full-text query, or both fused.",
         discussion: """
             Queries come from --vector, --file, or standard input. Output has one row per hit: \
             query (0-based, counting records: a header and blank lines are not queries), rank \
             (1-based), id, distance; closest first. With --groundtruth the output \
             is instead one row: k, queries, recall, qps, threads, and ef (HNSW) or L (DiskANN).
+
+            --text (or --text-file) searches the full-text index of the text fields instead, ranked \
+            by BM25 (k1 = 1.2, b = 0.75): rows query, rank, id, score. Given with --vector or --file \
+            too, both searches run and --hybrid fuses them (default rrf): rows query, rank, id, \
+            score (fused), distance, vector_rank, text_score, text_rank (empty or null where a \
+            document is not in that side's top \(HybridFusion.candidates(k: 10)) or k). See QUERIES in caliby-search(1).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -46,6 +52,19 @@ struct SearchCommand: DatabaseCommand {
         DiskANN: closest candidates expanded together in each step of the search (default: \(SearchParameters().beamWidth)).
         """)
     var beamWidth: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "A full-text query: words (any may match), \"a phrase\", +required, -excluded.", valueName: "query"))
+    var text: String?
+
+    @Option(name: .customLong("text-file"), help: ArgumentHelp("A file of full-text queries, one per line (blank lines skipped); - for standard input.",
+                                                                valueName: "file"), completion: .file())
+    var textFile: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "How --text and a vector query are fused: rrf (reciprocal rank fusion, k = 60; the default) or a vector weight from 0 to 1 (0.7: 0.7 vector + 0.3 text, each min-max normalized).",
+        valueName: "rrf|weight"))
+    var hybrid: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Only vectors carrying this label (0 to \(UInt32.max)); the same as --where \"labels CONTAINS n\".")
     var filter: Int64?
@@ -91,6 +110,13 @@ struct SearchCommand: DatabaseCommand {
             throw ValidationError("give --filter or --where, not both (--where \"labels CONTAINS n AND ...\" combines them)")
         }
         if vector != nil && input.header != .auto { throw ValidationError("--header applies to --file or standard input, not --vector") }
+        if text != nil && textFile != nil { throw ValidationError("give --text or --text-file, not both") }
+        if textFile == "-" && file == "-" { throw ValidationError("--text-file and --file cannot both read standard input") }
+        let hasText = text != nil || textFile != nil
+        if hybrid != nil && !(hasText && (vector != nil || file != nil)) {
+            throw ValidationError("--hybrid fuses a full-text and a vector search: give --text and --vector (or --text-file and --file)")
+        }
+        if hasText && groundtruth != nil { throw ValidationError("--groundtruth measures vector search; it does not apply to --text") }
     }
 
     func execute(in session: Session) throws {
@@ -105,6 +131,13 @@ struct SearchCommand: DatabaseCommand {
             ?? documents.parsedFilter(for: collection)
         let prepared = try filter.map(collection.prepare)
         let filterSeconds = monotonicSeconds() - filterStarted
+        if text != nil || textFile != nil {
+            try executeText(collection, prepared, fieldNames: fieldNames, database: database)
+            if stats, let count = prepared?.matchCount {
+                Terminal.note("--where matched \(counted(count, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms")
+            }
+            return
+        }
         let queries = try readQueries(dimensions: index.info.config.dimensions)
         var parameters = SearchParameters(k: k)
         if let ef { parameters.ef = ef }
@@ -171,7 +204,7 @@ struct SearchCommand: DatabaseCommand {
             + (option.instead.map { "; use \($0)" } ?? ""))
     }
 
-    private func readQueries(dimensions: Int) throws -> VectorBatch {
+    func readQueries(dimensions: Int) throws -> VectorBatch {
         var batch = VectorBatch(dimensions: dimensions)
         if let vector {
             batch.vectors = try parseVectorArgument(vector, dimensions: dimensions)

@@ -1,0 +1,98 @@
+import CalibyEngine
+
+/// `search --text` and `search --text --vector --hybrid`: full-text queries, alone or fused with
+/// vector queries, printed in the same table shapes as a vector search.
+extension SearchCommand {
+    func executeText(_ collection: DocumentCollection, _ filter: DocumentCollection.PreparedFilter?, fieldNames: [String], database: Database) throws {
+        let texts = try readTextQueries(collection)
+        let hybridMethod = try hybrid.map(HybridMethod.init(parsing:)) ?? .rrf
+        var vectors: VectorBatch?
+        if vector != nil || file != nil {
+            let batch = try readQueries(dimensions: collection.index.info.config.dimensions)
+            guard texts.count == batch.count || texts.count == 1 else {
+                throw CalibyError.invalidArgument("\(texts.count) text queries for \(batch.count) vector queries: give as many, or one for all")
+            }
+            vectors = batch
+        }
+        var parameters = SearchParameters(k: k)
+        if let ef { parameters.ef = ef }
+        if let L { parameters.searchL = L }
+        if let beamWidth { parameters.beamWidth = beamWidth }
+        if let distances { parameters.distances = distances }
+        Interrupt.install()
+        let count = vectors?.count ?? texts.count
+        var textHits = [[TextHit]](repeating: [], count: vectors == nil ? count : 0)
+        var hybridHits = [[HybridHit]](repeating: [], count: vectors == nil ? 0 : count)
+        let started = monotonicSeconds()
+        if let vectors {
+            let d = vectors.dimensions
+            try hybridHits.withUnsafeMutableBufferPointer { out in
+                try vectors.vectors.withUnsafeBufferPointer { v in
+                    try parallelFor(count, threads: threads) { _, q in
+                        if Interrupt.isRequested { throw CalibyError.interrupted }
+                        out[q] = try collection.searchHybrid(v.baseAddress! + q * d, parameters: parameters, text: texts[texts.count == 1 ? 0 : q],
+                                                             method: hybridMethod, filter: filter)
+                    }
+                }
+            }
+        } else {
+            try textHits.withUnsafeMutableBufferPointer { out in
+                try parallelFor(count, threads: threads) { _, q in
+                    if Interrupt.isRequested { throw CalibyError.interrupted }
+                    out[q] = try collection.searchText(texts[q], k: k, filter: filter)
+                }
+            }
+        }
+        let elapsed = monotonicSeconds() - started
+        var table: Table
+        if vectors == nil {
+            table = Table(columns: ["query", "rank", "id", "score"] + fieldNames)
+            for (q, hits) in textHits.enumerated() {
+                let documents = try documentsOf(hits.map(\.id), collection, fieldNames)
+                for (rank, hit) in hits.enumerated() {
+                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(hit.score)] + documents[rank])
+                }
+            }
+        } else {
+            table = Table(columns: ["query", "rank", "id", "score", "distance", "vector_rank", "text_score", "text_rank"] + fieldNames)
+            for (q, hits) in hybridHits.enumerated() {
+                let documents = try documentsOf(hits.map(\.id), collection, fieldNames)
+                for (rank, hit) in hits.enumerated() {
+                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(hit.score), .value(hit.distance.map { .float(Double($0)) }),
+                                       .value(hit.vectorRank.map { .int(Int64($0)) }), .value(hit.textScore.map { .float($0) }),
+                                       .value(hit.textRank.map { .int(Int64($0)) })] + documents[rank])
+                }
+            }
+        }
+        Terminal.write(table.render(Terminal.format(format)))
+        if stats {
+            let pages = database.pool.pagesRead.load(ordering: .relaxed)
+            Terminal.note("read \(pages) pages of index files; "
+                + "\(String(format1: (monotonicSeconds() - processStart) * 1000)) ms from start to answer")
+            Terminal.note("text: \(count) queries in \(String(format1: elapsed * 1000)) ms "
+                + "(\(Int((Double(count) / max(elapsed, 1e-9)).rounded())) queries/s), \(counted(threads, "thread"))")
+        }
+    }
+
+    /// The queries of --text or --text-file, parsed with the index's analyzer; a bad one names its line.
+    private func readTextQueries(_ collection: DocumentCollection) throws -> [TextQuery] {
+        if let text { return [try collection.textQuery(text)] }
+        let path = textFile!
+        var queries: [TextQuery] = []
+        try forEachLine(of: path) { number, line in
+            guard !line.isEmpty else { return }
+            do {
+                queries.append(try collection.textQuery(line))
+            } catch let error as CalibyError where error.category == .usage {
+                throw CalibyError.badInput(location: "\(path == "-" ? "<stdin>" : path):\(number)", message: error.description)
+            }
+        }
+        if queries.isEmpty { throw CalibyError.badInput(location: path == "-" ? "<stdin>" : path, message: "no queries") }
+        return queries
+    }
+
+    private func documentsOf(_ ids: [UInt64], _ collection: DocumentCollection, _ fieldNames: [String]) throws -> [[Cell]] {
+        guard !fieldNames.isEmpty else { return ids.map { _ in [] } }
+        return try collection.documents(ids: ids, fields: fieldNames).map { collection.cells($0, fieldNames) }
+    }
+}
