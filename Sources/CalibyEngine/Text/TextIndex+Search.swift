@@ -59,35 +59,35 @@ extension TextIndex {
     /// Walks the clauses' sorted node lists together and keeps the best k (with ties at the k-th).
     static func rank(_ clauses: [ClauseMatches], k: Int, allowed: NodeSet?, averageLength: Double) -> [Scored] {
         let required = clauses.filter { $0.occur == .must }.count
-        let scoring = clauses.indices.filter { clauses[$0].occur != .mustNot }
+        let scoring = clauses.filter { $0.occur != .mustNot }
         let excluded = clauses.filter { $0.occur == .mustNot }
-        var cursor = [Int](repeating: 0, count: clauses.count)
-        var excludedCursor = [Int](repeating: 0, count: excluded.count)
+        // Each posting's share of the score, computed list by list (a loop the compiler vectorizes),
+        // so the merge below only adds.
         let lengthWeight = k1 * b / averageLength, constant = k1 * (1 - b)
+        let shares = scoring.map { clause in
+            zip(clause.frequencies, clause.lengths).map { tf, length in
+                clause.idf * Double(tf) * (k1 + 1) / (Double(tf) + constant + lengthWeight * Double(length))
+            }
+        }
         var best = TopScores(k: k)
         var candidates: [Scored] = []
-        while true {
-            var node = Int32.max
-            for c in scoring where cursor[c] < clauses[c].nodes.count { node = min(node, clauses[c].nodes[cursor[c]]) }
-            if node == Int32.max { break }
-            var score = 0.0, matchedRequired = 0, matchedAny = false
-            for c in scoring where cursor[c] < clauses[c].nodes.count && clauses[c].nodes[cursor[c]] == node {
-                let clause = clauses[c], i = cursor[c]
-                let tf = Double(clause.frequencies[i])
-                score += clause.idf * tf * (k1 + 1) / (tf + constant + lengthWeight * Double(clause.lengths[i]))
-                if clause.occur == .must { matchedRequired += 1 }
-                matchedAny = true
-                cursor[c] += 1
-            }
-            guard required == 0 ? matchedAny : matchedRequired == required else { continue }
-            var isExcluded = false
+        var excludedCursor = [Int](repeating: 0, count: excluded.count)
+        func consider(_ node: Int32, _ score: Double) {
             for (e, list) in excluded.enumerated() {
-                while excludedCursor[e] < list.nodes.count && list.nodes[excludedCursor[e]] < node { excludedCursor[e] += 1 }
-                if excludedCursor[e] < list.nodes.count && list.nodes[excludedCursor[e]] == node { isExcluded = true }
+                var i = excludedCursor[e]
+                while i < list.nodes.count && list.nodes[i] < node { i += 1 }
+                excludedCursor[e] = i
+                if i < list.nodes.count && list.nodes[i] == node { return }
             }
-            if isExcluded { continue }
-            if let allowed, !allowed.contains(Int(node)) { continue }
+            if let allowed, !allowed.contains(Int(node)) { return }
             if best.offer(score) { candidates.append(Scored(node: Int(node), score: score)) }
+        }
+        if scoring.count == 1 && required <= 1 {
+            // One list: no merge.
+            for (i, node) in scoring[0].nodes.enumerated() { consider(node, shares[0][i]) }
+        } else {
+            let merge = PostingMerge(scoring.map(\.nodes), shares, required: scoring.map { $0.occur == .must })
+            merge.run(required: required, threshold: { best.threshold }, consider)
         }
         let threshold = best.threshold
         return candidates.filter { $0.score >= threshold }.sorted { $0.score != $1.score ? $0.score > $1.score : $0.node < $1.node }
@@ -145,17 +145,23 @@ struct ClauseMatches {
 struct TopScores {
     private var heap: [Double] = []
     private let k: Int
+    /// The lowest score that is still in the top k (ties included); -∞ until there are k.
+    private(set) var threshold = -Double.infinity
 
     init(k: Int) {
         self.k = k
         heap.reserveCapacity(k)
     }
 
-    /// The lowest score that is still in the top k (ties included).
-    var threshold: Double { heap.count < k ? -.infinity : heap[0] }
-
     /// Records `score`; false when it is below the current top k (it can never be in the result).
-    mutating func offer(_ score: Double) -> Bool {
+    @inline(__always) mutating func offer(_ score: Double) -> Bool {
+        if score < threshold { return false }
+        insert(score)
+        return true
+    }
+
+    private mutating func insert(_ score: Double) {
+        defer { if heap.count == k { threshold = heap[0] } }
         if heap.count < k {
             heap.append(score)
             var i = heap.count - 1
@@ -165,9 +171,8 @@ struct TopScores {
                 heap.swapAt(parent, i)
                 i = parent
             }
-            return true
+            return
         }
-        if score < heap[0] { return false }
         heap[0] = score
         var i = 0
         while true {
@@ -179,6 +184,115 @@ struct TopScores {
             heap.swapAt(i, smallest)
             i = smallest
         }
-        return true
+    }
+}
+
+/// The document-at-a-time walk over several clauses' postings: each document's shares summed in
+/// node order. The lists are copied into one allocation so the loop reads plain memory (this is
+/// the query's hot loop); `nodes[c]` ascends, `shares[c]` has the same length.
+private final class PostingMerge {
+    private let count: Int
+    private let nodes: UnsafeMutablePointer<Int32>
+    private let shares: UnsafeMutablePointer<Double>
+    /// Clause c's postings are [starts[c], starts[c + 1]) of the two buffers.
+    private let starts: [Int]
+    private let isRequired: [Bool]
+
+    init(_ nodeLists: [[Int32]], _ shareLists: [[Double]], required: [Bool]) {
+        count = nodeLists.count
+        let total = nodeLists.reduce(0) { $0 + $1.count }
+        let nodes = UnsafeMutablePointer<Int32>.allocate(capacity: max(total, 1))
+        let shares = UnsafeMutablePointer<Double>.allocate(capacity: max(total, 1))
+        var starts = [0]
+        for (list, share) in zip(nodeLists, shareLists) {
+            let at = starts.last!
+            list.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: nodes + at, count: list.count).initialize(from: $0) }
+            share.withUnsafeBufferPointer { _ = UnsafeMutableBufferPointer(start: shares + at, count: share.count).initialize(from: $0) }
+            starts.append(at + list.count)
+        }
+        self.nodes = nodes
+        self.shares = shares
+        self.starts = starts
+        isRequired = required
+    }
+
+    deinit {
+        nodes.deallocate()
+        shares.deallocate()
+    }
+
+    /// Every document with its summed shares, for `consider`; with no required clause, documents
+    /// that cannot reach `threshold()` may be skipped (MaxScore, Turtle and Flood 1995: a list
+    /// whose best share, with all weaker lists', stays below the k-th score cannot bring a new
+    /// document into the top k, so it is only probed for the documents the others bring).
+    func run(required: Int, threshold: () -> Double, _ consider: (Int32, Double) -> Void) {
+        var cursor = Array(starts.dropLast())
+        let ends = Array(starts.dropFirst())
+        // Clauses by their best share, weakest first, and the running sums of those shares.
+        let order = (0..<count).sorted { best($0) < best($1) }
+        var bound = [Double](), sum = 0.0
+        for c in order { sum += best(c); bound.append(sum) }
+        var firstEssential = 0
+        cursor.withUnsafeMutableBufferPointer { cursor in
+            while true {
+                if required == 0 {
+                    let limit = threshold()
+                    while firstEssential < count && bound[firstEssential] < limit { firstEssential += 1 }
+                    if firstEssential == count { return }
+                }
+                var node = Int32.max
+                for i in firstEssential..<count {
+                    let c = order[i]
+                    if cursor[c] < ends[c] { node = min(node, nodes[cursor[c]]) }
+                }
+                if node == Int32.max { return }
+                var score = 0.0, matchedRequired = 0
+                for i in firstEssential..<count {
+                    let c = order[i]
+                    if cursor[c] < ends[c] && nodes[cursor[c]] == node {
+                        score += shares[cursor[c]]
+                        if isRequired[c] { matchedRequired += 1 }
+                        cursor[c] += 1
+                    }
+                }
+                var reachable = true
+                if firstEssential > 0 {
+                    let limit = threshold()
+                    for i in stride(from: firstEssential - 1, through: 0, by: -1) {
+                        if score + bound[i] < limit {
+                            reachable = false
+                            break
+                        }
+                        let c = order[i]
+                        cursor[c] = seek(node, from: cursor[c], to: ends[c])
+                        if cursor[c] < ends[c] && nodes[cursor[c]] == node { score += shares[cursor[c]] }
+                    }
+                }
+                if reachable && matchedRequired == required { consider(node, score) }
+            }
+        }
+    }
+
+    private func best(_ c: Int) -> Double {
+        var best = 0.0
+        for i in starts[c]..<starts[c + 1] { best = max(best, shares[i]) }
+        return best
+    }
+
+    /// The first position in [from, end) whose node is at least `node` (galloping, then binary search).
+    private func seek(_ node: Int32, from: Int, to end: Int) -> Int {
+        var low = from, step = 1
+        var high = from
+        while high < end && nodes[high] < node {
+            low = high + 1
+            high = from + step
+            step *= 2
+        }
+        high = min(high, end)
+        while low < high {
+            let mid = (low + high) / 2
+            if nodes[mid] < node { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }
