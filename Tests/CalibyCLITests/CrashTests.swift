@@ -125,5 +125,52 @@ final class CrashTests: XCTestCase {
         }
         XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
     }
+
+    func testKillDuringTextHeavyCommandsLeavesACommittedState() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "docs", "--dim", "4", "--max-elements", "20000", "--M", "8", "--ef-construction", "40", "--field", "body:text"], in: dir)
+        let words = ["lock", "file", "timeout", "network", "page", "buffer", "journal", "commit", "signal", "kernel", "socket", "thread"]
+        func textState() throws -> String {
+            var state = ""
+            for query in ["lock timeout", "\"page buffer\"", "+journal -kernel", "signal"] {
+                let result = try CLI.run(["search", "docs", "--text", query, "-k", "20", "--format", "tsv"], directory: dir)
+                XCTAssertEqual(result.status, 0, "search after a kill failed: \(result.stderr)")
+                state += result.stdout
+            }
+            return state
+        }
+        var committed = try textState()
+        var rng = SystemRandomNumberGenerator()
+        var nextID = 0, killed = 0
+        for round in 0..<12 {
+            let operation: [String]
+            switch round % 3 {
+            case 0:
+                let lines = (nextID..<nextID + 2000).map { i in
+                    "{\"id\": \(i), \"vector\": [\(i % 7), \(i % 11), \(i % 13), 1], \"body\": \""
+                        + (0..<(20 + i % 30)).map { words[($0 * 7 + i * 3 + $0 * i) % words.count] }.joined(separator: " ") + "\"}"
+                }
+                let file = try makeTemporaryFile("text\(round).jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+                operation = ["insert", "docs", file, "--quiet", "--buffer-size", "96K"]
+            case 1:
+                operation = ["update", "docs"] + (0..<min(nextID, 80)).map(String.init) + ["--set", "body=page buffer round \(round)"]
+            default:
+                operation = ["delete", "docs"] + (0..<min(nextID, 40)).map { String($0 * 3 + round) }
+            }
+            if try runAndKill(operation, in: dir, within: 150_000, using: &rng) { killed += 1 }
+            let check = try CLI.run(["check"], directory: dir)
+            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
+            let now = try textState()
+            if now != committed {
+                // The command committed: a second run of it changes nothing more (insert and
+                // delete refuse the ids they already handled; update sets the same text).
+                let again = try CLI.run(operation, directory: dir)
+                XCTAssertEqual(now, try textState(), "round \(round) \(operation[0]) left a state that is neither before nor after (\(again.stderr))")
+            }
+            if round % 3 == 0 { nextID += 2000 }
+            committed = try textState()
+        }
+        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+    }
 }
 
