@@ -91,18 +91,19 @@ class Corpus:
         if len(self.n_terms) != len(self.queries):
             sys.exit(f'{folder}: queries.txt and queries.jsonl disagree')
         self._ref = None
-        self.analyzer = None
+        self.analyzer, self.porter = None, 'tartarus'
 
     def reference(self):
         if self._ref is None:
             t = time.perf_counter()
-            self._ref = bm.Reference(self.docs, bm.analyzer(self.analyzer))
+            self._ref = bm.Reference(self.docs, bm.analyzer(self.analyzer, self.porter))
             print(f'  reference: {len(self.docs)} documents analyzed in {time.perf_counter() - t:.1f} s', flush=True)
         return self._ref
 
     def truth(self, which):
         """The reference's results for 'queries' or 'phrases', from the cache or computed (and cached)."""
-        path = os.path.join(self.folder, f'reference-{self.analyzer}-{which}.jsonl')
+        label = self.analyzer + (f'-{self.porter}' if self.analyzer == 'english' else '')
+        path = os.path.join(self.folder, f'reference-{label}-{which}.jsonl')
         texts = self.queries if which == 'queries' else self.phrases
         inputs = [os.path.join(self.folder, 'docs.txt'), os.path.join(self.folder, f'{which}.txt'),
                   os.path.join(HERE, 'bm25_reference.py')]
@@ -460,11 +461,13 @@ def main():
     ap.add_argument('--caliby', help='the caliby binary; without it only the peers and the reference run')
     ap.add_argument('--engines', default='fts5,tantivy', help='peers to run (default fts5,tantivy; empty for none)')
     ap.add_argument('--analyzer', default='standard', choices=['standard', 'english'])
+    ap.add_argument('--porter', default='tartarus', choices=['tartarus', 'original'],
+                    help="the reference's Porter mode for --analyzer english (see bm25_reference.py)")
     ap.add_argument('--rounds', type=int, default=3, help='query measurements per engine (median reported)')
     ap.add_argument('--tmp', help="where the engines' files go (a fresh temporary folder inside; default $TMPDIR)")
     a = ap.parse_args()
     corpus = Corpus(a.corpus)
-    corpus.analyzer = a.analyzer
+    corpus.analyzer, corpus.porter = a.analyzer, a.porter
     res = {'started': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
            'machine': {'cores': os.cpu_count(), 'cpu': platform.processor() or platform.machine(),
                        'python': sys.version.split()[0], 'load_avg_at_start': os.getloadavg()},
