@@ -395,11 +395,17 @@ def run_caliby(corpus, binary, tmp, rounds, out):
 # ---------------------------------------------------------------------------------------------------
 
 def table(header, rows):
+    if not rows:
+        return
     print('| ' + ' | '.join(header) + ' |')
     print('|' + '---|' * len(header))
     for r in rows:
         print('| ' + ' | '.join(str(x) for x in r) + ' |')
     print()
+
+
+def secs(x):
+    return f'{x:.2f}' if x < 10 else f'{x:.1f}'
 
 
 def report(corpus, res):
@@ -411,14 +417,14 @@ def report(corpus, res):
     if 'fts5' in e:
         for v in ('content', 'contentless'):
             b = e['fts5']['build'][v]
-            rows.append([f'SQLite FTS5 {e["fts5"]["sqlite_version"]} ({v})', f"{b['seconds']:.1f}", f"{b['bytes'] / 1e6:.1f}"])
+            rows.append([f'SQLite FTS5 {e["fts5"]["sqlite_version"]} ({v})', secs(b['seconds']), f"{b['bytes'] / 1e6:.1f}"])
     if 'tantivy' in e:
         b = e['tantivy']['build']
-        rows.append([f'tantivy {e["tantivy"]["version"].split(",")[0]} (1 writer thread, stored text)',
-                     f"{b['seconds']:.1f}", f"{b['bytes'] / 1e6:.1f}"])
+        rows.append([f'{e["tantivy"]["version"].split(",")[0]} (1 writer thread, stored text)',
+                     secs(b['seconds']), f"{b['bytes'] / 1e6:.1f}"])
     if 'caliby' in e:
         b = e['caliby']['build']
-        rows.append(['caliby (insert; .docs file = documents + text index)', f"{b['seconds']:.1f}", f"{b['bytes'] / 1e6:.1f}"])
+        rows.append(['caliby (insert; .docs file = documents + text index)', secs(b['seconds']), f"{b['bytes'] / 1e6:.1f}"])
     table(['engine', 'build s', 'size MB'], rows)
     if 'caliby' in e and 'fts5' in e:
         c, f = e['caliby']['build'], e['fts5']['build']['content']
