@@ -139,8 +139,15 @@ class English:
         return [self.stem(t) for t in standard(text)]
 
 
+# Unicode's White_Space property (PropList.txt). Not str.split()/str.isspace(): they also split on
+# U+001C..U+001F, which are not White_Space.
+WHITE_SPACE = '\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a' \
+              '\u2028\u2029\u202f\u205f\u3000'
+_WS_SPLIT = re.compile('[' + re.escape(WHITE_SPACE) + ']+')
+
+
 def whitespace(text):
-    return [t for t in text.split() if keep(t)]   # str.split() splits on Unicode White_Space
+    return [t for t in _WS_SPLIT.split(text) if keep(t)]
 
 
 def analyzer(name, porter='tartarus'):
@@ -163,10 +170,12 @@ class QueryError(ValueError):
 
 def parse_query(text, analyze):
     """[(kind, terms)] with kind 'should' | 'must' | 'not' and terms a tuple (len 1: a term clause,
-    longer: a phrase). Raises QueryError with the 1-based column, as the spec lists."""
+    longer: a phrase). Raises QueryError with the 1-based column, as the spec lists. Clauses are
+    separated by White_Space; a quoted phrase ends at its closing quote (`"a b"c` is two clauses); a
+    `"` inside a word is an ordinary character for the analyzer; a quote with no terms is dropped."""
     clauses, i, n = [], 0, len(text)
     while i < n:
-        if text[i].isspace():
+        if text[i] in WHITE_SPACE:
             i += 1
             continue
         kind = 'should'
@@ -174,7 +183,7 @@ def parse_query(text, analyze):
             op_col = i + 1
             kind = 'must' if text[i] == '+' else 'not'
             i += 1
-            if i == n or text[i].isspace():
+            if i == n or text[i] in WHITE_SPACE:
                 raise QueryError(f"column {op_col}: '{text[i - 1]}' must be followed by a word or a quoted phrase")
         if text[i] == '"':
             end = text.find('"', i + 1)
@@ -183,7 +192,7 @@ def parse_query(text, analyze):
             body, i = text[i + 1:end], end + 1    # the clause ends at the closing quote
         else:
             start = i
-            while i < n and not text[i].isspace():
+            while i < n and not text[i] in WHITE_SPACE:
                 i += 1
             body = text[start:i]
         terms = tuple(analyze(body))
