@@ -21,6 +21,9 @@ extension TextIndex {
         let tombstones = root.tombstones == 0 ? [:] : try self.tombstones()
         let capacity = store.layout.nodeCapacity
         let n = Double(documents)
+        let averageLength = Double(tokens) / n
+        func weight(_ idf: Double) -> BM25Weight { BM25Weight(idf: idf, averageLength: averageLength) }
+        func idf(_ df: Int) -> Double { log(1 + (n - Double(df) + 0.5) / (Double(df) + 0.5)) }
         var cache: [String: PostingList] = [:]
         func postings(_ term: String, positions: Bool) throws -> PostingList {
             let key = positions ? "\u{1}" + term : term
@@ -32,7 +35,7 @@ extension TextIndex {
                 guard let entry = try reader.lookup(bytes) else { continue }
                 let sequence = UInt32(info.sequence)
                 let part = try reader.postings(entry, positions: positions, nodeCapacity: capacity) { node in
-                    guard !tombstones.isEmpty, let dead = tombstones[UInt32(node)] else { return true }
+                    guard let dead = tombstones[UInt32(node)] else { return true }
                     return sequence > dead
                 }
                 list = PostingList.merged(list, part)
@@ -40,35 +43,47 @@ extension TextIndex {
             cache[key] = list
             return list
         }
-        func idf(_ df: Int) -> Double { log(1 + (n - Double(df) + 0.5) / (Double(df) + 0.5)) }
+        // Without tombstones every posting is live, so the dictionaries' counts are the term's df
+        // and a term's postings decode straight into BM25 shares.
+        func shares(_ term: String) throws -> ClauseMatches {
+            let bytes = Array(term.utf8)
+            let found = try segments.compactMap { info -> (SegmentReader, TermEntry)? in
+                let reader = try reader(info)
+                return try reader.lookup(bytes).map { (reader, $0) }
+            }
+            let w = weight(idf(found.reduce(0) { $0 + $1.1.df }))
+            var matches = ClauseMatches(occur: .should, nodes: [], shares: [])
+            for (reader, entry) in found {
+                var part = ClauseMatches(occur: .should, nodes: [], shares: [])
+                part.bestShare = try reader.decodeShares(entry, weight: w, nodeCapacity: capacity, nodes: &part.nodes, shares: &part.shares)
+                matches = matches.nodes.isEmpty ? part : ClauseMatches.merged(matches, part)
+            }
+            return matches
+        }
 
         var clauses: [ClauseMatches] = []
         for clause in query.clauses {
-            if clause.terms.count == 1 {
+            var matches: ClauseMatches
+            if clause.terms.count == 1 && tombstones.isEmpty {
+                matches = try shares(clause.terms[0])
+            } else if clause.terms.count == 1 {
                 let list = try postings(clause.terms[0], positions: false)
-                clauses.append(ClauseMatches(occur: clause.occur, idf: idf(list.count), nodes: list.nodes, frequencies: list.frequencies,
-                                             lengths: list.lengths))
+                matches = ClauseMatches(list, weight: weight(idf(list.count)))
             } else {
                 let lists = try clause.terms.map { try postings($0, positions: true) }
-                clauses.append(ClauseMatches(phrase: lists, occur: clause.occur, idf: lists.reduce(0) { $0 + idf($1.count) }))
+                matches = ClauseMatches(phrase: lists, weight: weight(lists.reduce(0) { $0 + idf($1.count) }))
             }
+            matches.occur = clause.occur
+            clauses.append(matches)
         }
-        return TextIndex.rank(clauses, k: k, allowed: allowed, averageLength: Double(tokens) / n)
+        return TextIndex.rank(clauses, k: k, allowed: allowed)
     }
 
     /// Walks the clauses' sorted node lists together and keeps the best k (with ties at the k-th).
-    static func rank(_ clauses: [ClauseMatches], k: Int, allowed: NodeSet?, averageLength: Double) -> [Scored] {
+    static func rank(_ clauses: [ClauseMatches], k: Int, allowed: NodeSet?) -> [Scored] {
         let required = clauses.filter { $0.occur == .must }.count
         let scoring = clauses.filter { $0.occur != .mustNot }
         let excluded = clauses.filter { $0.occur == .mustNot }
-        // Each posting's share of the score, computed list by list (a loop the compiler vectorizes),
-        // so the merge below only adds.
-        let lengthWeight = k1 * b / averageLength, constant = k1 * (1 - b)
-        let shares = scoring.map { clause in
-            zip(clause.frequencies, clause.lengths).map { tf, length in
-                clause.idf * Double(tf) * (k1 + 1) / (Double(tf) + constant + lengthWeight * Double(length))
-            }
-        }
         var best = TopScores(k: k)
         var candidates: [Scored] = []
         var excludedCursor = [Int](repeating: 0, count: excluded.count)
@@ -83,10 +98,11 @@ extension TextIndex {
             if best.offer(score) { candidates.append(Scored(node: Int(node), score: score)) }
         }
         if scoring.count == 1 && required <= 1 {
-            // One list: no merge.
-            for (i, node) in scoring[0].nodes.enumerated() { consider(node, shares[0][i]) }
+            // One list: no merge, and most documents fall below the k-th score at the first compare.
+            let list = scoring[0]
+            for i in list.nodes.indices where list.shares[i] >= best.threshold { consider(list.nodes[i], list.shares[i]) }
         } else {
-            let merge = PostingMerge(scoring.map(\.nodes), shares, required: scoring.map { $0.occur == .must })
+            let merge = PostingMerge(scoring.map(\.nodes), scoring.map(\.shares), bests: scoring.map(\.best), required: scoring.map { $0.occur == .must })
             merge.run(required: required, threshold: { best.threshold }, consider)
         }
         let threshold = best.threshold
@@ -94,25 +110,49 @@ extension TextIndex {
     }
 }
 
-/// One clause's matching documents, ascending by node, with what BM25 needs of each.
-struct ClauseMatches {
-    var occur: TextQuery.Occur
-    var idf: Double
-    var nodes: [Int32]
-    var frequencies: [Int32]
-    var lengths: [Int32]
+/// BM25's per-document factor for one clause: idf · tf · (k1 + 1) / (tf + k1 · (1 − b + b · |D| / avgdl)).
+struct BM25Weight {
+    let scale: Double
+    let constant: Double
+    let lengthWeight: Double
 
-    init(occur: TextQuery.Occur, idf: Double, nodes: [Int32], frequencies: [Int32], lengths: [Int32]) {
-        self.occur = occur
-        self.idf = idf
-        self.nodes = nodes
-        self.frequencies = frequencies
-        self.lengths = lengths
+    init(idf: Double, averageLength: Double) {
+        scale = idf * (TextIndex.k1 + 1)
+        constant = TextIndex.k1 * (1 - TextIndex.b)
+        lengthWeight = TextIndex.k1 * TextIndex.b / averageLength
     }
 
-    /// The documents where the terms of `lists` occur consecutively, with how often.
-    init(phrase lists: [PostingList], occur: TextQuery.Occur, idf: Double) {
-        self.init(occur: occur, idf: idf, nodes: [], frequencies: [], lengths: [])
+    @inline(__always) func share(frequency: Int32, length: Int32) -> Double {
+        let tf = Double(frequency)
+        return scale * tf / (tf + constant + lengthWeight * Double(length))
+    }
+}
+
+/// One clause's matching documents, ascending by node, each with its share of the score.
+struct ClauseMatches {
+    var occur: TextQuery.Occur
+    var nodes: [Int32]
+    var shares: [Double]
+    /// The largest share (0 for none), which MaxScore bounds documents with.
+    var best: Double { bestShare ?? shares.max() ?? 0 }
+    /// Set when the decoder kept the maximum as it went.
+    var bestShare: Double?
+
+    init(occur: TextQuery.Occur, nodes: [Int32], shares: [Double]) {
+        self.occur = occur
+        self.nodes = nodes
+        self.shares = shares
+    }
+
+    init(_ list: PostingList, weight: BM25Weight) {
+        self.init(occur: .should, nodes: list.nodes, shares: list.frequencies.indices.map {
+            weight.share(frequency: list.frequencies[$0], length: list.lengths[$0])
+        })
+    }
+
+    /// The documents where the terms of `lists` occur consecutively, scored by how often.
+    init(phrase lists: [PostingList], weight: BM25Weight) {
+        self.init(occur: .should, nodes: [], shares: [])
         guard let first = lists.first else { return }
         var cursors = [Int](repeating: 0, count: lists.count)
         outer: for i in 0..<first.count {
@@ -123,7 +163,7 @@ struct ClauseMatches {
                 if cursors[t] == list.count { break outer }
                 if list.nodes[cursors[t]] != node { continue outer }
             }
-            var count = 0
+            var count: Int32 = 0
             for start in first.positions(of: i) {
                 var matches = true
                 for t in 1..<lists.count where !lists[t].positions(of: cursors[t]).contains(start + Int32(t)) {
@@ -134,10 +174,26 @@ struct ClauseMatches {
             }
             if count > 0 {
                 nodes.append(node)
-                frequencies.append(Int32(count))
-                lengths.append(first.lengths[i])
+                shares.append(weight.share(frequency: count, length: first.lengths[i]))
             }
         }
+    }
+
+    /// Two clauses' documents as one list, ascending (segments hold distinct live nodes).
+    static func merged(_ a: ClauseMatches, _ b: ClauseMatches) -> ClauseMatches {
+        var out = ClauseMatches(occur: a.occur, nodes: [], shares: [])
+        out.nodes.reserveCapacity(a.nodes.count + b.nodes.count)
+        out.shares.reserveCapacity(a.nodes.count + b.nodes.count)
+        var i = 0, j = 0
+        while i < a.nodes.count || j < b.nodes.count {
+            if j == b.nodes.count || (i < a.nodes.count && a.nodes[i] < b.nodes[j]) {
+                out.nodes.append(a.nodes[i]); out.shares.append(a.shares[i]); i += 1
+            } else {
+                out.nodes.append(b.nodes[j]); out.shares.append(b.shares[j]); j += 1
+            }
+        }
+        out.bestShare = max(a.best, b.best)
+        return out
     }
 }
 
@@ -197,8 +253,10 @@ private final class PostingMerge {
     /// Clause c's postings are [starts[c], starts[c + 1]) of the two buffers.
     private let starts: [Int]
     private let isRequired: [Bool]
+    /// Each clause's largest share: what it can add to any document at most.
+    private let bests: [Double]
 
-    init(_ nodeLists: [[Int32]], _ shareLists: [[Double]], required: [Bool]) {
+    init(_ nodeLists: [[Int32]], _ shareLists: [[Double]], bests: [Double], required: [Bool]) {
         count = nodeLists.count
         let total = nodeLists.reduce(0) { $0 + $1.count }
         let nodes = UnsafeMutablePointer<Int32>.allocate(capacity: max(total, 1))
@@ -214,6 +272,7 @@ private final class PostingMerge {
         self.shares = shares
         self.starts = starts
         isRequired = required
+        self.bests = bests
     }
 
     deinit {
@@ -229,9 +288,9 @@ private final class PostingMerge {
         var cursor = Array(starts.dropLast())
         let ends = Array(starts.dropFirst())
         // Clauses by their best share, weakest first, and the running sums of those shares.
-        let order = (0..<count).sorted { best($0) < best($1) }
+        let order = (0..<count).sorted { bests[$0] < bests[$1] }
         var bound = [Double](), sum = 0.0
-        for c in order { sum += best(c); bound.append(sum) }
+        for c in order { sum += bests[c]; bound.append(sum) }
         var firstEssential = 0
         cursor.withUnsafeMutableBufferPointer { cursor in
             while true {
@@ -271,12 +330,6 @@ private final class PostingMerge {
                 if reachable && matchedRequired == required { consider(node, score) }
             }
         }
-    }
-
-    private func best(_ c: Int) -> Double {
-        var best = 0.0
-        for i in starts[c]..<starts[c + 1] { best = max(best, shares[i]) }
-        return best
     }
 
     /// The first position in [from, end) whose node is at least `node` (galloping, then binary search).
