@@ -40,6 +40,8 @@ let package = Package(
         .testTarget(
             name: "CalibyEngineTests",
             dependencies: ["CalibyEngine"],
+            // Read through #filePath by the tests that need them, not bundled.
+            exclude: ["Fixtures"],
             swiftSettings: hotPathFlags),
         .testTarget(
             name: "CalibyCLITests",
