@@ -24,6 +24,7 @@ let package = Package(
         .target(
             name: "CalibyEngine",
             dependencies: ["CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
+            exclude: ["Text/generate-folding.py"],
             swiftSettings: hotPathFlags),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CFileSystem"),
