@@ -94,7 +94,8 @@ private struct StandardTokenizer {
     let stems: Bool
     private var lowered: [UInt8] = []
     private var scalars: [Unicode.Scalar] = []
-    private var scratch: [Unicode.Scalar] = []
+    private var lowercased: [Unicode.Scalar] = []
+    private var decomposed: [Unicode.Scalar] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, stems: Bool) {
         self.bytes = bytes
@@ -214,7 +215,7 @@ private struct StandardTokenizer {
             scalars.append(scalar)
             i += length
         }
-        let folded = TextFolding.shared.fold(scalars, into: &scratch)
+        let folded = TextFolding.shared.fold(scalars, lowered: &lowercased, decomposed: &decomposed)
         let size = folded.utf8.count
         guard size > 0 && size <= Analyzer.maxTermBytes else { return }
         if stems && folded.utf8.allSatisfy({ $0 &- UInt8(ascii: "a") < 26 }) {

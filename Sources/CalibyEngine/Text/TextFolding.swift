@@ -46,31 +46,44 @@ struct TextFolding {
 
     private static func pair(_ first: UInt32, _ second: UInt32) -> UInt64 { UInt64(first) << 32 | UInt64(second) }
 
-    /// The folded form of `token`, as a String. `scratch` is reused between calls to spare
-    /// allocations.
-    func fold(_ token: [Unicode.Scalar], into scratch: inout [Unicode.Scalar]) -> String {
-        scratch.removeAll(keepingCapacity: true)
+    /// The folded form of `token`, as a String. The buffers are the caller's, reused from token to
+    /// token to spare allocations.
+    func fold(_ token: [Unicode.Scalar], lowered: inout [Unicode.Scalar], decomposed: inout [Unicode.Scalar]) -> String {
+        lowered.removeAll(keepingCapacity: true)
         for (i, scalar) in token.enumerated() {
-            if scalar == "\u{03A3}" {
-                scratch.append(TextFolding.isFinalSigma(at: i, in: token) ? "\u{03C2}" : "\u{03C3}")
+            if scalar.isASCII {
+                let isUpper = scalar.value &- 0x41 < 26
+                lowered.append(isUpper ? Unicode.Scalar(UInt8(scalar.value | 0x20)) : scalar)
+            } else if scalar == "\u{03A3}" {
+                lowered.append(TextFolding.isFinalSigma(at: i, in: token) ? "\u{03C2}" : "\u{03C3}")
             } else if scalar.properties.changesWhenLowercased {
-                scratch.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
             } else {
-                scratch.append(scalar)
+                lowered.append(scalar)
             }
         }
-        var decomposed: [Unicode.Scalar] = []
-        decomposed.reserveCapacity(scratch.count)
-        for scalar in scratch {
-            if let folded = folds[scalar.value] {
+        decomposed.removeAll(keepingCapacity: true)
+        // Below U+0300 nothing has a combining class or composes with anything: the common case
+        // of a Latin word whose accents fold away needs neither reordering nor composition.
+        var composes = false
+        for scalar in lowered {
+            if scalar.isASCII {
+                decomposed.append(scalar)
+            } else if let folded = folds[scalar.value] {
                 decomposed.append(contentsOf: folded)
+                composes = composes || folded.contains { $0.value >= 0x300 }
             } else if scalar.properties.generalCategory != .nonspacingMark {
                 decomposed.append(scalar == "\u{2019}" ? "'" : scalar)
+                composes = composes || scalar.value >= 0x300
             }
         }
-        TextFolding.canonicalOrder(&decomposed)
         var text = ""
-        text.unicodeScalars.append(contentsOf: compose(decomposed))
+        if composes {
+            TextFolding.canonicalOrder(&decomposed)
+            text.unicodeScalars.append(contentsOf: compose(decomposed))
+        } else {
+            text.unicodeScalars.append(contentsOf: decomposed)
+        }
         return text
     }
 
