@@ -51,6 +51,14 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertEqual(standard("\u{20B9F}x"), ["\u{20B9F}", "x"], "ideographs outside the BMP")
     }
 
+    func testScalarsNewerThanTheFoldingTablesSeparate() {
+        // U+13460 is a letter since Unicode 16; the tables (and the reference scorer's Python) are
+        // Unicode 14, and an index must not change its terms when the toolchain's data does.
+        XCTAssertEqual(TextFoldingTables.unicodeVersion.major, 14)
+        XCTAssertEqual(standard("a\u{13460}b"), ["a", "b"])
+        XCTAssertEqual(standard("a\u{10D00}b"), ["a\u{10D00}b"], "a Unicode 11 letter stays inside the word")
+    }
+
     func testPositionsCountKeptTermsOnly() {
         var seen: [String] = []
         Analyzer.standard.forEachTerm(in: "The cat, the HAT!  ") { seen.append($0) }

@@ -121,6 +121,14 @@ private struct StandardTokenizer {
     }
 
     static func kind(_ scalar: Unicode.Scalar) -> Kind {
+        scalar.value < 0x370 ? latinKinds[Int(scalar.value)] : propertyKind(scalar)
+    }
+
+    /// ASCII, Latin, IPA and the combining diacritics by one lookup instead of two searches of
+    /// the stdlib's property tables: accented Latin words are most of the non-ASCII text indexed.
+    private static let latinKinds: [Kind] = (0..<0x370).map { propertyKind(Unicode.Scalar($0)!) }
+
+    private static func propertyKind(_ scalar: Unicode.Scalar) -> Kind {
         let value = scalar.value
         if value < 0x80 {
             switch ByteClass.of(UInt8(value)) {
@@ -136,6 +144,10 @@ private struct StandardTokenizer {
         case 0x2019: return .joiner
         default: break
         }
+        // Scalars assigned after the tables' Unicode version separate, as unassigned ones do there:
+        // a toolchain with newer Unicode data must not change the terms of text already indexed,
+        // and the reference scorer's Python sees them as unassigned too.
+        guard let age = scalar.properties.age, age <= TextFoldingTables.unicodeVersion else { return .separator }
         switch scalar.properties.generalCategory {
         case .decimalNumber: return .digit
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,

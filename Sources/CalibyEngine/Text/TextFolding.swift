@@ -14,8 +14,9 @@
 /// - what is left is put in canonical order and composed again with the primary compositions whose
 ///   second scalar is not Mn (Indic two-part vowel signs, Balinese, Hangul jamo).
 /// The generator checks this against `unicodedata.normalize` for every scalar and for random mixes
-/// of letters and marks. Combining classes and lowercase mappings come from the stdlib's own
-/// Unicode data.
+/// of letters and marks. Combining classes, categories and lowercase mappings come from the
+/// stdlib's own Unicode data (16.0 in Swift 6.3); the tokenizer keeps scalars newer than the
+/// tables' version out of tokens, so the two agree on everything a token can hold.
 struct TextFolding {
     private let folds: [UInt32: [Unicode.Scalar]]
     private let compositions: [UInt64: Unicode.Scalar]
