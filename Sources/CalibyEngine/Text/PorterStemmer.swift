@@ -135,25 +135,25 @@ enum PorterStemmer {
             if ends("y") && vowelInStem() { b[k] = UInt8(ascii: "i") }
         }
 
-        /// Tries `rules` in order; the first suffix present decides, replaced only when m > 0.
-        mutating func firstRule(_ rules: [(StaticString, StaticString)]) {
-            for (suffix, replacement) in rules where ends(suffix) {
-                replaceIfMeasured(replacement)
-                return
-            }
+        /// Whether the word ends with `suffix`, replaced by `replacement` when m > 0. Chained with
+        /// `||`, the first suffix present decides, as in the reference.
+        mutating func rule(_ suffix: StaticString, _ replacement: StaticString) -> Bool {
+            guard ends(suffix) else { return false }
+            replaceIfMeasured(replacement)
+            return true
         }
 
         /// Double suffixes to single ones: relational → relate, digitizer → digitize.
         mutating func step2() {
             switch b[k - 1] {
-            case UInt8(ascii: "a"): firstRule([("ational", "ate"), ("tional", "tion")])
-            case UInt8(ascii: "c"): firstRule([("enci", "ence"), ("anci", "ance")])
-            case UInt8(ascii: "e"): firstRule([("izer", "ize")])
-            case UInt8(ascii: "l"): firstRule([("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous")])
-            case UInt8(ascii: "o"): firstRule([("ization", "ize"), ("ation", "ate"), ("ator", "ate")])
-            case UInt8(ascii: "s"): firstRule([("alism", "al"), ("iveness", "ive"), ("fulness", "ful"), ("ousness", "ous")])
-            case UInt8(ascii: "t"): firstRule([("aliti", "al"), ("iviti", "ive"), ("biliti", "ble")])
-            case UInt8(ascii: "g"): firstRule([("logi", "log")])
+            case UInt8(ascii: "a"): _ = rule("ational", "ate") || rule("tional", "tion")
+            case UInt8(ascii: "c"): _ = rule("enci", "ence") || rule("anci", "ance")
+            case UInt8(ascii: "e"): _ = rule("izer", "ize")
+            case UInt8(ascii: "l"): _ = rule("bli", "ble") || rule("alli", "al") || rule("entli", "ent") || rule("eli", "e") || rule("ousli", "ous")
+            case UInt8(ascii: "o"): _ = rule("ization", "ize") || rule("ation", "ate") || rule("ator", "ate")
+            case UInt8(ascii: "s"): _ = rule("alism", "al") || rule("iveness", "ive") || rule("fulness", "ful") || rule("ousness", "ous")
+            case UInt8(ascii: "t"): _ = rule("aliti", "al") || rule("iviti", "ive") || rule("biliti", "ble")
+            case UInt8(ascii: "g"): _ = rule("logi", "log")
             default: break
             }
         }
@@ -161,10 +161,10 @@ enum PorterStemmer {
         /// -ic-, -full, -ness and the like: electrical → electric, hopeful → hope.
         mutating func step3() {
             switch b[k] {
-            case UInt8(ascii: "e"): firstRule([("icate", "ic"), ("ative", ""), ("alize", "al")])
-            case UInt8(ascii: "i"): firstRule([("iciti", "ic")])
-            case UInt8(ascii: "l"): firstRule([("ical", "ic"), ("ful", "")])
-            case UInt8(ascii: "s"): firstRule([("ness", "")])
+            case UInt8(ascii: "e"): _ = rule("icate", "ic") || rule("ative", "") || rule("alize", "al")
+            case UInt8(ascii: "i"): _ = rule("iciti", "ic")
+            case UInt8(ascii: "l"): _ = rule("ical", "ic") || rule("ful", "")
+            case UInt8(ascii: "s"): _ = rule("ness", "")
             default: break
             }
         }
