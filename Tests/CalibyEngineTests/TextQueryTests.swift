@@ -43,6 +43,7 @@ final class TextQueryTests: XCTestCase {
         XCTAssertEqual(try clauses("\"Lock\""), [should("lock")], "a one-term phrase is a term")
         XCTAssertEqual(try clauses("\"...\" x"), [should("x")])
         XCTAssertEqual(try clauses("\"a b\"c"), [should("a", "b"), should("c")])
+        XCTAssertEqual(try clauses("5\" screws"), [should("5"), should("screws")], "a quote inside a word opens nothing")
     }
 
     func testMustAndMustNot() throws {

@@ -1,6 +1,10 @@
 /// A parsed full-text query (`--text`): whitespace-separated clauses, each a word or a `"quoted
 /// phrase"`, optionally marked `+` (must match) or `-` (must not match). Words and phrases go
 /// through the index's analyzer, so a query term is spelled exactly like an indexed one.
+///
+/// A `"` opens a phrase only where a clause starts (after whitespace, the start of the query, an
+/// operator, or a closing `"`); inside a word it is an ordinary character (`5"` or `foo"bar`), like
+/// `+` and `-`, and the analyzer decides what it is worth.
 public struct TextQuery: Equatable, Sendable {
     /// How a clause takes part in the result: SHOULD clauses add score (at least one must match
     /// when there is no MUST clause), MUST clauses must all match, MUST NOT ones exclude.
