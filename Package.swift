@@ -24,6 +24,7 @@ let package = Package(
         .target(
             name: "CalibyEngine",
             dependencies: ["CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
+            exclude: ["Text/generate-folding.py"],
             swiftSettings: hotPathFlags),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CFileSystem"),
@@ -40,6 +41,8 @@ let package = Package(
         .testTarget(
             name: "CalibyEngineTests",
             dependencies: ["CalibyEngine"],
+            // Read through #filePath by the tests that need them, not bundled.
+            exclude: ["Fixtures"],
             swiftSettings: hotPathFlags),
         .testTarget(
             name: "CalibyCLITests",

@@ -45,6 +45,9 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// A filter (`--where`) that does not parse or does not fit the schema; `column` counts Unicode
     /// scalars from 1 on `line`. The CLI prefixes its own flag name.
     case badFilter(line: Int, column: Int, message: String)
+    /// A text query (`--text`) that does not parse; `column` counts Unicode scalars from 1. The CLI
+    /// prefixes its own flag name.
+    case badTextQuery(column: Int, message: String)
 
     public enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
@@ -53,7 +56,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter: return .usage
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
         case .io, .committedButNotDurable: return .io
@@ -116,6 +119,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "the change is committed, but making it durable failed (a power loss may undo it): \(detail)"
         case .badFilter(let line, let column, let message):
             return "filter \(line):\(column): \(message)"
+        case .badTextQuery(let column, let message):
+            return "text query: column \(column): \(message)"
         }
     }
 }
