@@ -38,11 +38,12 @@ public struct Field: Codable, Sendable, Equatable {
     /// find the matching documents without reading every one), or for `text` the full-text index.
     public var indexed: Bool
 
-    public init(name: String, type: FieldType, required: Bool = false, indexed: Bool = false) {
+    /// `indexed` left out: a text field is full-text indexed, other types have no index.
+    public init(name: String, type: FieldType, required: Bool = false, indexed: Bool? = nil) {
         self.name = name
         self.type = type
         self.required = required
-        self.indexed = indexed
+        self.indexed = indexed ?? (type == .text)
     }
 
     /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values. A `text` field
