@@ -85,6 +85,7 @@ for name in "${pages[@]}"; do
     fi
     awk -v name="$name" -v see_also="$see_also" \
         -v environment="$man_dir/src/environment.mdoc" -v files="$man_dir/src/files.mdoc" -v filters="$man_dir/src/filters.mdoc" \
+        -v text_search="$man_dir/src/text-search.mdoc" \
         -v exit_status="$work/exit-status.mdoc" -v examples="$examples" -v details="$work/option-details.tsv" '
         BEGIN {
             FS = "\t"
@@ -125,6 +126,7 @@ for name in "${pages[@]}"; do
         /^\.Sh "EXIT STATUS"$/ {
             in_description = 0
             if (name == "caliby" || name == "caliby-search" || name == "caliby-get") section("FILTERS", filters)
+            if (name == "caliby" || name == "caliby-search") section("\"FULL-TEXT SEARCH\"", text_search)
             section("ENVIRONMENT", environment)
             section("FILES", files)
             section("\"EXIT STATUS\"", exit_status)

@@ -9,7 +9,8 @@ struct IndexCommand: DatabaseCommand {
             A B+tree of the field's values (each element of an array) in the index's document file, \
             kept current by every insert, update and delete. A filter whose AND-ed conditions \
             restrict an indexed field reads the documents in that range only; without one, every \
-            document is read. Text fields are not indexed by value.
+            document is read. A text field created with :noindex is added to the full-text index \
+            instead (search --text), and every document is re-indexed.
             """)
 
     @OptionGroup var global: GlobalOptions
