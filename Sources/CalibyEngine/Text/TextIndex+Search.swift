@@ -292,11 +292,17 @@ private final class PostingMerge {
         var bound = [Double](), sum = 0.0
         for c in order { sum += bests[c]; bound.append(sum) }
         var firstEssential = 0
+        // A document's shares are added in clause order, whatever order they were found in, so
+        // equal documents get bit-equal scores and ties break by id as documented.
+        var parts = [Double](repeating: 0, count: count)
+        // Bounds are compared with a little slack, so rounding in a partial sum never drops a
+        // document that ties the k-th.
+        let slack = 1 - 1e-12
         cursor.withUnsafeMutableBufferPointer { cursor in
             while true {
                 if required == 0 {
                     let limit = threshold()
-                    while firstEssential < count && bound[firstEssential] < limit { firstEssential += 1 }
+                    while firstEssential < count && bound[firstEssential] < limit * slack { firstEssential += 1 }
                     if firstEssential == count { return }
                 }
                 var node = Int32.max
@@ -305,29 +311,39 @@ private final class PostingMerge {
                     if cursor[c] < ends[c] { node = min(node, nodes[cursor[c]]) }
                 }
                 if node == Int32.max { return }
-                var score = 0.0, matchedRequired = 0
+                var partial = 0.0, matchedRequired = 0
                 for i in firstEssential..<count {
                     let c = order[i]
+                    parts[c] = 0
                     if cursor[c] < ends[c] && nodes[cursor[c]] == node {
-                        score += shares[cursor[c]]
+                        parts[c] = shares[cursor[c]]
+                        partial += parts[c]
                         if isRequired[c] { matchedRequired += 1 }
                         cursor[c] += 1
                     }
                 }
                 var reachable = true
                 if firstEssential > 0 {
-                    let limit = threshold()
+                    let limit = threshold() * slack
+                    for i in 0..<firstEssential { parts[order[i]] = 0 }
                     for i in stride(from: firstEssential - 1, through: 0, by: -1) {
-                        if score + bound[i] < limit {
+                        if partial + bound[i] < limit {
                             reachable = false
                             break
                         }
                         let c = order[i]
                         cursor[c] = seek(node, from: cursor[c], to: ends[c])
-                        if cursor[c] < ends[c] && nodes[cursor[c]] == node { score += shares[cursor[c]] }
+                        if cursor[c] < ends[c] && nodes[cursor[c]] == node {
+                            parts[c] = shares[cursor[c]]
+                            partial += parts[c]
+                        }
                     }
                 }
-                if reachable && matchedRequired == required { consider(node, score) }
+                if reachable && matchedRequired == required {
+                    var score = 0.0
+                    for c in 0..<count { score += parts[c] }
+                    consider(node, score)
+                }
             }
         }
     }
