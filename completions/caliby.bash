@@ -210,7 +210,7 @@ _caliby_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--field --index-field)
-    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes --schema --document-space)
+    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes --analyzer --schema --document-space)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -262,6 +262,10 @@ _caliby_create() {
         return
         ;;
     '--field')
+        return
+        ;;
+    '--analyzer')
+        __caliby_add_completions -W 'standard'$'\n''english'$'\n''whitespace'
         return
         ;;
     '--schema')
@@ -406,7 +410,7 @@ _caliby_search() {
     repeating_flags=()
     non_repeating_flags=(--ignore-unknown --warmup --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header --vector-columns -k --ef --L --beam-width --filter --where --fields --distances --threads --format --groundtruth)
+    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header --vector-columns -k --ef --L --beam-width --text --text-file --hybrid --filter --where --fields --distances --threads --format --groundtruth)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -449,6 +453,16 @@ _caliby_search() {
         return
         ;;
     '--beam-width')
+        return
+        ;;
+    '--text')
+        return
+        ;;
+    '--text-file')
+        __caliby_add_completions -f
+        return
+        ;;
+    '--hybrid')
         return
         ;;
     '--filter')
