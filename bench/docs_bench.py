@@ -57,6 +57,7 @@ BULK_FIELDS = [('title', 'text'), ('tag', 'string'), ('group', 'int'), ('flag', 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from texmex import write_vecs  # noqa: E402  (the bench folder's one TEXMEX writer)
 from texmex import read_vecs as read_rows  # noqa: E402
+from cli import call  # noqa: E402  (how every caliby command is run)
 
 
 def read_vecs(path, dtype):
@@ -484,16 +485,6 @@ def caliby_args(binary, directory, op, name=None, **kw):
     elif op == 'get':
         cmd += [name, str(kw['id'])]
     return cmd
-
-
-def call(cmd):
-    """Runs one caliby command; its wall time in seconds. A failure stops the run with caliby's message."""
-    t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise RuntimeError(f'{" ".join(cmd)} exited {p.returncode}: {p.stderr.strip()}')
-    return p, wall
 
 
 def search_row(stdout):

@@ -69,6 +69,7 @@ import argparse, glob, json, os, platform, shutil, sqlite3, statistics, subproce
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bm25_reference as bm  # noqa: E402
+from cli import call  # noqa: E402  (how every caliby command is run)
 
 K = 10
 TERM_COUNTS = (1, 2, 3, 4)
@@ -303,16 +304,6 @@ def caliby_args(binary, directory, op, name=None, **kw):
     elif op == 'index':
         cmd += [name, 'body']
     return cmd
-
-
-def call(cmd):
-    """Runs one caliby command: (completed process, wall seconds). A failure stops caliby's part."""
-    t = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise RuntimeError(f'{" ".join(cmd)} exited {p.returncode}: {p.stderr.strip()[:2000]}')
-    return p, wall
 
 
 STATS = __import__('re').compile(r'text: (\d+) queries in ([\d.]+) ms \(([\d.]+) queries/s\)')

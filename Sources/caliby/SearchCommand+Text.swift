@@ -14,35 +14,38 @@ extension SearchCommand {
             }
             vectors = batch
         }
-        var parameters = SearchParameters(k: k)
-        if let ef { parameters.ef = ef }
-        if let L { parameters.searchL = L }
-        if let beamWidth { parameters.beamWidth = beamWidth }
-        if let distances { parameters.distances = distances }
+        let parameters = searchParameters()
         Interrupt.install()
         let count = vectors?.count ?? texts.count
         var textHits = [[TextHit]](repeating: [], count: vectors == nil ? count : 0)
         var hybridHits = [[HybridHit]](repeating: [], count: vectors == nil ? 0 : count)
-        let started = monotonicSeconds()
-        if let vectors {
-            let d = vectors.dimensions
-            try hybridHits.withUnsafeMutableBufferPointer { out in
-                try vectors.vectors.withUnsafeBufferPointer { v in
+        func run() throws {
+            if let vectors {
+                let d = vectors.dimensions
+                try hybridHits.withUnsafeMutableBufferPointer { out in
+                    try vectors.vectors.withUnsafeBufferPointer { v in
+                        try parallelFor(count, threads: threads) { _, q in
+                            if Interrupt.isRequested { throw CalibyError.interrupted }
+                            out[q] = try collection.searchHybrid(v.baseAddress! + q * d, parameters: parameters, text: texts[texts.count == 1 ? 0 : q],
+                                                                 method: hybridMethod, filter: filter)
+                        }
+                    }
+                }
+            } else {
+                try textHits.withUnsafeMutableBufferPointer { out in
                     try parallelFor(count, threads: threads) { _, q in
                         if Interrupt.isRequested { throw CalibyError.interrupted }
-                        out[q] = try collection.searchHybrid(v.baseAddress! + q * d, parameters: parameters, text: texts[texts.count == 1 ? 0 : q],
-                                                             method: hybridMethod, filter: filter)
+                        out[q] = try collection.searchText(texts[q], k: k, filter: filter)
                     }
                 }
             }
-        } else {
-            try textHits.withUnsafeMutableBufferPointer { out in
-                try parallelFor(count, threads: threads) { _, q in
-                    if Interrupt.isRequested { throw CalibyError.interrupted }
-                    out[q] = try collection.searchText(texts[q], k: k, filter: filter)
-                }
-            }
         }
+        if warmup {
+            if vectors != nil { try database.preload(collection.index) }
+            try run()
+        }
+        let started = monotonicSeconds()
+        try run()
         let elapsed = monotonicSeconds() - started
         var table: Table
         if vectors == nil {

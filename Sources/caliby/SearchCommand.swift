@@ -139,11 +139,7 @@ struct SearchCommand: DatabaseCommand {
             return
         }
         let queries = try readQueries(dimensions: index.info.config.dimensions)
-        var parameters = SearchParameters(k: k)
-        if let ef { parameters.ef = ef }
-        if let L { parameters.searchL = L }
-        if let beamWidth { parameters.beamWidth = beamWidth }
-        if let distances { parameters.distances = distances }
+        let parameters = searchParameters()
         Interrupt.install()
         if warmup {
             try database.preload(index)
@@ -190,6 +186,16 @@ struct SearchCommand: DatabaseCommand {
                 Terminal.note("--where matched \(counted(count, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms")
             }
         }
+    }
+
+    /// -k and the options of the index's type.
+    func searchParameters() -> SearchParameters {
+        var parameters = SearchParameters(k: k)
+        if let ef { parameters.ef = ef }
+        if let L { parameters.searchL = L }
+        if let beamWidth { parameters.beamWidth = beamWidth }
+        if let distances { parameters.distances = distances }
+        return parameters
     }
 
     /// As `create` refuses them: an option of the other index type would be ignored, and the user

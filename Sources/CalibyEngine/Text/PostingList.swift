@@ -89,52 +89,64 @@ extension SegmentReader {
 }
 
 extension SegmentReader {
-    /// The docs part of `entry` decoded straight into nodes and BM25 shares (the query's hot loop:
-    /// no positions, no tombstones to consult); returns the largest share. Checked as `postings` checks.
-    func decodeShares(_ entry: TermEntry, weight: BM25Weight, nodeCapacity: Int, nodes: inout [Int32], shares: inout [Double]) throws -> Double {
+    /// The docs part of `entry` decoded straight into nodes and BM25 shares, with the largest
+    /// share (the query's hot loop: no positions, no tombstones to consult). Checked as
+    /// `postings` checks.
+    func decodeShares(_ entry: TermEntry, weight: BM25Weight, nodeCapacity: Int) throws -> ClauseMatches {
         let bytes = try read(entry.offset, entry.docsBytes)
-        nodes.reserveCapacity(nodes.count + entry.df)
-        shares.reserveCapacity(shares.count + entry.df)
-        var best = 0.0
-        let ok = bytes.withUnsafeBytes { b -> Bool in
-            var offset = 0
-            let end = b.count
-            // One byte is the common case for gaps, frequencies and lengths alike.
-            @inline(__always) func next() -> Int? {
-                guard offset < end else { return nil }
-                let first = b[offset]
-                offset += 1
-                if first < 0x80 { return Int(first) }
-                var value = Int(first & 0x7F), shift = 7
-                while offset < end && shift <= 56 {
-                    let byte = b[offset]
-                    offset += 1
-                    value |= Int(byte & 0x7F) << shift
-                    if byte < 0x80 { return value >= 0 ? value : nil }
-                    shift += 7
-                }
-                return nil
-            }
-            // A long list repeats a few (tf, length) pairs many times: look the short ones up
-            // instead of dividing for each posting.
-            let tableLengths = entry.df >= 4096 ? 128 : 0, tableFrequencies = 3
-            let table = (0..<tableFrequencies * tableLengths).map {
-                weight.share(frequency: Int32($0 / tableLengths + 1), length: Int32($0 % tableLengths))
-            }
-            var node = -1
-            for i in 0..<entry.df {
-                guard let gap = next(), let tf = next(), let length = next() else { return false }
-                node = i == 0 ? gap : node + gap
-                guard i == 0 || gap > 0, node < nodeCapacity, tf >= 1, tf <= length, length <= Int(Int32.max) else { return false }
-                nodes.append(Int32(node))
-                let share = tf <= tableFrequencies && length < tableLengths ? table[(tf - 1) * tableLengths + length]
-                    : weight.share(frequency: Int32(tf), length: Int32(length))
-                shares.append(share)
-                best = max(best, share)
-            }
-            return offset == end
+        // A long list repeats a few (tf, length) pairs many times: look the short ones up
+        // instead of dividing for each posting.
+        let tableLengths = entry.df >= 4096 ? 128 : 0, tableFrequencies = 3
+        let table = (0..<tableFrequencies * tableLengths).map {
+            weight.share(frequency: Int32($0 / tableLengths + 1), length: Int32($0 % tableLengths))
         }
-        guard ok else { throw damage("postings at byte \(entry.offset) are damaged") }
-        return best
+        var best = 0.0, ok = true
+        var shares: [Double] = []
+        let nodes = bytes.withUnsafeBytes { b in
+            [Int32](unsafeUninitializedCapacity: entry.df) { nodeBuffer, nodeCount in
+                shares = [Double](unsafeUninitializedCapacity: entry.df) { shareBuffer, shareCount in
+                    var offset = 0
+                    let end = b.count
+                    func slow() -> Int? {
+                        guard offset < end else { return nil }
+                        var value = 0, shift = 0
+                        while offset < end && shift <= 56 {
+                            let byte = b[offset]
+                            offset += 1
+                            value |= Int(byte & 0x7F) << shift
+                            if byte < 0x80 { return value >= 0 ? value : nil }
+                            shift += 7
+                        }
+                        return nil
+                    }
+                    var node = -1
+                    for i in 0..<entry.df {
+                        var gap: Int, tf: Int, length: Int
+                        // Gap, frequency and length of one byte each: the common case, read at once.
+                        if offset + 3 <= end, (b[offset] | b[offset + 1] | b[offset + 2]) < 0x80 {
+                            (gap, tf, length) = (Int(b[offset]), Int(b[offset + 1]), Int(b[offset + 2]))
+                            offset += 3
+                        } else {
+                            guard let g = slow(), let t = slow(), let l = slow() else { ok = false; return }
+                            (gap, tf, length) = (g, t, l)
+                        }
+                        node = i == 0 ? gap : node + gap
+                        guard i == 0 || gap > 0, node < nodeCapacity, tf >= 1, tf <= length, length <= Int(Int32.max) else { ok = false; return }
+                        let share = tf <= tableFrequencies && length < tableLengths ? table[(tf - 1) * tableLengths + length]
+                            : weight.share(frequency: Int32(tf), length: Int32(length))
+                        nodeBuffer[i] = Int32(node)
+                        shareBuffer[i] = share
+                        best = max(best, share)
+                        nodeCount = i + 1
+                        shareCount = i + 1
+                    }
+                    if offset != end { ok = false }
+                }
+            }
+        }
+        guard ok, nodes.count == entry.df else { throw damage("postings at byte \(entry.offset) are damaged") }
+        var matches = ClauseMatches(occur: .should, nodes: nodes, shares: shares)
+        matches.bestShare = best
+        return matches
     }
 }

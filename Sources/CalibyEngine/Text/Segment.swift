@@ -202,23 +202,9 @@ struct SegmentWriter {
     /// Writes the last partial page and the map; returns the first map page.
     mutating func finish() throws -> Int {
         if !buffer.isEmpty { try writeBuffer() }
-        var next = 0
-        let chunks = stride(from: 0, to: pages.count, by: TextLayout.mapEntries).reversed()
-        for start in chunks {
-            let entries = pages[start..<min(start + TextLayout.mapEntries, pages.count)]
-            let page = try allocate()
-            let link = next
-            try SegmentWriter.format(space, page) { p in
-                p.storeBytes(of: TextLayout.mapKind, as: UInt16.self)
-                p.storeBytes(of: UInt16(entries.count), toByteOffset: 2, as: UInt16.self)
-                p.storeBytes(of: UInt64(link), toByteOffset: 8, as: UInt64.self)
-                for (i, data) in entries.enumerated() {
-                    p.storeBytes(of: UInt32(data), toByteOffset: TextLayout.listHeaderBytes + i * 4, as: UInt32.self)
-                }
-            }
-            next = page
+        return try ListPage.writeChain(pages, kind: TextLayout.mapKind, entryBytes: 4, space: space, allocate: allocate) { p, offset, page in
+            p.storeBytes(of: UInt32(page), toByteOffset: offset, as: UInt32.self)
         }
-        return next
     }
 
     /// A page the allocator gave, written whole: `create` past the file's end, `write` inside it

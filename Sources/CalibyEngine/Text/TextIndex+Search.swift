@@ -54,8 +54,7 @@ extension TextIndex {
             let w = weight(idf(found.reduce(0) { $0 + $1.1.df }))
             var matches = ClauseMatches(occur: .should, nodes: [], shares: [])
             for (reader, entry) in found {
-                var part = ClauseMatches(occur: .should, nodes: [], shares: [])
-                part.bestShare = try reader.decodeShares(entry, weight: w, nodeCapacity: capacity, nodes: &part.nodes, shares: &part.shares)
+                let part = try reader.decodeShares(entry, weight: w, nodeCapacity: capacity)
                 matches = matches.nodes.isEmpty ? part : ClauseMatches.merged(matches, part)
             }
             return matches
@@ -285,65 +284,78 @@ private final class PostingMerge {
     /// whose best share, with all weaker lists', stays below the k-th score cannot bring a new
     /// document into the top k, so it is only probed for the documents the others bring).
     func run(required: Int, threshold: () -> Double, _ consider: (Int32, Double) -> Void) {
-        var cursor = Array(starts.dropLast())
-        let ends = Array(starts.dropFirst())
+        // Per-clause state in two small allocations (plain loads in the loop below): cursor, end,
+        // clause by rank and required flag; bound and share of the document at hand.
+        let ints = UnsafeMutablePointer<Int>.allocate(capacity: 4 * count)
+        let doubles = UnsafeMutablePointer<Double>.allocate(capacity: 2 * count)
+        defer {
+            ints.deallocate()
+            doubles.deallocate()
+        }
+        let cursor = ints, ends = ints + count, order = ints + 2 * count, isRequired = ints + 3 * count
+        let bound = doubles, parts = doubles + count
         // Clauses by their best share, weakest first, and the running sums of those shares.
-        let order = (0..<count).sorted { bests[$0] < bests[$1] }
-        var bound = [Double](), sum = 0.0
-        for c in order { sum += bests[c]; bound.append(sum) }
+        let ranked = (0..<count).sorted { bests[$0] < bests[$1] }
+        var sum = 0.0
+        for c in 0..<count {
+            cursor[c] = starts[c]
+            ends[c] = starts[c + 1]
+            order[c] = ranked[c]
+            isRequired[c] = self.isRequired[c] ? 1 : 0
+            sum += bests[ranked[c]]
+            bound[c] = sum
+            parts[c] = 0
+        }
         var firstEssential = 0
         // A document's shares are added in clause order, whatever order they were found in, so
-        // equal documents get bit-equal scores and ties break by id as documented.
-        var parts = [Double](repeating: 0, count: count)
-        // Bounds are compared with a little slack, so rounding in a partial sum never drops a
-        // document that ties the k-th.
+        // equal documents get bit-equal scores and ties break by id as documented. Bounds are
+        // compared with a little slack, so rounding in a partial sum never drops a document that
+        // ties the k-th.
         let slack = 1 - 1e-12
-        cursor.withUnsafeMutableBufferPointer { cursor in
-            while true {
-                if required == 0 {
-                    let limit = threshold()
-                    while firstEssential < count && bound[firstEssential] < limit * slack { firstEssential += 1 }
-                    if firstEssential == count { return }
+        while true {
+            if required == 0 {
+                let limit = threshold()
+                while firstEssential < count && bound[firstEssential] < limit * slack { firstEssential += 1 }
+                if firstEssential == count { return }
+            }
+            var node = Int32.max
+            for i in firstEssential..<count {
+                let c = order[i]
+                if cursor[c] < ends[c] { node = min(node, nodes[cursor[c]]) }
+            }
+            if node == Int32.max { return }
+            var partial = 0.0, matchedRequired = 0
+            for i in firstEssential..<count {
+                let c = order[i]
+                parts[c] = 0
+                if cursor[c] < ends[c] && nodes[cursor[c]] == node {
+                    parts[c] = shares[cursor[c]]
+                    partial += parts[c]
+                    matchedRequired += isRequired[c]
+                    cursor[c] += 1
                 }
-                var node = Int32.max
-                for i in firstEssential..<count {
+            }
+            var reachable = true
+            if firstEssential > 0 {
+                let limit = threshold() * slack
+                for i in 0..<firstEssential { parts[order[i]] = 0 }
+                for i in stride(from: firstEssential - 1, through: 0, by: -1) {
+                    if partial + bound[i] < limit {
+                        reachable = false
+                        break
+                    }
                     let c = order[i]
-                    if cursor[c] < ends[c] { node = min(node, nodes[cursor[c]]) }
-                }
-                if node == Int32.max { return }
-                var partial = 0.0, matchedRequired = 0
-                for i in firstEssential..<count {
-                    let c = order[i]
-                    parts[c] = 0
+                    cursor[c] = seek(node, from: cursor[c], to: ends[c])
                     if cursor[c] < ends[c] && nodes[cursor[c]] == node {
                         parts[c] = shares[cursor[c]]
                         partial += parts[c]
-                        if isRequired[c] { matchedRequired += 1 }
-                        cursor[c] += 1
                     }
                 }
-                var reachable = true
-                if firstEssential > 0 {
-                    let limit = threshold() * slack
-                    for i in 0..<firstEssential { parts[order[i]] = 0 }
-                    for i in stride(from: firstEssential - 1, through: 0, by: -1) {
-                        if partial + bound[i] < limit {
-                            reachable = false
-                            break
-                        }
-                        let c = order[i]
-                        cursor[c] = seek(node, from: cursor[c], to: ends[c])
-                        if cursor[c] < ends[c] && nodes[cursor[c]] == node {
-                            parts[c] = shares[cursor[c]]
-                            partial += parts[c]
-                        }
-                    }
-                }
-                if reachable && matchedRequired == required {
-                    var score = 0.0
-                    for c in 0..<count { score += parts[c] }
-                    consider(node, score)
-                }
+            }
+            if reachable && matchedRequired == required {
+                var score = 0.0
+                for c in 0..<count { score += parts[c] }
+                consider(node, score)
             }
         }
     }

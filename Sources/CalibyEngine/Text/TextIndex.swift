@@ -15,10 +15,11 @@ final class TextIndex {
     let mutex = Mutex()
 
     // Documents added since the last flush, as term numbers in position order (`gap` between
-    // fields); a node added twice keeps its last version.
+    // fields), back to back in one array; a node added twice keeps its last version's run.
     private var termNumbers: [String: UInt32] = [:]
     private var terms: [String] = []
-    private var pending: [Int: [UInt32]] = [:]
+    private var pendingTerms: [UInt32] = []
+    private var pending: [Int: Range<Int>] = [:]
     private var pendingTokens = 0
     static let gap = UInt32.max
 
@@ -83,7 +84,7 @@ final class TextIndex {
 
     /// Indexes `document` as `node`'s (the store has removed any older version first).
     func add(_ document: Document, node: Int) throws {
-        var sequence: [UInt32] = []
+        let start = pendingTerms.count
         var length = 0
         analyze(document, term: { term in
             let number: UInt32
@@ -94,12 +95,15 @@ final class TextIndex {
                 terms.append(term)
                 termNumbers[term] = number
             }
-            sequence.append(number)
+            pendingTerms.append(number)
             length += 1
-        }, gap: { sequence.append(TextIndex.gap) })
-        guard length > 0 else { return }
-        pending[node] = sequence
-        pendingTokens += sequence.count
+        }, gap: { pendingTerms.append(TextIndex.gap) })
+        guard length > 0 else {
+            pendingTerms.removeLast(pendingTerms.count - start)
+            return
+        }
+        pending[node] = start..<pendingTerms.count
+        pendingTokens += pendingTerms.count - start
         root.documents += 1
         root.tokens += length
         rootChanged = true
@@ -126,6 +130,7 @@ final class TextIndex {
         if !pending.isEmpty {
             let info = try writeSegment()
             pending.removeAll()
+            pendingTerms.removeAll()
             termNumbers.removeAll()
             terms.removeAll()
             pendingTokens = 0
@@ -148,7 +153,7 @@ final class TextIndex {
         for node in nodes {
             occurrences.removeAll(keepingCapacity: true)
             var position: UInt32 = 0
-            for term in pending[node]! {
+            for term in pendingTerms[pending[node]!] {
                 if term != TextIndex.gap { occurrences.append((term, position)) }
                 position += 1
             }
@@ -173,11 +178,12 @@ final class TextIndex {
                 i = j
             }
         }
-        let order = terms.indices.sorted { Array(terms[$0].utf8).lexicographicallyPrecedes(terms[$1].utf8) }
+        let bytes = terms.map { Array($0.utf8) }
+        let order = terms.indices.sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
         var writer = SegmentWriter(space: space, allocate: { try self.newPage() })
         var dictionary = DictionaryBuilder()
         for t in order {
-            dictionary.add(Array(terms[t].utf8), TermEntry(df: df[t], offset: writer.length, docsBytes: docs[t].count, positionsBytes: positions[t].count))
+            dictionary.add(bytes[t], TermEntry(df: df[t], offset: writer.length, docsBytes: docs[t].count, positionsBytes: positions[t].count))
             try writer.append(docs[t])
             try writer.append(positions[t])
         }
@@ -286,8 +292,7 @@ final class TextIndex {
         } else {
             let page = try newPage()
             try SegmentWriter.format(space, page) { p in
-                p.storeBytes(of: TextLayout.tombstoneKind, as: UInt16.self)
-                p.storeBytes(of: UInt64(head), toByteOffset: 8, as: UInt64.self)
+                ListPage.setHeader(p, kind: TextLayout.tombstoneKind, count: 0, next: head)
                 entry(p, 0)
             }
             root.tombstoneHead = page
@@ -304,26 +309,11 @@ final class TextIndex {
             try store.freePage(page)
             page = next
         }
-        root.tombstoneHead = 0
-        root.tombstones = 0
-        var head = 0
-        let entries = kept.sorted { $0.key < $1.key }
-        for start in stride(from: 0, to: entries.count, by: TextLayout.tombstoneEntries) {
-            let chunk = entries[start..<min(start + TextLayout.tombstoneEntries, entries.count)]
-            let page = try newPage()
-            let link = head
-            try SegmentWriter.format(space, page) { p in
-                p.storeBytes(of: TextLayout.tombstoneKind, as: UInt16.self)
-                p.storeBytes(of: UInt16(chunk.count), toByteOffset: 2, as: UInt16.self)
-                p.storeBytes(of: UInt64(link), toByteOffset: 8, as: UInt64.self)
-                for (i, (node, sequence)) in chunk.enumerated() {
-                    p.storeBytes(of: node, toByteOffset: TextLayout.listHeaderBytes + i * 8, as: UInt32.self)
-                    p.storeBytes(of: sequence, toByteOffset: TextLayout.listHeaderBytes + i * 8 + 4, as: UInt32.self)
-                }
-            }
-            head = page
+        root.tombstoneHead = try ListPage.writeChain(kept.sorted { $0.key < $1.key }, kind: TextLayout.tombstoneKind, entryBytes: 8,
+                                                     space: space, allocate: newPage) { p, offset, entry in
+            p.storeBytes(of: entry.key, toByteOffset: offset, as: UInt32.self)
+            p.storeBytes(of: entry.value, toByteOffset: offset + 4, as: UInt32.self)
         }
-        root.tombstoneHead = head
         root.tombstones = kept.count
         rootChanged = true
         mutex.withLock { tombstoneCache = kept }

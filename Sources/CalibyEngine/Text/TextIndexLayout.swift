@@ -168,3 +168,35 @@ struct TextRoot: Equatable {
         return root
     }
 }
+
+/// Map pages and tombstone pages are both chains of list pages: kind, count, next page, then
+/// fixed-size entries (formats above).
+enum ListPage {
+    static func capacity(entryBytes: Int) -> Int { (TextLayout.usable - TextLayout.listHeaderBytes) / entryBytes }
+
+    static func setHeader(_ p: UnsafeMutableRawPointer, kind: UInt16, count: Int, next: Int) {
+        p.storeBytes(of: kind, as: UInt16.self)
+        p.storeBytes(of: UInt16(count), toByteOffset: 2, as: UInt16.self)
+        p.storeBytes(of: UInt64(next), toByteOffset: 8, as: UInt64.self)
+    }
+
+    /// Writes `entries` as a chain of new pages from `allocate`, in order; returns the first page
+    /// (0 for no entries). `store` writes entry i of a page at `TextLayout.listHeaderBytes + i · entryBytes`.
+    static func writeChain<Entry>(_ entries: [Entry], kind: UInt16, entryBytes: Int, space: PageSpace, allocate: () throws -> Int,
+                                  store: (UnsafeMutableRawPointer, _ offset: Int, Entry) -> Void) throws -> Int {
+        let perPage = capacity(entryBytes: entryBytes)
+        var next = 0
+        // Backwards, so each page can name the one after it.
+        for start in stride(from: 0, to: entries.count, by: perPage).reversed() {
+            let chunk = entries[start..<min(start + perPage, entries.count)]
+            let page = try allocate()
+            let link = next
+            try SegmentWriter.format(space, page) { p in
+                setHeader(p, kind: kind, count: chunk.count, next: link)
+                for (i, entry) in chunk.enumerated() { store(p, TextLayout.listHeaderBytes + i * entryBytes, entry) }
+            }
+            next = page
+        }
+        return next
+    }
+}
