@@ -29,8 +29,9 @@ Per engine:
   one query per call. tantivy: index.parse_query("a b", ["body"]) (the parser's default is OR), then
   searcher.search(q, 10, count=False) and the ids from the fast field, one query per call. Both peers
   run 20 queries untimed first, and every query's time counts parse + search + ids. caliby: one
-  process per query file, `search NAME --text-file FILE -k 10 --format jsonl --stats`; its QPS is
-  the stats line "text: N queries in X ms (Y queries/s), 1 thread" (search time inside the process),
+  process per query file, `search NAME --text-file FILE -k 10 --format jsonl --stats --warmup` (the
+  file's queries run once untimed first, so its buffer pool is as warm as the peers' page cache);
+  its QPS is the stats line "text: N queries in X ms (Y queries/s), 1 thread" (search time inside the process),
   or, if caliby prints no such line, N / the process's wall time (start, open and output included),
   labelled "wall". So caliby's figure excludes a per-call overhead the peers pay (Python binding);
   keep that in mind when reading the ratios.
@@ -298,7 +299,7 @@ def caliby_args(binary, directory, op, name=None, **kw):
     elif op == 'insert':
         cmd += [name, kw['path']]
     elif op == 'search':
-        cmd += [name, '--text-file', kw['queries'], '-k', str(K), '--format', 'jsonl', '--stats']
+        cmd += [name, '--text-file', kw['queries'], '-k', str(K), '--format', 'jsonl', '--stats', '--warmup']
     elif op == 'info':
         cmd += [name, '--format', 'json']
     elif op == 'index':

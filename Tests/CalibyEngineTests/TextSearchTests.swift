@@ -253,6 +253,24 @@ final class TextSearchTests: XCTestCase {
         XCTAssertEqual(try collection.checkIntegrity(), [])
     }
 
+    func testATermWhoseDocumentsChangedBeforeTheSegmentWasWrittenLeavesNoEntry() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        defer { try? db.close() }
+        let collection = try makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true)])
+        try insert(collection, [(1, "first words")])
+        // Within one command: a document indexed, then replaced, before its segment is written.
+        let store = collection.store!, node = try XCTUnwrap(collection.host.node(of: 1))
+        try store.put(Document(values: [.string("ephemeral text")]), node: node)
+        try store.put(Document(values: [.string("lasting text")]), node: node)
+        try store.finishChanges()
+        XCTAssertEqual(try collection.searchText(collection.textQuery("ephemeral"), k: 10), [])
+        XCTAssertEqual(try collection.searchText(collection.textQuery("lasting"), k: 10).map(\.id), [1])
+        XCTAssertEqual(try collection.searchText(collection.textQuery("first"), k: 10), [])
+        XCTAssertEqual(try collection.checkIntegrity(), [])
+    }
+
     // MARK: Hybrid fusion
 
     func testReciprocalRankFusionAgainstAHandComputedRanking() {

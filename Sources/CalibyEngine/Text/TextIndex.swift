@@ -144,48 +144,63 @@ final class TextIndex {
     /// The pending documents as one new segment.
     private func writeSegment() throws -> SegmentInfo {
         let nodes = pending.keys.sorted()
-        var docs = [[UInt8]](repeating: [], count: terms.count)
-        var positions = [[UInt8]](repeating: [], count: terms.count)
-        var lastNode = [Int](repeating: -1, count: terms.count)
-        var df = [Int](repeating: 0, count: terms.count)
-        var postings = 0
-        var occurrences: [(term: UInt32, position: UInt32)] = []
+        // Every occurrence grouped by term with a counting sort (count, then place), in document
+        // order then position order within a term: each term's run is its postings, ready to encode.
+        var start = [Int](repeating: 0, count: terms.count + 1)
         for node in nodes {
-            occurrences.removeAll(keepingCapacity: true)
-            var position: UInt32 = 0
-            for term in pendingTerms[pending[node]!] {
-                if term != TextIndex.gap { occurrences.append((term, position)) }
-                position += 1
-            }
-            let length = occurrences.count
-            occurrences.sort { $0.term != $1.term ? $0.term < $1.term : $0.position < $1.position }
-            var i = 0
-            while i < occurrences.count {
-                let term = Int(occurrences[i].term)
-                var j = i
-                while j < occurrences.count && occurrences[j].term == occurrences[i].term { j += 1 }
-                Varint.append(lastNode[term] < 0 ? node : node - lastNode[term], to: &docs[term])
-                Varint.append(j - i, to: &docs[term])
-                Varint.append(length, to: &docs[term])
-                var previous: UInt32 = 0
-                for k in i..<j {
-                    Varint.append(Int(occurrences[k].position - previous), to: &positions[term])
-                    previous = occurrences[k].position
+            for term in pendingTerms[pending[node]!] where term != TextIndex.gap { start[Int(term) + 1] += 1 }
+        }
+        for t in 0..<terms.count { start[t + 1] += start[t] }
+        var fill = start
+        var occurrences = [UInt64](repeating: 0, count: start[terms.count])
+        var lengths: [Int] = []
+        lengths.reserveCapacity(nodes.count)
+        occurrences.withUnsafeMutableBufferPointer { out in
+            for (d, node) in nodes.enumerated() {
+                var position: UInt64 = 0, length = 0
+                for term in pendingTerms[pending[node]!] {
+                    defer { position += 1 }
+                    guard term != TextIndex.gap else { continue }
+                    // Document index above, position below: one word, ordered as the postings are.
+                    out[fill[Int(term)]] = UInt64(d) << 32 | position
+                    fill[Int(term)] += 1
+                    length += 1
                 }
-                lastNode[term] = node
-                df[term] += 1
-                postings += 1
-                i = j
+                lengths.append(length)
             }
         }
         let bytes = terms.map { Array($0.utf8) }
         let order = terms.indices.sorted { bytes[$0].lexicographicallyPrecedes(bytes[$1]) }
         var writer = SegmentWriter(space: space, allocate: { try self.newPage() })
         var dictionary = DictionaryBuilder()
-        for t in order {
-            dictionary.add(bytes[t], TermEntry(df: df[t], offset: writer.length, docsBytes: docs[t].count, positionsBytes: positions[t].count))
-            try writer.append(docs[t])
-            try writer.append(positions[t])
+        var docs: [UInt8] = [], positions: [UInt8] = []
+        var postings = 0
+        // A term whose only documents were removed again before the flush has no postings.
+        for t in order where start[t + 1] > start[t] {
+            docs.removeAll(keepingCapacity: true)
+            positions.removeAll(keepingCapacity: true)
+            var i = start[t], previousNode = -1, df = 0
+            while i < start[t + 1] {
+                let d = Int(occurrences[i] >> 32)
+                var frequency = 0, previousPosition: UInt64 = 0
+                while i < start[t + 1] && Int(occurrences[i] >> 32) == d {
+                    let position = occurrences[i] & 0xFFFF_FFFF
+                    Varint.append(Int(position - previousPosition), to: &positions)
+                    previousPosition = position
+                    frequency += 1
+                    i += 1
+                }
+                let node = nodes[d]
+                Varint.append(previousNode < 0 ? node : node - previousNode, to: &docs)
+                Varint.append(frequency, to: &docs)
+                Varint.append(lengths[d], to: &docs)
+                previousNode = node
+                df += 1
+            }
+            dictionary.add(bytes[t], TermEntry(df: df, offset: writer.length, docsBytes: docs.count, positionsBytes: positions.count))
+            try writer.append(docs)
+            try writer.append(positions)
+            postings += df
         }
         return try finishSegment(&writer, dictionary, sequence: nextSequence(), postings: postings)
     }

@@ -60,8 +60,8 @@ enum TextLayout {
     static let mergeFactor = 8
     static let levelBaseBytes = 64 << 10
     /// A command that adds more tokens than this writes a segment before it goes on, so memory
-    /// stays bounded during a bulk load.
-    static let pendingTokenLimit = 8 << 20
+    /// stays bounded during a bulk load (about 16 bytes a token while pending and written).
+    static let pendingTokenLimit = 4 << 20
 
     static func level(ofBytes bytes: Int) -> Int {
         var level = 0
