@@ -37,6 +37,10 @@ echo "--- documents: products with fields, the 3 nearest to product 0 that cost 
 "$caliby" insert shop examples/data/products.jsonl --dir "$dir" --threads 1
 "$caliby" search shop --dir "$dir" --vector "$(head -1 examples/data/products.jsonl | sed 's/.*"vector": \[\([^]]*\)\].*/\1/')" \
     -k 3 --where "price < 50" --fields title,category,price --format table
+echo "--- full text: titles with 'wireless' and 'headphones' (BM25), then the same words fused with the vector search"
+"$caliby" search shop --dir "$dir" --text "wireless headphones" -k 3 --fields title,price --format table
+"$caliby" search shop --dir "$dir" --vector "$(head -1 examples/data/products.jsonl | sed 's/.*"vector": \[\([^]]*\)\].*/\1/')" \
+    --text "+wireless headphones" --hybrid rrf -k 3 --fields title --format table
 echo "--- the directory"
 "$caliby" list --dir "$dir" --format table
 "$caliby" check --dir "$dir"

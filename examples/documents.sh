@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Documents: an index whose vectors carry typed fields, loaded from JSON lines, searched with a
-# --where filter that prints fields beside the hits, read back by id, changed without touching the
-# vectors, and given a secondary index.
+# --where filter that prints fields beside the hits, searched by keywords, read back by id, changed
+# without touching the vectors, and given a secondary index.
 #
 # usage: examples/documents.sh
 #   CALIBY      the caliby binary (default: caliby on PATH)
@@ -17,6 +17,9 @@ query=$(head -1 data/products.jsonl | sed 's/.*"vector": \[\([^]]*\)\].*/\1/')
 echo "--- the 5 nearest products under 50 with the tag 'sale'"
 "$caliby" search shop --vector "$query" -k 5 --where "price < 50 AND tags CONTAINS 'sale'" \
     --fields title,category,price --format table
+
+echo "--- keyword search over the titles (text fields are full-text indexed), with a filter"
+"$caliby" search shop --text '"wireless headphones" portable' -k 3 --where "price < 80" --fields title,price --format table
 
 echo "--- two documents by id, then a price changed"
 "$caliby" get shop 0 1 --format table

@@ -17,7 +17,7 @@ struct SearchCommand: DatabaseCommand {
             by BM25 (k1 = 1.2, b = 0.75): rows query, rank, id, score. Given with --vector or --file \
             too, both searches run and --hybrid fuses them (default rrf): rows query, rank, id, \
             score (fused), distance, vector_rank, text_score, text_rank (empty or null where a \
-            document is not in that side's top \(HybridFusion.candidates(k: 10)) or k). See QUERIES in caliby-search(1).
+            document is not in that side's best max(k, \(HybridFusion.candidates(k: 0)))). See FULL-TEXT SEARCH in caliby-search(1).
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -38,7 +38,7 @@ final class ExamplesTests: XCTestCase {
     func testDocuments() throws {
         try assertExample("documents.sh", prints: [
             "inserted 300 vectors into 'shop'", "Smart headphones   audio     45.89", "{\"id\":1,\"price\":9.99,\"tags\":[\"sale\",\"gift\"]}",
-            "Heavy-duty speaker  2026", "shop: ok",
+            "Heavy-duty speaker  2026", "shop: ok", "Wireless headphones  21.39",
         ])
     }
 

@@ -210,10 +210,10 @@ final class TextSearchTests: XCTestCase {
             let collection = try makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true)])
             var rng = SeededGenerator(seed: 9)
             try insert(collection, (0..<400).map { (UInt64($0), TextSearchTests.sentence(&rng)) })
+            try db.flush()
             let text = collection.store!.textIndex!
             dataPage = try text.reader(text.root.segments[0]).dataPages[0]
             info = collection.info
-            try db.flush()
             try db.close()
         }
         // Postings of the first terms, rewritten as bytes that decode to nonsense; the checksum

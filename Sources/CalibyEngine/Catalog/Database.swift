@@ -251,6 +251,12 @@ public final class Database {
 
     // MARK: Transactions (protocol in Journal.swift)
 
+    /// Writes what open objects keep in memory for the transaction (the text index's pending
+    /// documents), so that it is inside the commit.
+    func writePendingChanges() throws {
+        for object in openObjects.values { try (object as? PendingChanges)?.writePendingChanges() }
+    }
+
     public var hasUncommittedChanges: Bool {
         catalogChanged || journal.isActive || !deletedAtCommit.isEmpty
     }
@@ -260,6 +266,7 @@ public final class Database {
     /// commit point failed; any other error means nothing was committed (call `rollback`).
     public func flush() throws {
         guard mode == .readWrite, hasUncommittedChanges else { return }
+        try writePendingChanges()
         try verifyLock()
         try journal.makeDurable()
         let changed = spaces.values.filter(\.hasChanges)

@@ -2,6 +2,8 @@
 /// compared with the documents. Damage is reported, one line each, not thrown.
 extension DocumentStore {
     func checkIntegrity() throws -> [String] {
+        // Pending text documents become a segment first: the header snapshot below must be final.
+        try textIndex?.flushBeforeReading()
         var problems: [String] = []
         func problem(_ text: String) { problems.append("\(space.path): \(text)") }
         func attempt(_ what: String, _ body: () throws -> Void) throws {

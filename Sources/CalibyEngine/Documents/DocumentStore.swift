@@ -54,9 +54,10 @@ final class DocumentStore {
 
     func damage(_ detail: String) -> CalibyError { .corrupt(path: space.path, detail: detail) }
 
-    /// Ends a changing operation: the text index writes what it gathered, then the header.
+    /// Ends a changing operation: the header is written; the text index keeps gathering documents
+    /// until the commit (`writePendingChanges`), so a load in many batches makes one segment.
     func finishChanges() throws {
-        try textIndex?.flush()
+        try textIndex?.writeRoot()
         try writeHeader()
     }
 
@@ -246,5 +247,18 @@ final class DocumentStore {
     func setIndexed(_ position: Int) {
         schema.fields[position].indexed = true
         codec = DocumentCodec(schema: schema)
+    }
+}
+
+/// An open object that holds changes in memory between operations of a transaction; the database
+/// has it write them before every commit.
+protocol PendingChanges: AnyObject {
+    func writePendingChanges() throws
+}
+
+extension DocumentStore: PendingChanges {
+    func writePendingChanges() throws {
+        try textIndex?.flush()
+        try writeHeader()
     }
 }

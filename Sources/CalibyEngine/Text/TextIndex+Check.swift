@@ -9,6 +9,7 @@ extension TextIndex {
     }
 
     func check() throws -> CheckResult {
+        try flushBeforeReading()
         var result = CheckResult()
         func attempt(_ what: String, _ body: () throws -> Void) throws {
             do { try body() } catch let error as CalibyError where error.category == .corrupt {

@@ -16,6 +16,7 @@ extension TextIndex {
     /// The best `k` documents for `query` among `allowed` (all, when nil), best first; documents
     /// tied with the k-th are all included, so the caller can break ties by id.
     func search(_ query: TextQuery, k: Int, allowed: NodeSet?) throws -> [Scored] {
+        try flushBeforeReading()
         let (segments, documents, tokens) = (root.segments, root.documents, root.tokens)
         guard documents > 0, k > 0 else { return [] }
         let tombstones = root.tombstones == 0 ? [:] : try self.tombstones()

@@ -2,10 +2,10 @@ import Glibc
 
 /// The full-text index of an index's documents (layout and design in TextIndexLayout.swift): the
 /// document store tells it each document added and removed; it analyzes them into memory and writes
-/// a segment when the command finishes its changes (`flush`), inside the same transaction.
+/// a segment (`flush`) before the transaction commits, or before a search in it reads.
 ///
-/// Changes come from one thread (the store's writer); searches may run from several threads once
-/// the changes are flushed, and share the segment readers through `mutex`.
+/// Changes come from one thread (the store's writer); searches may run from several threads, and
+/// share the segment readers through `mutex`.
 final class TextIndex {
     unowned let store: DocumentStore
     let analyzer: Analyzer
@@ -13,6 +13,7 @@ final class TextIndex {
     var root: TextRoot
     var rootChanged = false
     let mutex = Mutex()
+    private let flushMutex = Mutex()
 
     // Documents added since the last flush, as term numbers in position order (`gap` between
     // fields), back to back in one array; a node added twice keeps its last version's run.
@@ -51,6 +52,14 @@ final class TextIndex {
     }
 
     func damage(_ detail: String) -> CalibyError { .corrupt(path: path, detail: "text index: \(detail)") }
+
+    /// A search or check in the transaction that added documents sees them: the first reader
+    /// writes them as a segment (readers on other threads wait for it here).
+    func flushBeforeReading() throws {
+        flushMutex.lock()
+        defer { flushMutex.unlock() }
+        if !pending.isEmpty { try flush() }
+    }
 
     func writeRoot() throws {
         guard rootChanged else { return }
@@ -125,7 +134,8 @@ final class TextIndex {
     }
 
     /// Writes what was added since the last flush as a segment, merges as the policy says, and
-    /// writes the root; every changing command ends with it.
+    /// writes the root: before every commit, when the pending documents grow large, and before a
+    /// search in the same transaction (`flushBeforeReading`).
     func flush() throws {
         if !pending.isEmpty {
             let info = try writeSegment()

@@ -3,8 +3,8 @@ import Glibc
 /// The full-text index of an index's `text` fields: an inverted index in pages of the document file
 /// (same buffer pool, journal and checksums; pages come from the document store's allocator).
 ///
-/// Shape: immutable segments, as Lucene, tantivy and SQLite FTS5 build theirs. Each changing command
-/// analyzes the documents it adds into memory and, at its end, writes them as one new segment: terms
+/// Shape: immutable segments, as Lucene, tantivy and SQLite FTS5 build theirs. A transaction
+/// analyzes the documents it adds into memory and, before it commits, writes them as one new segment: terms
 /// sorted, postings contiguous, so a bulk load writes every page once, in order, and a segment is as
 /// small as its varints. A removed or replaced document is not rewritten out of old segments; its
 /// node gets a tombstone instead, and a merge drops what the tombstones cover. In-place growth was
@@ -60,8 +60,8 @@ enum TextLayout {
     static let mergeFactor = 8
     static let levelBaseBytes = 64 << 10
     /// A command that adds more tokens than this writes a segment before it goes on, so memory
-    /// stays bounded during a bulk load (about 16 bytes a token while pending and written).
-    static let pendingTokenLimit = 4 << 20
+    /// stays bounded during a bulk load (about 16 bytes a token while pending and written: 128 MiB).
+    static let pendingTokenLimit = 8 << 20
 
     static func level(ofBytes bytes: Int) -> Int {
         var level = 0
