@@ -44,9 +44,11 @@ final class DocsTests: XCTestCase {
         XCTAssertFalse(pages.isEmpty)
         for (name, text) in pages {
             let sections = text.split(separator: "\n").filter { $0.hasPrefix(".Sh ") }.map { $0.dropFirst(4).replacingOccurrences(of: "\"", with: "") }
-            // The pages of the commands that take --where explain the filter language.
+            // The pages of the commands that take --where explain the filter language; those of
+            // the command that takes --text, the query syntax.
             let filters = ["caliby.1", "caliby-search.1", "caliby-get.1"].contains(name) ? ["FILTERS"] : []
-            XCTAssertEqual(sections, ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS"] + filters + ["ENVIRONMENT", "FILES", "EXIT STATUS",
+            let text = ["caliby.1", "caliby-search.1"].contains(name) ? ["FULL-TEXT SEARCH"] : []
+            XCTAssertEqual(sections, ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS"] + filters + text + ["ENVIRONMENT", "FILES", "EXIT STATUS",
                                       "EXAMPLES", "SEE ALSO"], name)
             if name != "caliby.1" {
                 let command = name.dropFirst("caliby-".count).dropLast(".1".count)
