@@ -58,6 +58,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from texmex import write_vecs  # noqa: E402  (the bench folder's one TEXMEX writer)
 from texmex import read_vecs as read_rows  # noqa: E402
 from cli import call  # noqa: E402  (how every caliby command is run)
+from markdown import table  # noqa: E402
 
 
 def read_vecs(path, dtype):
@@ -576,14 +577,6 @@ def run_bulk(a, res):
 # ---------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------
-
-def table(header, rows):
-    print('| ' + ' | '.join(header) + ' |')
-    print('|' + '---|' * len(header))
-    for r in rows:
-        print('| ' + ' | '.join(str(x) for x in r) + ' |')
-    print()
-
 
 def best_at_target(rows):
     """The fastest row reaching the recall target, else the row with the highest recall (flagged)."""

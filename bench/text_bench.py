@@ -71,6 +71,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bm25_reference as bm  # noqa: E402
 from cli import call  # noqa: E402  (how every caliby command is run)
+from markdown import table  # noqa: E402
 
 K = 10
 TERM_COUNTS = (1, 2, 3, 4)
@@ -403,16 +404,6 @@ def run_caliby(corpus, binary, tmp, rounds, out):
 # ---------------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------------
-
-def table(header, rows):
-    if not rows:
-        return
-    print('| ' + ' | '.join(header) + ' |')
-    print('|' + '---|' * len(header))
-    for r in rows:
-        print('| ' + ' | '.join(str(x) for x in r) + ' |')
-    print()
-
 
 def secs(x):
     return f'{x:.2f}' if x < 10 else f'{x:.1f}'
