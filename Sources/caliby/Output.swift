@@ -16,6 +16,8 @@ enum Cell {
     case bytes(Int)
     /// A document's field: typed in JSON (null when missing), text elsewhere (empty when missing).
     case value(FieldValue?)
+    /// A value this row does not have (a hybrid hit one side did not find): null in JSON, empty elsewhere.
+    case null
 
     var plain: String {
         switch self {
@@ -24,6 +26,7 @@ enum Cell {
         case .uint(let u): return String(u)
         case .real(let d): return d.isFinite ? "\(Float(d))" : "nan"
         case .value(let v): return v?.text ?? ""
+        case .null: return ""
         }
     }
 
@@ -32,6 +35,7 @@ enum Cell {
         case .text(let s): return jsonString(s)
         case .real(let d) where !d.isFinite: return "null"
         case .value(let v): return v?.json ?? "null"
+        case .null: return "null"
         default: return plain
         }
     }

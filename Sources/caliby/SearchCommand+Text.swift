@@ -61,9 +61,9 @@ extension SearchCommand {
             for (q, hits) in hybridHits.enumerated() {
                 let documents = try documentsOf(hits.map(\.id), collection, fieldNames)
                 for (rank, hit) in hits.enumerated() {
-                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(hit.score), .value(hit.distance.map { .float(Double($0)) }),
-                                       .value(hit.vectorRank.map { .int(Int64($0)) }), .value(hit.textScore.map { .float($0) }),
-                                       .value(hit.textRank.map { .int(Int64($0)) })] + documents[rank])
+                    table.rows.append([.int(q), .int(rank + 1), .uint(hit.id), .real(hit.score), hit.distance.map { .real(Double($0)) } ?? .null,
+                                       hit.vectorRank.map { .int($0) } ?? .null, hit.textScore.map { .real($0) } ?? .null,
+                                       hit.textRank.map { .int($0) } ?? .null] + documents[rank])
                 }
             }
         }

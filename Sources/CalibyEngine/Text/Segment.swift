@@ -108,7 +108,7 @@ final class SegmentReader {
             let page = pages[at / TextLayout.usable], within = at % TextLayout.usable
             let n = min(count - done, TextLayout.usable - within)
             try out.withUnsafeMutableBytes { o in
-                try space.read(page) { p in memcpy(o.baseAddress! + done, p + within, n) }
+                try space.read(page) { p in _ = memcpy(o.baseAddress! + done, p + within, n) }
             }
             done += n
         }
