@@ -15,18 +15,22 @@ extension DocumentCollection {
 
     /// Parses a query with this collection's analyzer (so its terms are the index's terms).
     public func textQuery(_ text: String) throws -> TextQuery {
-        guard hasTextIndex else {
+        _ = try textIndex()
+        return try TextQuery(parsing: text, analyzer: analyzer)
+    }
+
+    private func textIndex() throws -> TextIndex {
+        guard let index = store?.textIndex else {
             let text = schema.fields.filter { $0.type == .text }.map(\.name)
             throw CalibyError.invalidArgument("index '\(name)' has no full-text index"
                 + (text.isEmpty ? " (it has no text fields)" : " (its text fields \(text.joined(separator: ", ")) are not indexed)"))
         }
-        return try TextQuery(parsing: text, analyzer: analyzer)
+        return index
     }
 
     /// The `k` best documents for `query` by BM25 among those `filter` lets through; ties by id.
     public func searchText(_ query: TextQuery, k: Int, filter: PreparedFilter? = nil) throws -> [TextHit] {
-        guard let textIndex = store?.textIndex else { _ = try textQuery(""); return [] }
-        let scored = try textIndex.search(query, k: k, allowed: try allowedNodes(filter))
+        let scored = try textIndex().search(query, k: k, allowed: try allowedNodes(filter))
         let hits = try scored.map { TextHit(id: try host.userID(of: $0.node), score: $0.score) }
         return Array(hits.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(k))
     }
