@@ -12,7 +12,16 @@ final class DocumentStore {
     let layout: DocumentLayout
     let writable: Bool
     let analyzer: Analyzer
-    private(set) var schema: Schema
+    /// Changes only by `alter` and `index`; what depends on it is remade with it.
+    private(set) var schema: Schema {
+        didSet {
+            codec = DocumentCodec(schema: schema)
+            textFieldPositions = schema.fullTextPositions
+        }
+    }
+    /// Positions of the fields the text index covers, in schema order (read for every document
+    /// a change indexes, so kept rather than recomputed).
+    private(set) var textFieldPositions: [Int]
     private(set) var codec: DocumentCodec
     let mutex = Mutex()
     var header: DocumentHeader
@@ -29,6 +38,7 @@ final class DocumentStore {
         self.analyzer = analyzer
         writable = true
         codec = DocumentCodec(schema: schema)
+        textFieldPositions = schema.fullTextPositions
         header = DocumentHeader(layout: layout, fieldCount: schema.fields.count)
         headerChanged = true
         try space.create(0) { _ in }
@@ -45,6 +55,7 @@ final class DocumentStore {
         self.analyzer = analyzer
         self.writable = writable
         codec = DocumentCodec(schema: schema)
+        textFieldPositions = schema.fullTextPositions
         let path = space.path
         header = try space.read(0) { try DocumentHeader.load(from: $0, layout: layout, schema: schema, path: path) }
         if header.textRoot != 0 { textIndex = try TextIndex(opening: self, analyzer: analyzer, rootPage: header.textRoot) }
@@ -63,9 +74,6 @@ final class DocumentStore {
 
     /// Pages allocated so far (the high-water mark): every page reference must lie below it.
     var allocatedPages: Int { mutex.withLock { header.highWater } }
-
-    /// Positions of the fields the text index covers, in schema order.
-    var textFieldPositions: [Int] { schema.fields.indices.filter { schema.fields[$0].isFullText } }
 
     /// Writes the cached header to page 0 if it changed.
     func writeHeader() throws {
@@ -201,7 +209,6 @@ final class DocumentStore {
     func addField(_ field: Field) throws {
         try requireWritable("alter")
         schema.fields.append(field)
-        codec = DocumentCodec(schema: schema)
         mutex.withLock {
             header.fieldCount = schema.fields.count
             header.roots.append(0)
@@ -246,7 +253,6 @@ final class DocumentStore {
     /// Marks the schema's field indexed after its tree was built (see `createIndex`).
     func setIndexed(_ position: Int) {
         schema.fields[position].indexed = true
-        codec = DocumentCodec(schema: schema)
     }
 }
 

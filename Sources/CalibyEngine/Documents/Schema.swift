@@ -132,6 +132,9 @@ public struct Schema: Codable, Sendable, Equatable {
 
     public func position(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
 
+    /// Positions of the fields in the full-text index, in order.
+    var fullTextPositions: [Int] { fields.indices.filter { fields[$0].isFullText } }
+
     public func field(named name: String) -> Field? { position(of: name).map { fields[$0] } }
 
     /// Names are identifiers, so a `--where` expression and a CSV header can name them unquoted.
