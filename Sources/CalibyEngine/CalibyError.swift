@@ -2,7 +2,7 @@ import Glibc
 
 /// Every failure the engine reports. The engine never prints: the CLI turns `category` into an exit
 /// status and `description` into the one-line message a user reads.
-public enum CalibyError: Error, CustomStringConvertible, Equatable {
+package enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// Another process holds the directory lock in a conflicting mode (the documented wording, exit 75); `holder`
     /// is its process id when the kernel names it.
     case locked(directory: String, holder: Int32?)
@@ -49,11 +49,11 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// prefixes its own flag name.
     case badTextQuery(column: Int, message: String)
 
-    public enum Category: Sendable {
+    package enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
     }
 
-    public var category: Category {
+    package var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost: return .locked
         case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery: return .usage
@@ -67,7 +67,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .locked(let dir, let holder):
             return "Data directory is already locked: \(dir) (\(holder.map { "process \($0)" } ?? "another process") is using it)"
@@ -127,8 +127,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
 
 /// Sizes in messages and help, in binary units with one decimal ("64.0 GiB"), as `df -h` and `ls -lh`
 /// show them.
-public enum ByteCount {
-    public static func text(_ bytes: Int) -> String {
+package enum ByteCount {
+    package static func text(_ bytes: Int) -> String {
         let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
         guard bytes >= 1024 else { return "\(bytes) bytes" }
         var value = Double(bytes) / 1024

@@ -1,8 +1,8 @@
 /// "Did you mean": the names nearest a mistyped one, for every message that offers one (commands,
 /// fields in a filter, fields in an input file), so they all judge nearness alike.
-public enum NameSuggestion {
+package enum NameSuggestion {
     /// The names within `maximumDistance` edits of `word`, all of those at the least distance.
-    public static func closest(to word: String, among names: [String], maximumDistance: Int) -> [String] {
+    package static func closest(to word: String, among names: [String], maximumDistance: Int) -> [String] {
         // The lengths alone bound the distance from below, which spares a long word the full table.
         let scored = names.filter { abs($0.unicodeScalars.count - word.unicodeScalars.count) <= maximumDistance }
             .map { ($0, distance(word, $0)) }.filter { $0.1 <= maximumDistance }
@@ -12,7 +12,7 @@ public enum NameSuggestion {
 
     /// Optimal-string-alignment (restricted Damerau–Levenshtein) distance over Unicode scalars,
     /// ignoring case: a swap of two neighbouring characters, the commonest typo, counts as one edit.
-    public static func distance(_ a: String, _ b: String) -> Int {
+    package static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a.lowercased().unicodeScalars), b = Array(b.lowercased().unicodeScalars)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }

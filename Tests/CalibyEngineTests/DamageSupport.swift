@@ -42,7 +42,7 @@ struct DamageModel {
     }
 
     private static func build(_ test: XCTestCase, type: IndexType, config: IndexConfig, count: Int,
-                              then change: (VectorIndex) throws -> Void) throws -> DamageModel {
+                              then change: (GraphIndex) throws -> Void) throws -> DamageModel {
         let dir = temporaryDirectory(test)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
@@ -123,7 +123,7 @@ func exercise(_ model: DamageModel, in dir: String, file: StaticString = #filePa
         attempt("open directory") { database = try openDatabase(dir) }
         guard let db = database else { return }
         defer { try? db.close() }
-        var opened: VectorIndex?
+        var opened: GraphIndex?
         attempt("open index") { opened = try db.index(named: model.info.name) }
         guard let index = opened else { return }
         shared.outcome.opened = true

@@ -7,7 +7,7 @@ final class DiskANNTests: XCTestCase {
     private let config = DiskANNConfig(R: 32, L: 64, alpha: 1.2)
 
     private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, R: Int? = nil,
-                          pqBytes: Int? = nil, pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
+                          pqBytes: Int? = nil, pool: BufferPool = testPool) throws -> (Database, GraphIndex, String) {
         var config = config
         config.R = R ?? config.R
         config.pqBytes = pqBytes ?? config.pqBytes
@@ -35,12 +35,12 @@ final class DiskANNTests: XCTestCase {
         return p
     }
 
-    private func run(_ index: VectorIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
+    private func run(_ index: GraphIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
                      width: Int = 4, distances: SearchDistances = .auto) throws -> [[SearchHit]] {
         try search(index, queries) { q in parameters(k: k, L: L, width: width, filter: filters?[q] ?? nil, distances: distances) }
     }
 
-    private func hasCodebook(_ index: VectorIndex) -> Bool { (index as! DiskANNIndex).isCompressed }
+    private func hasCodebook(_ index: GraphIndex) -> Bool { (index as! DiskANNIndex).isCompressed }
 
     private func exact(_ base: [Float], _ queries: [Float], k: Int = 10, metric: Metric = .l2,
                        keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
@@ -362,7 +362,7 @@ final class DiskANNTests: XCTestCase {
     /// An index of `count` labelled vectors, committed, then reopened with a pool far smaller than
     /// the index: dirty pages then reach the file mid-transaction and only the journal can undo them.
     private func committedIndexInSmallPool(count: Int, deleting gone: [UInt64] = [], seed: UInt64) throws
-        -> (db: Database, index: VectorIndex, dir: String, pool: BufferPool) {
+        -> (db: Database, index: GraphIndex, dir: String, pool: BufferPool) {
         let (db, index, dir) = try newIndex(capacity: 3000)
         let base = clusteredVectors(count: count, dimensions: d, seed: seed)
         _ = try index.insert(labelled(base, labels: (0..<count).map { [UInt32($0 % 4)] }), options: InsertOptions(threads: 2))

@@ -15,7 +15,7 @@ extension DiskANNIndex: PathForcedSearching {}
 /// An index of either type in a new directory, with the build parameters HNSWTests and DiskANNTests
 /// use for small indexes unless `small` is false (then the defaults).
 func newFilteredIndex(_ test: XCTestCase, type: IndexType, dimensions: Int, capacity: Int, pool: BufferPool = testPool,
-                      small: Bool = true) throws -> (Database, VectorIndex) {
+                      small: Bool = true) throws -> (Database, GraphIndex) {
     let dir = temporaryDirectory(test)
     try Caliby.initialize(dir)
     let db = try openDatabase(dir, pool: pool)
@@ -31,7 +31,7 @@ func newFilteredIndex(_ test: XCTestCase, type: IndexType, dimensions: Int, capa
 func sampled(_ i: Int, _ fraction: Double) -> Bool { Double(SplitMix.mix(UInt64(i)) >> 11) < fraction * 0x1p53 }
 
 /// Every query of a row-major block through the filtered search (`path` nil: the rule's choice).
-func searchAll(_ index: VectorIndex, _ queries: [Float], allowed: (_ query: Int) throws -> NodeSet, path: FilteredPath?,
+func searchAll(_ index: GraphIndex, _ queries: [Float], allowed: (_ query: Int) throws -> NodeSet, path: FilteredPath?,
                parameters: SearchParameters = SearchParameters(k: 10)) throws -> [[SearchHit]] {
     let d = index.info.config.dimensions, forced = index as! any PathForcedSearching
     return try stride(from: 0, to: queries.count, by: d).map { qo in
@@ -54,14 +54,14 @@ final class FilteredSearchTests: XCTestCase {
         return (Array(all[0..<n * d]), Array(all[(n * d)...]))
     }
 
-    private func build(_ type: IndexType, _ base: [Float]) throws -> (Database, VectorIndex) {
+    private func build(_ type: IndexType, _ base: [Float]) throws -> (Database, GraphIndex) {
         let (db, index) = try newFilteredIndex(self, type: type, dimensions: d, capacity: n)
         _ = try index.insert(batch(base, dimensions: d, ids: (0..<n).map { UInt64($0) }), options: InsertOptions(threads: 2))
         return (db, index)
     }
 
     /// The set of the nodes holding the rows `keep` accepts.
-    private func nodes(_ index: VectorIndex, _ keep: (Int) -> Bool) throws -> NodeSet {
+    private func nodes(_ index: GraphIndex, _ keep: (Int) -> Bool) throws -> NodeSet {
         let paged = index as! any PathForcedSearching, set = NodeSet(capacity: n)
         for row in 0..<n where keep(row) { set.insert(try paged.node(of: UInt64(row))!) }
         return set
@@ -71,7 +71,7 @@ final class FilteredSearchTests: XCTestCase {
 
     /// Every hit allowed and live, hits sorted, and recall@10 of each path against brute force over
     /// the allowed live rows.
-    private func check(_ index: VectorIndex, _ base: [Float], _ queries: [Float],
+    private func check(_ index: GraphIndex, _ base: [Float], _ queries: [Float],
                        allowedRows: @escaping (_ query: Int, _ row: Int) -> Bool, deleted: Set<Int> = [], _ what: String) throws {
         let sets = try (0..<queryCount).map { q in try nodes(index) { allowedRows(q, $0) } }
         let returnable = { (q: Int, row: Int) in allowedRows(q, row) && !deleted.contains(row) }

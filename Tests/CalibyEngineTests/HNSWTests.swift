@@ -6,7 +6,7 @@ final class HNSWTests: XCTestCase {
     private let d = 24
 
     private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, precision: VectorPrecision = .float32,
-                          pool: BufferPool = testPool) throws -> (Database, VectorIndex, String) {
+                          pool: BufferPool = testPool) throws -> (Database, GraphIndex, String) {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir, pool: pool)

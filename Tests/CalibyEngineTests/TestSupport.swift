@@ -61,7 +61,7 @@ func bruteForce(base: [Float], queries: [Float], dimensions: Int, k: Int, metric
 }
 
 /// Every query of a row-major block, with the parameters `parameters(queryNumber)` gives.
-func search(_ index: VectorIndex, _ queries: [Float],
+func search(_ index: GraphIndex, _ queries: [Float],
             parameters: (_ query: Int) -> SearchParameters) throws -> [[SearchHit]] {
     let d = index.info.config.dimensions
     return try stride(from: 0, to: queries.count, by: d).map { qo in
@@ -69,7 +69,7 @@ func search(_ index: VectorIndex, _ queries: [Float],
     }
 }
 
-func search(_ index: VectorIndex, _ queries: [Float], k: Int = 10) throws -> [[SearchHit]] {
+func search(_ index: GraphIndex, _ queries: [Float], k: Int = 10) throws -> [[SearchHit]] {
     try search(index, queries) { _ in SearchParameters(k: k) }
 }
 
@@ -79,7 +79,7 @@ func recall(_ found: [[SearchHit]], _ truth: [[UInt64]]) -> Double {
     return Double(hits) / Double(max(1, truth.map(\.count).reduce(0, +)))
 }
 
-func recall(_ index: VectorIndex, queries: [Float], truth: [[UInt64]], k: Int, ef: Int) throws -> Double {
+func recall(_ index: GraphIndex, queries: [Float], truth: [[UInt64]], k: Int, ef: Int) throws -> Double {
     var parameters = SearchParameters(k: k)
     parameters.ef = ef
     return recall(try search(index, queries) { _ in parameters }, truth)

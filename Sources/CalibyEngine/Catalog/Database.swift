@@ -4,15 +4,15 @@ import Glibc
 /// The library's lifecycle: `Caliby.setBufferConfig` → `Caliby.open` →
 /// catalog calls on the `Database` → `flush` → `close`. The buffer pool is process-wide and fixed
 /// once anything uses it.
-public enum Caliby {
-    public static let defaultBufferBytes = 2 << 30
+package enum Caliby {
+    package static let defaultBufferBytes = 2 << 30
 
     private static let mutex = Mutex()
     nonisolated(unsafe) private static var configuredBytes = defaultBufferBytes
     nonisolated(unsafe) private static var sharedPool: BufferPool?
 
     /// Must come before `open` or any index is made; afterwards it throws `CalibyError.configAfterInit`.
-    public static func setBufferConfig(sizeBytes: Int) throws {
+    package static func setBufferConfig(sizeBytes: Int) throws {
         try mutex.withLock {
             guard sharedPool == nil else { throw CalibyError.configAfterInit }
             _ = try BufferPool(budgetBytes: sizeBytes)
@@ -21,7 +21,7 @@ public enum Caliby {
     }
 
     /// The process's pool, made on first use with the configured size.
-    public static func pool() throws -> BufferPool {
+    package static func pool() throws -> BufferPool {
         try mutex.withLock {
             if let sharedPool { return sharedPool }
             let pool = try BufferPool(budgetBytes: configuredBytes)
@@ -30,13 +30,13 @@ public enum Caliby {
         }
     }
 
-    public static func open(_ directory: String, mode: AccessMode = .readWrite, waitSeconds: Double = 0) throws -> Database {
+    package static func open(_ directory: String, mode: AccessMode = .readWrite, waitSeconds: Double = 0) throws -> Database {
         try Database(directory: directory, mode: mode, waitSeconds: waitSeconds, pool: pool())
     }
 
     /// `caliby init`: creates the directory, lock file and an empty catalog. Idempotent.
     @discardableResult
-    public static func initialize(_ directory: String, waitSeconds: Double = 0) throws -> Bool {
+    package static func initialize(_ directory: String, waitSeconds: Double = 0) throws -> Bool {
         try FileSystem.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory, mode: .readWrite, waitSeconds: waitSeconds)
         defer { withExtendedLifetime(lock) {} }
@@ -50,7 +50,7 @@ public enum Caliby {
     /// or stale), under the directory's write lock, so the directory can be opened and checked.
     /// Whatever that journal would have undone stays as it is on disk. Returns where the journal
     /// was kept (`caliby.journal.discarded`), or nil when there was none.
-    public static func discardJournal(_ directory: String, waitSeconds: Double = 0) throws -> String? {
+    package static func discardJournal(_ directory: String, waitSeconds: Double = 0) throws -> String? {
         guard FileSystem.isDirectory(directory), FileSystem.exists(directory + "/" + Database.catalogFileName) else {
             throw CalibyError.notADataDirectory(directory)
         }
@@ -64,12 +64,12 @@ public enum Caliby {
 ///
 /// Not for concurrent use from several threads except through an index's own parallel operations;
 /// `flush`, `rollback`, `create` and `drop` run while no index operation is in flight.
-public final class Database {
+package final class Database {
     static let catalogFileName = "caliby_catalog"
 
-    public let directory: String
-    public let mode: AccessMode
-    public let pool: BufferPool
+    package let directory: String
+    package let mode: AccessMode
+    package let pool: BufferPool
     private let lock: DirectoryLock
     let journal: Journal
 
@@ -78,11 +78,11 @@ public final class Database {
     private var spaces: [UInt32: PageSpace] = [:]
     private var deletedAtCommit: [String] = []
     /// Index objects built over `spaces`, owned here so each file has one; kept by the index layer.
-    public var openObjects: [UInt32: AnyObject] = [:]
+    package var openObjects: [UInt32: AnyObject] = [:]
     /// What this open did with a journal it found.
-    public private(set) var recoveryAtOpen = JournalRecovery.none
+    package private(set) var recoveryAtOpen = JournalRecovery.none
     /// Whether this open found a hot journal and rolled it back.
-    public var recoveredAtOpen: Bool { recoveryAtOpen == .rolledBack }
+    package var recoveredAtOpen: Bool { recoveryAtOpen == .rolledBack }
 
     private var catalogPath: String { directory + "/" + Database.catalogFileName }
 
@@ -145,9 +145,9 @@ public final class Database {
 
     // MARK: Catalog
 
-    public func listIndexes() -> [IndexInfo] { catalog.indexes }
+    package func listIndexes() -> [IndexInfo] { catalog.indexes }
 
-    public func info(named name: String) throws -> IndexInfo {
+    package func info(named name: String) throws -> IndexInfo {
         guard let info = catalog.indexes.first(where: { $0.name == name }) else { throw CalibyError.noSuchIndex(name) }
         return info
     }
@@ -157,7 +157,7 @@ public final class Database {
     }
 
     /// Registers a new index and creates its empty file. The index layer formats it.
-    public func registerIndex(name: String, type: IndexType, config: IndexConfig, pageSize: Int,
+    package func registerIndex(name: String, type: IndexType, config: IndexConfig, pageSize: Int,
                               capacityPages: Int) throws -> (IndexInfo, PageSpace) {
         try requireWritable("create")
         try IndexName.validate(name)
@@ -193,7 +193,7 @@ public final class Database {
     }
 
     /// The file of an index, opened on first use (opening the directory reads only the catalog).
-    public func space(for info: IndexInfo) throws -> PageSpace {
+    package func space(for info: IndexInfo) throws -> PageSpace {
         try openFile(id: info.id, pageSize: info.pageSize, capacityPages: info.capacityPages)
     }
 
@@ -221,7 +221,7 @@ public final class Database {
     }
 
     /// Bytes on disk of the index's files (graph and documents).
-    public func diskBytes(of info: IndexInfo) throws -> Int {
+    package func diskBytes(of info: IndexInfo) throws -> Int {
         try ([info.fileName] + (info.documentFileName.map { [$0] } ?? [])).reduce(0) {
             $0 + (try PosixFile(path: directory + "/" + $1, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes())
         }
@@ -236,7 +236,7 @@ public final class Database {
         catalogChanged = true
     }
 
-    public func dropIndex(named name: String) throws {
+    package func dropIndex(named name: String) throws {
         try requireWritable("drop")
         let info = try info(named: name)
         catalog.indexes.removeAll { $0.id == info.id }
@@ -257,14 +257,14 @@ public final class Database {
         for object in openObjects.values { try (object as? PendingChanges)?.writePendingChanges() }
     }
 
-    public var hasUncommittedChanges: Bool {
+    package var hasUncommittedChanges: Bool {
         catalogChanged || journal.isActive || !deletedAtCommit.isEmpty
     }
 
     /// Commits every change since the last commit (journal invariant 3). A no-op when nothing
     /// changed. Throws `committedButNotDurable` when the change is in place but a sync after the
     /// commit point failed; any other error means nothing was committed (call `rollback`).
-    public func flush() throws {
+    package func flush() throws {
         guard mode == .readWrite, hasUncommittedChanges else { return }
         try writePendingChanges()
         try verifyLock()
@@ -299,7 +299,7 @@ public final class Database {
 
     /// Discards every change since the last commit, restoring files from the journal. Index objects
     /// obtained before are stale afterwards; ask the database for them again.
-    public func rollback() throws {
+    package func rollback() throws {
         guard mode == .readWrite, hasUncommittedChanges else { return }
         for space in spaces.values { pool.forgetAll(of: space) }
         spaces.removeAll()
@@ -314,7 +314,7 @@ public final class Database {
     }
 
     /// Releases the directory; uncommitted changes are rolled back (`flush` first to keep them).
-    public func close() throws {
+    package func close() throws {
         try rollback()
         for space in spaces.values { pool.forgetAll(of: space) }
         spaces.removeAll()

@@ -1,10 +1,10 @@
 /// What the catalog records about each index. Values are fixed at create.
 
-public enum IndexType: String, Codable, Sendable, CaseIterable {
+package enum IndexType: String, Codable, Sendable, CaseIterable {
     case hnsw, diskann
 }
 
-public enum Metric: String, Codable, Sendable, CaseIterable {
+package enum Metric: String, Codable, Sendable, CaseIterable {
     /// Squared Euclidean distance (as hnswlib and FAISS report it).
     case l2
     /// Inner product, reported as 1 − ⟨a, b⟩ so that smaller is closer.
@@ -14,7 +14,7 @@ public enum Metric: String, Codable, Sendable, CaseIterable {
 }
 
 /// How an index stores its vectors. Queries, distances and the arithmetic stay 32-bit either way.
-public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
+package enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     /// Exactly as inserted.
     case float32
     /// IEEE half precision: half the bytes, so twice the vectors per page and per cache line, which
@@ -22,30 +22,30 @@ public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     /// as in SIFT's bytes, are exact); magnitudes above 65504 are refused at insert.
     case float16
 
-    public var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
+    package var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
 }
 
-public struct HNSWConfig: Codable, Sendable, Equatable {
+package struct HNSWConfig: Codable, Sendable, Equatable {
     /// Links per node on upper levels; level 0 keeps 2·M.
-    public var M: Int = 16
-    public var efConstruction: Int = 200
-    public init(M: Int = 16, efConstruction: Int = 200) {
+    package var M: Int = 16
+    package var efConstruction: Int = 200
+    package init(M: Int = 16, efConstruction: Int = 200) {
         self.M = M
         self.efConstruction = efConstruction
     }
 }
 
-public struct DiskANNConfig: Codable, Sendable, Equatable {
+package struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Maximum out-degree.
-    public var R: Int = 64
+    package var R: Int = 64
     /// Candidate list size while building.
-    public var L: Int = 100
+    package var L: Int = 100
     /// Pruning slack (> 1 keeps longer edges).
-    public var alpha: Double = 1.2
+    package var alpha: Double = 1.2
     /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
     /// takes `defaultPQBytes` (see `resolvedPQBytes`).
-    public var pqBytes: Int?
-    public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
+    package var pqBytes: Int?
+    package init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
         self.L = L
         self.alpha = alpha
@@ -53,31 +53,31 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     }
 
     /// One byte per four dimensions, DiskANN's usual ratio (32 bytes for 128 floats: 1/16 the size).
-    public static func defaultPQBytes(dimensions: Int) -> Int { max(1, dimensions / 4) }
+    package static func defaultPQBytes(dimensions: Int) -> Int { max(1, dimensions / 4) }
 
-    public func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
+    package func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
 }
 
-public struct IndexConfig: Codable, Sendable, Equatable {
-    public var dimensions: Int
-    public var maxElements: Int
-    public var metric: Metric
-    public var precision: VectorPrecision
-    public var hnsw: HNSWConfig?
-    public var diskann: DiskANNConfig?
+package struct IndexConfig: Codable, Sendable, Equatable {
+    package var dimensions: Int
+    package var maxElements: Int
+    package var metric: Metric
+    package var precision: VectorPrecision
+    package var hnsw: HNSWConfig?
+    package var diskann: DiskANNConfig?
     /// The documents' fields; empty for an index of vectors alone, which has no document file.
-    public var schema: Schema
+    package var schema: Schema
     /// Bytes reserved for the document file (documents and secondary indexes); nil takes
     /// `defaultDocumentBytes`. Fixed at create, like the graph's capacity.
-    public var documentBytes: Int?
+    package var documentBytes: Int?
     /// An HNSW index keeps its vectors' labels in its document file (HNSW records have no room for
     /// them); set by the first insert that brings labels.
-    public var labelsInDocuments: Bool
+    package var labelsInDocuments: Bool
     /// How the full-text index turns text into terms; fixed at create, since the stored terms
     /// depend on it.
-    public var analyzer: Analyzer
+    package var analyzer: Analyzer
 
-    public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
+    package init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
                 documentBytes: Int? = nil, analyzer: Analyzer = .standard) {
         self.dimensions = dimensions
@@ -93,15 +93,15 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     }
 
     /// Whether the index has a document file: it has fields, or keeps labels there.
-    public var hasDocumentFile: Bool { !schema.isEmpty || labelsInDocuments }
+    package var hasDocumentFile: Bool { !schema.isEmpty || labelsInDocuments }
 
     /// 4 KiB a document (a passage of text with its metadata), at least 64 MiB.
-    public static func defaultDocumentBytes(maxElements: Int) -> Int { max(64 << 20, maxElements.multipliedReportingOverflow(by: 4096).partialValue) }
+    package static func defaultDocumentBytes(maxElements: Int) -> Int { max(64 << 20, maxElements.multipliedReportingOverflow(by: 4096).partialValue) }
 
-    public var resolvedDocumentBytes: Int { documentBytes ?? IndexConfig.defaultDocumentBytes(maxElements: maxElements) }
+    package var resolvedDocumentBytes: Int { documentBytes ?? IndexConfig.defaultDocumentBytes(maxElements: maxElements) }
 
     /// Catalogs written before `precision` existed hold float32 indexes: a missing key means that.
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dimensions = try c.decode(Int.self, forKey: .dimensions)
         maxElements = try c.decode(Int.self, forKey: .maxElements)
@@ -115,12 +115,12 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         analyzer = try c.decodeIfPresent(Analyzer.self, forKey: .analyzer) ?? .standard
     }
 
-    public static let maxDimensions = 65_536
-    public static let maxCapacity = 1 << 31
+    package static let maxDimensions = 65_536
+    package static let maxCapacity = 1 << 31
     /// The most an index's file may grow to. The buffer pool reserves each open file's whole range
     /// of addresses, and a process has 128 TiB of them (x86-64, 4-level page tables): 16 TiB leaves
     /// room for several such indexes open at once (`list` and `check` open every one).
-    public static let maxFileBytes = 1 << 44
+    package static let maxFileBytes = 1 << 44
 
     /// Refuses parameters out of range, naming the parameter as this type does (`dimensions`,
     /// `hnsw.M`); a front end names its own option for it (the CLI: `--dim`, `--M`).
@@ -181,19 +181,19 @@ struct ConfigProblem: Equatable {
 
 /// One catalog entry. `pageSize` and `capacityPages` let the catalog open the file without knowing
 /// the index type's layout.
-public struct IndexInfo: Codable, Sendable, Equatable {
-    public var id: UInt32
-    public var name: String
-    public var type: IndexType
-    public var config: IndexConfig
-    public var pageSize: Int
-    public var capacityPages: Int
+package struct IndexInfo: Codable, Sendable, Equatable {
+    package var id: UInt32
+    package var name: String
+    package var type: IndexType
+    package var config: IndexConfig
+    package var pageSize: Int
+    package var capacityPages: Int
     /// Seconds since the Unix epoch.
-    public var createdAt: Int64
+    package var createdAt: Int64
 
-    public var fileName: String { IndexInfo.fileName(id: id) }
+    package var fileName: String { IndexInfo.fileName(id: id) }
     /// The file of the index's documents, when it has fields.
-    public var documentFileName: String? { config.hasDocumentFile ? IndexInfo.fileName(id: documentFileID) : nil }
+    package var documentFileName: String? { config.hasDocumentFile ? IndexInfo.fileName(id: documentFileID) : nil }
     /// The journal names files by id: an index's document file is its id with this bit set (index
     /// ids stay below it).
     static let documentFileBit: UInt32 = 1 << 31
@@ -203,12 +203,12 @@ public struct IndexInfo: Codable, Sendable, Equatable {
     }
 }
 
-public enum IndexName {
-    public static let maxLength = 64
+package enum IndexName {
+    package static let maxLength = 64
 
     /// Names become keys, never paths, but are still kept to a safe alphabet so they print, quote
     /// and complete cleanly in a shell.
-    public static func validate(_ name: String) throws {
+    package static func validate(_ name: String) throws {
         if name.isEmpty { throw CalibyError.invalidName(name, reason: "empty") }
         if name.utf8.count > maxLength {
             throw CalibyError.invalidName(name, reason: "longer than \(maxLength) characters")

@@ -145,7 +145,7 @@ extension DiskANNIndex {
 
     // MARK: Insert
 
-    public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
+    package func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
         try requireInsertable(batch)
         var summary = InsertSummary()
         guard batch.count > 0 else { return summary }

@@ -3,7 +3,7 @@ import Glibc
 /// `caliby check` for DiskANN: every page of the file, then each invariant the index code relies
 /// on, reporting every violation and skipping only what lies on pages that could not be read.
 extension DiskANNIndex {
-    public func checkIntegrity() throws -> [String] {
+    package func checkIntegrity() throws -> [String] {
         let report = CheckReport()
         let (header, table, book) = checkSnapshot
         let scan = try space.verifyEveryPage(written: layout.writtenPages(nodeCount: header.nodeCount))

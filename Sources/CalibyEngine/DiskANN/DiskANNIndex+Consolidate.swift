@@ -3,7 +3,7 @@ import Glibc
 /// Delete marks; consolidation (FreshDiskANN's Algorithm 4) splices the marked points out and
 /// frees their slots.
 extension DiskANNIndex {
-    public func delete(ids: [UInt64]) throws -> Int {
+    package func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
         var deleted = 0
         for node in try existingNodes(of: ids) where try markDeleted(node) { deleted += 1 }
@@ -30,7 +30,7 @@ extension DiskANNIndex {
     /// takes their live out-neighbours instead and re-prunes; start points that were deleted move to
     /// the nearest live point (carrying the label); then the deleted slots and their ids are freed
     /// for reuse. Returns the number of slots freed.
-    public func consolidate(threads: Int) throws -> Int {
+    package func consolidate(threads: Int) throws -> Int {
         guard writable else { throw CalibyError.readOnly("consolidate") }
         let (nodeCount, medoid, deletedCount) = headerMutex.withLock { (header.nodeCount, header.medoid, header.deletedCount) }
         guard deletedCount > 0 else { return 0 }

@@ -1,7 +1,7 @@
 import Glibc
 
 /// Searching: the exact beam search (also the build's), the one steered by PQ codes, and the
-/// public `search` that picks between them.
+/// `search` entry point that picks between them.
 extension DiskANNIndex {
     /// DiskANN's beam search: each round expands the `width` closest unexpanded nodes of a list of
     /// the best `L` seen. Deleted nodes are walked through; only live ones enter `scratch.results`
@@ -99,7 +99,7 @@ extension DiskANNIndex {
         s.list.insert(RankedNode.key(d, UInt32(node)))
     }
 
-    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
+    package func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
         guard parameters.k > 0 else { return [] }
         let (entry, trained, nodeCount, allLive) = headerMutex.withLock { () -> (Int?, PQCodebook?, Int, Bool) in
             let entry = parameters.filter.map { starts.start(of: $0) } ?? (header.medoid >= 0 ? header.medoid : nil)

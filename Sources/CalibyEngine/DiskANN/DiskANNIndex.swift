@@ -34,22 +34,22 @@ import Glibc
 /// Concurrency as in HNSWIndex: no thread ever holds two page latches, and a link list is rewritten
 /// only if it is unchanged since it was read (otherwise the update is recomputed; see `replaceLinks`).
 /// `headerMutex` guards the header and the label start table and is never taken under a latch.
-public final class DiskANNIndex: PagedIndex, Consolidating {
+package final class DiskANNIndex: PagedIndex, Consolidating {
     /// `delete` and `insert --replace` consolidate once more than this fraction of the used slots is deleted: deleted
     /// points still cost every search that walks through them and hold slots, while a consolidation
     /// reads the whole graph, so it pays off only in bulk (FreshDiskANN batches deletes the same way).
-    public static let autoConsolidateFraction = 0.2
+    package static let autoConsolidateFraction = 0.2
     /// The most candidates one RobustPrune considers, closest first (DiskANN's `maxc`): consolidation
     /// can gather R² of them, and the far ones are pruned anyway.
     static let maxPruneCandidates = 750
     /// Live points before a codebook is trained: k-means wants several points per centroid, and an
     /// index smaller than this is searched quickly enough with exact distances.
-    public static let pqTrainingMinimum = 4 * PQCodebook.centroids
+    package static let pqTrainingMinimum = 4 * PQCodebook.centroids
     /// Points k-means runs over (DiskANN trains on a sample too): about 100 per centroid; k-means'
     /// time grows with it (≈ 1.6 s on two threads for 128 dimensions).
     static let pqTrainingSample = 25_000
 
-    public let info: IndexInfo
+    package let info: IndexInfo
     let space: PageSpace
     let layout: DiskANNLayout
     let metric: Metric
@@ -108,7 +108,7 @@ public final class DiskANNIndex: PagedIndex, Consolidating {
         self.init(info: info, space: space, writable: writable, layout: layout, header: header, starts: starts, codebook: codebook)
     }
 
-    public var count: Int { headerMutex.withLock { header.liveCount } }
+    package var count: Int { headerMutex.withLock { header.liveCount } }
 
     /// The header, label table and codebook as this object holds them (the integrity check
     /// compares them with their pages).
@@ -121,7 +121,7 @@ public final class DiskANNIndex: PagedIndex, Consolidating {
 
     /// An empty index takes the whole input as one batch, the two-pass bulk build; later batches are
     /// inserted point by point.
-    public var preferredBatchSize: Int { headerMutex.withLock { header.usedCount == 0 } ? Int.max : 50_000 }
+    package var preferredBatchSize: Int { headerMutex.withLock { header.usedCount == 0 } ? Int.max : 50_000 }
 
     // MARK: Node access (each call takes and drops one latch)
 

@@ -3,7 +3,7 @@
 /// size, Index/FilteredSearch.swift).
 extension DocumentCollection {
     /// A filter evaluated against the documents, ready for any number of searches.
-    public struct PreparedFilter {
+    package struct PreparedFilter {
         /// The nodes a search may return; nil when `label` says it all.
         let nodes: NodeSet?
         /// DiskANN's label path: the filter is exactly `labels CONTAINS n`, which the graph's own
@@ -11,10 +11,10 @@ extension DocumentCollection {
         let label: UInt32?
 
         /// How many vectors match (nil on the label path, which does not count them).
-        public var matchCount: Int? { nodes?.count }
+        package var matchCount: Int? { nodes?.count }
     }
 
-    public func prepare(_ filter: Filter) throws -> PreparedFilter {
+    package func prepare(_ filter: Filter) throws -> PreparedFilter {
         if filter.fieldPositions.isEmpty && filter.requiredLabels.count == 1 && info.type == .diskann {
             return PreparedFilter(nodes: nil, label: filter.requiredLabels[0])
         }
@@ -52,7 +52,7 @@ extension DocumentCollection {
     }
 
     /// The k nearest live vectors that match `filter` (all, when nil), closest first.
-    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, filter: PreparedFilter?) throws -> [SearchHit] {
+    package func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, filter: PreparedFilter?) throws -> [SearchHit] {
         guard let filter else { return try index.search(query, parameters: parameters) }
         if let label = filter.label {
             var parameters = parameters
@@ -66,7 +66,7 @@ extension DocumentCollection {
 /// Opening, creating and changing collections: the catalog side of documents.
 extension Database {
     /// An index with its documents (none when it has no fields).
-    public func collection(named name: String) throws -> DocumentCollection {
+    package func collection(named name: String) throws -> DocumentCollection {
         let index = try index(named: name)
         return DocumentCollection(index: index, store: try documentStore(of: info(named: name)), database: self)
     }
@@ -81,7 +81,7 @@ extension Database {
     }
 
     /// Creates an index and, when the config has fields, its document file.
-    public func createCollection(name: String, type: IndexType, config: IndexConfig) throws -> DocumentCollection {
+    package func createCollection(name: String, type: IndexType, config: IndexConfig) throws -> DocumentCollection {
         try config.schema.validate()
         if !config.schema.isEmpty { try requireDocumentRoom(config) }
         let index = try createIndex(name: name, type: type, config: config)
@@ -107,7 +107,7 @@ extension Database {
 extension DocumentCollection {
     /// `alter --add-field`: appends a field; existing documents have no value for it. An index
     /// without a document file gets one, with an empty document for every live vector.
-    public func addField(_ field: Field) throws {
+    package func addField(_ field: Field) throws {
         var schema = self.schema
         guard schema.position(of: field.name) == nil else { throw CalibyError.invalidArgument("index '\(name)' already has a field '\(field.name)'") }
         schema.fields.append(field)
@@ -125,7 +125,7 @@ extension DocumentCollection {
 
     /// `caliby index NAME FIELD`: builds a secondary index on a field, or adds a text field to the
     /// full-text index.
-    public func createFieldIndex(_ fieldName: String) throws {
+    package func createFieldIndex(_ fieldName: String) throws {
         guard let store, let position = schema.position(of: fieldName) else { throw unknownField(fieldName) }
         let field = schema.fields[position]
         guard !field.indexed else { throw CalibyError.invalidArgument("field '\(fieldName)' is indexed already") }
@@ -135,7 +135,7 @@ extension DocumentCollection {
 
     /// The index's own check, then the documents' and their agreement with the graph: exactly the
     /// live vectors have documents.
-    public func checkIntegrity() throws -> [String] {
+    package func checkIntegrity() throws -> [String] {
         var problems = try index.checkIntegrity()
         guard let store else { return problems }
         problems += try store.checkIntegrity()

@@ -2,19 +2,19 @@
 /// become ids, filtered by `--where` like a vector search, and fused with a vector search.
 extension DocumentCollection {
     /// Whether any text field is in the full-text index.
-    public var hasTextIndex: Bool { store?.textIndex != nil }
+    package var hasTextIndex: Bool { store?.textIndex != nil }
 
-    public var analyzer: Analyzer { info.config.analyzer }
+    package var analyzer: Analyzer { info.config.analyzer }
 
     /// What `info` shows of the text index (nil: none). `terms` adds up the segments' dictionaries,
     /// so a term in two segments counts twice until they merge.
-    public var textIndexSummary: (documents: Int, tokens: Int, segments: Int, terms: Int)? {
+    package var textIndexSummary: (documents: Int, tokens: Int, segments: Int, terms: Int)? {
         guard let root = store?.textIndex?.root else { return nil }
         return (root.documents, root.tokens, root.segments.count, root.segments.reduce(0) { $0 + $1.termCount })
     }
 
     /// Parses a query with this collection's analyzer (so its terms are the index's terms).
-    public func textQuery(_ text: String) throws -> TextQuery {
+    package func textQuery(_ text: String) throws -> TextQuery {
         _ = try textIndex()
         return try TextQuery(parsing: text, analyzer: analyzer)
     }
@@ -29,14 +29,14 @@ extension DocumentCollection {
     }
 
     /// The `k` best documents for `query` by BM25 among those `filter` lets through; ties by id.
-    public func searchText(_ query: TextQuery, k: Int, filter: PreparedFilter? = nil) throws -> [TextHit] {
+    package func searchText(_ query: TextQuery, k: Int, filter: PreparedFilter? = nil) throws -> [TextHit] {
         let scored = try textIndex().search(query, k: k, allowed: try allowedNodes(filter))
         let hits = try scored.map { TextHit(id: try host.userID(of: $0.node), score: $0.score) }
         return Array(hits.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(k))
     }
 
     /// A vector search and a text search fused into one ranking (`HybridFusion`).
-    public func searchHybrid(_ vector: UnsafePointer<Float>, parameters: SearchParameters, text query: TextQuery, method: HybridMethod,
+    package func searchHybrid(_ vector: UnsafePointer<Float>, parameters: SearchParameters, text query: TextQuery, method: HybridMethod,
                              filter: PreparedFilter? = nil) throws -> [HybridHit] {
         var wide = parameters
         wide.k = HybridFusion.candidates(k: parameters.k)

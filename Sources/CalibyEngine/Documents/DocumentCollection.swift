@@ -1,18 +1,18 @@
 /// An index together with its documents: what the commands and library users insert into, read,
 /// update and search. An index without fields has no document store and behaves exactly as its
-/// `VectorIndex` (same files, same speed).
+/// `GraphIndex` (same files, same speed).
 ///
 /// Documents are keyed by the graph's node numbers (DocumentLayout), so a filter yields a set of
 /// nodes the graph search can test with one bit, and `get` is an id-map lookup and a directory
 /// read. The graph changes first (in parallel), then the documents (one thread), inside the same
 /// transaction: a failure anywhere leaves the caller to roll both back.
-public final class DocumentCollection {
-    public let index: VectorIndex
+package final class DocumentCollection {
+    package let index: GraphIndex
     let host: DocumentHost
     private(set) var store: DocumentStore?
     let database: Database
 
-    init(index: VectorIndex, store: DocumentStore?, database: Database) {
+    init(index: GraphIndex, store: DocumentStore?, database: Database) {
         self.index = index
         host = index as! DocumentHost
         self.store = store
@@ -21,19 +21,19 @@ public final class DocumentCollection {
 
     /// The catalog entry; the schema is the store's, which `alter` and `index` change after the
     /// index object was made.
-    public var info: IndexInfo {
+    package var info: IndexInfo {
         var info = index.info
         info.config.schema = schema
         return info
     }
-    public var name: String { index.info.name }
-    public var schema: Schema { store?.schema ?? Schema() }
+    package var name: String { index.info.name }
+    package var schema: Schema { store?.schema ?? Schema() }
 
     // MARK: Insert and delete
 
     /// Inserts vectors with their documents (`batch.documents`, one per record, or none). With
     /// `options.replace` an existing id gets the new vector and the new document.
-    public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
+    package func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
         if store == nil && info.type == .hnsw && batch.labels.contains(where: { !$0.isEmpty }) {
             try createStore { $0.labelsInDocuments = true }
         }
@@ -112,7 +112,7 @@ public final class DocumentCollection {
     }
 
     /// Deletes ids with their documents; every id is looked up first, so an unknown one changes nothing.
-    public func delete(ids: [UInt64]) throws -> Int {
+    package func delete(ids: [UInt64]) throws -> Int {
         if let store {
             let nodes = try ids.map { id in
                 guard let node = try host.node(of: id), try host.isLive(node) else { throw CalibyError.noSuchID(index: name, id: id) }
@@ -128,7 +128,7 @@ public final class DocumentCollection {
     // MARK: Reading and updating
 
     /// The documents of `ids`, in that order; an unknown id is an error.
-    public func documents(ids: [UInt64], fields: [String]? = nil) throws -> [Document] {
+    package func documents(ids: [UInt64], fields: [String]? = nil) throws -> [Document] {
         let wanted = try mask(fields)
         return try ids.map { id in
             guard let node = try host.node(of: id), try host.isLive(node) else { throw CalibyError.noSuchID(index: name, id: id) }
@@ -137,7 +137,7 @@ public final class DocumentCollection {
     }
 
     /// Ids whose documents match `filter` (all live ids without one), ascending, at most `limit`.
-    public func ids(matching filter: Filter?, limit: Int? = nil) throws -> [UInt64] {
+    package func ids(matching filter: Filter?, limit: Int? = nil) throws -> [UInt64] {
         var ids: [UInt64] = []
         if let filter {
             try matchingNodes(filter).forEach { ids.append(try host.userID(of: $0)) }
@@ -150,7 +150,7 @@ public final class DocumentCollection {
     }
 
     /// Changes fields of one document without touching its vector; nil removes a value.
-    public func update(id: UInt64, set changes: [(field: String, value: FieldValue?)]) throws {
+    package func update(id: UInt64, set changes: [(field: String, value: FieldValue?)]) throws {
         guard let store else { throw CalibyError.invalidArgument("index '\(name)' has no fields") }
         guard let node = try host.node(of: id), try host.isLive(node) else { throw CalibyError.noSuchID(index: name, id: id) }
         var document = try store.document(of: node) ?? Document(fieldCount: schema.fields.count)
@@ -181,7 +181,7 @@ public final class DocumentCollection {
     func unknownField(_ name: String) -> CalibyError { .invalidArgument(unknownFieldMessage(name)) }
 
     /// "index 'docs' has no field 'colour' (fields: title, price)".
-    public func unknownFieldMessage(_ name: String) -> String {
+    package func unknownFieldMessage(_ name: String) -> String {
         let known = schema.fields.map(\.name)
         return "index '\(self.name)' has no field '\(name)'"
             + (known.isEmpty ? " (it has no fields)" : " (fields: \(known.joined(separator: ", ")))")

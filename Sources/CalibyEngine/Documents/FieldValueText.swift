@@ -4,7 +4,7 @@ extension FieldValue {
     /// A value written as text for a field of `type`, as a command-line argument or a CSV cell
     /// holds it: integers and finite numbers in decimal, true/false (or 1/0), strings as they are,
     /// arrays as a JSON array (`["a","b"]`, `[1,2]`). Errors name the type and the text.
-    public init(text: String, type: FieldType) throws {
+    package init(text: String, type: FieldType) throws {
         func refuse() -> CalibyError { .invalidArgument("expected \(type.rawValue), got '\(FieldValue.shown(text))'") }
         switch type {
         case .int:
@@ -42,7 +42,7 @@ extension FieldValue {
     static func shown(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "…" : text }
 
     /// The value as text in the form `init(text:type:)` reads (arrays as JSON).
-    public var text: String {
+    package var text: String {
         switch self {
         case .int(let n): return String(n)
         case .float(let x): return "\(x)"
@@ -54,7 +54,7 @@ extension FieldValue {
     }
 
     /// The value as JSON: numbers, true/false, strings and arrays.
-    public var json: String {
+    package var json: String {
         switch self {
         case .string(let s): return FieldValue.jsonString(s)
         default: return text
@@ -62,7 +62,7 @@ extension FieldValue {
     }
 
     /// A JSON string literal of `s`, control characters escaped.
-    public static func jsonString(_ s: String) -> String {
+    package static func jsonString(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,21 +1,21 @@
 /// A `--where` filter, parsed and type-checked against an index's schema once, then evaluated per
 /// document. The language is described at the top of FilterParser.swift.
-public struct Filter: Sendable {
+package struct Filter: Sendable {
     /// Longer is not a filter anyone types; the bound keeps hostile input cheap.
-    public static let maxTextBytes = 64 * 1024
+    package static let maxTextBytes = 64 * 1024
 
-    public let text: String
+    package let text: String
     /// Schema positions of the fields the filter reads, ascending, so a store decodes only those.
-    public let fieldPositions: [Int]
+    package let fieldPositions: [Int]
     /// The labels top-level `labels CONTAINS n` conjuncts require, ascending without repeats; empty
     /// when none. `matches` does not check them: labels live beside the document, not in it.
-    public let requiredLabels: [UInt32]
+    package let requiredLabels: [UInt32]
     private let condition: FilterCondition
     /// The schema's field types, which `constraints()` rounds bounds to.
     private let types: [FieldType]
 
     /// Parses and type-checks `text` against `schema`; throws `CalibyError.badFilter`.
-    public init(parsing text: String, schema: Schema) throws {
+    package init(parsing text: String, schema: Schema) throws {
         guard text.utf8.count <= Filter.maxTextBytes else {
             throw CalibyError.badFilter(line: 1, column: 1,
                                         message: "longer than \(Filter.maxTextBytes) bytes (\(text.utf8.count))")
@@ -42,7 +42,7 @@ public struct Filter: Sendable {
     /// Whether the filter is true for `document` (its labels aside, see `requiredLabels`). SQL
     /// semantics: a comparison with a value the document does not carry is unknown, which does not
     /// match, and neither does its NOT.
-    public func matches(_ document: Document) -> Bool {
+    package func matches(_ document: Document) -> Bool {
         condition.truth(document) == true
     }
 

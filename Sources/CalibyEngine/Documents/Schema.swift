@@ -4,7 +4,7 @@ import Glibc
 /// The typed fields an index's documents carry, fixed at create (fields can be added later, never
 /// changed or removed, so a stored document never disagrees with its schema). Stored in the catalog.
 
-public enum FieldType: String, Codable, Sendable, CaseIterable {
+package enum FieldType: String, Codable, Sendable, CaseIterable {
     /// 64-bit signed integer.
     case int
     /// 64-bit IEEE float.
@@ -17,10 +17,10 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
     case intArray = "int[]"
     case stringArray = "string[]"
 
-    public var isArray: Bool { self == .intArray || self == .stringArray }
+    package var isArray: Bool { self == .intArray || self == .stringArray }
 
     /// The type of one element of an array, or the type itself.
-    public var elementType: FieldType {
+    package var elementType: FieldType {
         switch self {
         case .intArray: return .int
         case .stringArray: return .string
@@ -29,17 +29,17 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public struct Field: Codable, Sendable, Equatable {
-    public var name: String
-    public var type: FieldType
+package struct Field: Codable, Sendable, Equatable {
+    package var name: String
+    package var type: FieldType
     /// Every document must carry a value (written `name:type!`).
-    public var required: Bool
+    package var required: Bool
     /// Kept in an index: a secondary index (a B+tree of the field's values, which filters use to
     /// find the matching documents without reading every one), or for `text` the full-text index.
-    public var indexed: Bool
+    package var indexed: Bool
 
     /// `indexed` left out: a text field is full-text indexed, other types have no index.
-    public init(name: String, type: FieldType, required: Bool = false, indexed: Bool? = nil) {
+    package init(name: String, type: FieldType, required: Bool = false, indexed: Bool? = nil) {
         self.name = name
         self.type = type
         self.required = required
@@ -48,7 +48,7 @@ public struct Field: Codable, Sendable, Equatable {
 
     /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values. A `text` field
     /// is full-text indexed unless written `name:text:noindex`.
-    public init(parsing spec: String) throws {
+    package init(parsing spec: String) throws {
         guard let colon = spec.firstIndex(of: ":") else {
             throw CalibyError.invalidArgument("field '\(spec)': expected name:type, e.g. title:text or price:float")
         }
@@ -71,7 +71,7 @@ public struct Field: Codable, Sendable, Equatable {
 
     /// `required` and `indexed` may be left out of a schema file (false; for `text`, true, as in
     /// `init(parsing:)`).
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         type = try c.decode(FieldType.self, forKey: .type)
@@ -80,7 +80,7 @@ public struct Field: Codable, Sendable, Equatable {
     }
 
     /// The spelling `init(parsing:)` reads.
-    public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")\(type == .text && !indexed ? ":noindex" : "")" }
+    package var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")\(type == .text && !indexed ? ":noindex" : "")" }
 
     /// Whether the field has a B+tree of its values (arrays index each element).
     var hasTree: Bool { indexed && type != .text }
@@ -89,16 +89,16 @@ public struct Field: Codable, Sendable, Equatable {
     var isFullText: Bool { indexed && type == .text }
 }
 
-public struct Schema: Codable, Sendable, Equatable {
-    public var fields: [Field]
+package struct Schema: Codable, Sendable, Equatable {
+    package var fields: [Field]
 
-    public init(fields: [Field] = []) { self.fields = fields }
+    package init(fields: [Field] = []) { self.fields = fields }
 
-    public var isEmpty: Bool { fields.isEmpty }
+    package var isEmpty: Bool { fields.isEmpty }
 
     /// A schema file: `{"fields": [{"name": "title", "type": "text"}, {"name": "price", "type": "float",
     /// "required": true, "indexed": true}]}`, or just the array. `source` names the file in errors.
-    public init(json: [UInt8], source: String) throws {
+    package init(json: [UInt8], source: String) throws {
         let data = Data(json)
         do {
             if let fields = try? JSONDecoder().decode([Field].self, from: data) {
@@ -113,32 +113,32 @@ public struct Schema: Codable, Sendable, Equatable {
     }
 
     /// A schema file (see `init(json:source:)`).
-    public init(jsonFile path: String) throws {
+    package init(jsonFile path: String) throws {
         guard FileSystem.exists(path) else { throw CalibyError.noSuchFile(path) }
         try self.init(json: PosixFile(path: path, flags: O_RDONLY).readAll(), source: path)
     }
 
     /// Position 255 of a stored record is an HNSW index's labels (DocumentCodec).
-    public static let maxFields = 255
-    public static let maxNameBytes = 64
+    package static let maxFields = 255
+    package static let maxNameBytes = 64
     /// Limits on one value, checked at insert: a `string` is a key, a `text` a passage.
-    public static let maxStringBytes = 4096
-    public static let maxTextBytes = 1 << 20
-    public static let maxArrayElements = 4096
+    package static let maxStringBytes = 4096
+    package static let maxTextBytes = 1 << 20
+    package static let maxArrayElements = 4096
     /// One document's stored size, all fields together.
-    public static let maxDocumentBytes = 16 << 20
+    package static let maxDocumentBytes = 16 << 20
     /// Keys that a record's input already uses, or that results print beside the fields.
-    public static let reservedNames: Set<String> = ["id", "vector", "labels", "distance", "rank", "query", "score"]
+    package static let reservedNames: Set<String> = ["id", "vector", "labels", "distance", "rank", "query", "score"]
 
-    public func position(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
+    package func position(of name: String) -> Int? { fields.firstIndex { $0.name == name } }
 
     /// Positions of the fields in the full-text index, in order.
     var fullTextPositions: [Int] { fields.indices.filter { fields[$0].isFullText } }
 
-    public func field(named name: String) -> Field? { position(of: name).map { fields[$0] } }
+    package func field(named name: String) -> Field? { position(of: name).map { fields[$0] } }
 
     /// Names are identifiers, so a `--where` expression and a CSV header can name them unquoted.
-    public static func validateName(_ name: String) throws {
+    package static func validateName(_ name: String) throws {
         func problem(_ reason: String) -> CalibyError { .invalidArgument("invalid field name '\(name)': \(reason)") }
         guard let first = name.unicodeScalars.first else { throw problem("empty") }
         if name.utf8.count > maxNameBytes { throw problem("longer than \(maxNameBytes) bytes") }
@@ -153,7 +153,7 @@ public struct Schema: Codable, Sendable, Equatable {
     }
 
     /// Refuses a schema a catalog or a create may not hold: bad or repeated names, too many fields.
-    public func validate() throws {
+    package func validate() throws {
         if fields.count > Schema.maxFields { throw CalibyError.invalidArgument("at most \(Schema.maxFields) fields, got \(fields.count)") }
         var seen = Set<String>()
         for field in fields {
@@ -164,13 +164,13 @@ public struct Schema: Codable, Sendable, Equatable {
 }
 
 /// Words of the filter language, which field names may not be (so `a AND b` never means a field).
-public enum FilterKeyword {
+package enum FilterKeyword {
     static let words = Set(FilterWord.allCases.map(\.rawValue))
-    public static func isReserved(_ name: String) -> Bool { words.contains(name.lowercased()) }
+    package static func isReserved(_ name: String) -> Bool { words.contains(name.lowercased()) }
 }
 
 /// One stored value. `text` fields hold `.string`.
-public enum FieldValue: Sendable, Equatable, Hashable {
+package enum FieldValue: Sendable, Equatable, Hashable {
     case int(Int64)
     case float(Double)
     case bool(Bool)
@@ -179,7 +179,7 @@ public enum FieldValue: Sendable, Equatable, Hashable {
     case stringArray([String])
 
     /// Whether this value may be stored in a field of `type`.
-    public func fits(_ type: FieldType) -> Bool {
+    package func fits(_ type: FieldType) -> Bool {
         switch (self, type) {
         case (.int, .int), (.float, .float), (.bool, .bool), (.string, .string), (.string, .text),
              (.intArray, .intArray), (.stringArray, .stringArray): return true
@@ -189,7 +189,7 @@ public enum FieldValue: Sendable, Equatable, Hashable {
 
     /// Why this value cannot be stored in `field`, or nil: wrong type, a string over its limit, an
     /// array too long. One rule for every way a value comes in (insert, update, the library).
-    public func problem(storingIn field: Field) -> String? {
+    package func problem(storingIn field: Field) -> String? {
         guard fits(field.type) else { return "expected \(field.type.rawValue), got \(kindName)" }
         let limit = field.type == .text ? Schema.maxTextBytes : Schema.maxStringBytes
         switch self {
@@ -211,7 +211,7 @@ public enum FieldValue: Sendable, Equatable, Hashable {
     }
 
     /// How messages name the kind of a value.
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .int: return "int"
         case .float: return "float"
@@ -224,15 +224,15 @@ public enum FieldValue: Sendable, Equatable, Hashable {
 }
 
 /// A document's values by schema position; nil is a field the document does not carry (null).
-public struct Document: Sendable, Equatable {
-    public var values: [FieldValue?]
+package struct Document: Sendable, Equatable {
+    package var values: [FieldValue?]
 
-    public init(values: [FieldValue?]) { self.values = values }
+    package init(values: [FieldValue?]) { self.values = values }
 
     /// A document with no values for a schema of `fieldCount` fields.
-    public init(fieldCount: Int) { values = Array(repeating: nil, count: fieldCount) }
+    package init(fieldCount: Int) { values = Array(repeating: nil, count: fieldCount) }
 
-    public subscript(position: Int) -> FieldValue? {
+    package subscript(position: Int) -> FieldValue? {
         get { position < values.count ? values[position] : nil }
         set {
             if position >= values.count { values += Array(repeating: nil, count: position + 1 - values.count) }
@@ -242,7 +242,7 @@ public struct Document: Sendable, Equatable {
 
     /// The first problem storing this document under `schema`: a value that does not fit its field,
     /// a required field missing. Named by field, for a message that adds the input location.
-    public func problem(under schema: Schema) -> (field: String, message: String)? {
+    package func problem(under schema: Schema) -> (field: String, message: String)? {
         if values.count > schema.fields.count { return ("?", "\(values.count) values for \(schema.fields.count) fields") }
         for (i, field) in schema.fields.enumerated() {
             guard let value = self[i] else {

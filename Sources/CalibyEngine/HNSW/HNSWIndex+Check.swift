@@ -1,7 +1,7 @@
 /// `caliby check` for HNSW: every page of the file, then each invariant the index code relies on,
 /// reporting every violation and skipping only what lies on pages that could not be read.
 extension HNSWIndex {
-    public func checkIntegrity() throws -> [String] {
+    package func checkIntegrity() throws -> [String] {
         let report = CheckReport()
         let header = headerSnapshot
         let scan = try space.verifyEveryPage(written: layout.writtenPages(header))

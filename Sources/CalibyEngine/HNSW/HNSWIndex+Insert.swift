@@ -202,7 +202,7 @@ extension HNSWIndex {
         try link(node, level: level, query: q, scratch: scratch)
     }
 
-    public func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
+    package func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {
         try requireInsertable(batch)
         if batch.labels.contains(where: { !$0.isEmpty }) {
             throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, whose graph keeps no labels: "

@@ -86,7 +86,7 @@ extension HNSWIndex {
     /// On 100k the gain is small and costs nothing at equal recall (BENCHMARKS.md).
     static func levelOneListSize(_ listSize: Int) -> Int { max(1, listSize / 4) }
 
-    public func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
+    package func search(_ query: UnsafePointer<Float>, parameters: SearchParameters) throws -> [SearchHit] {
         guard let entry = try searchEntry(parameters) else { return [] }
         return try scratch.with { scratch in
             let q = scratch.prepared(query, metric: metric)

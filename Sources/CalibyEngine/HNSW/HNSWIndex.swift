@@ -12,8 +12,8 @@ import Glibc
 /// recomputed). `entryMutex` guards the header; a node whose level
 /// tops the graph holds `levelMutex` for its whole insertion, as hnswlib holds its global lock.
 /// Lock order: `levelMutex`, then `entryMutex`, then one page latch; never the reverse.
-public final class HNSWIndex: PagedIndex {
-    public let info: IndexInfo
+package final class HNSWIndex: PagedIndex {
+    package let info: IndexInfo
     let space: PageSpace
     let layout: HNSWLayout
     let metric: Metric
@@ -73,13 +73,13 @@ public final class HNSWIndex: PagedIndex {
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
     }
 
-    public var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
+    package var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
 
     /// The header as this object holds it (the integrity check compares it with page 0).
     var headerSnapshot: HNSWHeader { entryMutex.withLock { header } }
 
     /// Insertion is point by point, so batches only bound the memory a load holds.
-    public var preferredBatchSize: Int { 50_000 }
+    package var preferredBatchSize: Int { 50_000 }
 
     // MARK: Node access (each call takes and drops one latch)
 
@@ -162,7 +162,7 @@ public final class HNSWIndex: PagedIndex {
         try space.write(0) { snapshot.store(into: $0, layout: layout, metric: metric) }
     }
 
-    public func delete(ids: [UInt64]) throws -> Int {
+    package func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
         var deleted = 0
         for node in try existingNodes(of: ids) {

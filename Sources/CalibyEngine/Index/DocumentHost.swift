@@ -1,4 +1,4 @@
-/// What the document layer needs of an index beyond `VectorIndex`: ids and nodes both ways,
+/// What the document layer needs of an index beyond `GraphIndex`: ids and nodes both ways,
 /// liveness, labels, and search restricted to a set of nodes. Both index types conform.
 protocol DocumentHost: FilteredSearching {
     /// Where automatic ids continue (one past the largest id so far).

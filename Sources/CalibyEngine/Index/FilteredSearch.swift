@@ -1,6 +1,6 @@
 /// Search restricted to a set of nodes (the document layer evaluates a filter into a `NodeSet`).
 /// Both index types conform; each chooses its path with `FilteredPath.choose`.
-protocol FilteredSearching: VectorIndex {
+protocol FilteredSearching: GraphIndex {
     /// The k nearest live vectors among `allowed`, closest first. Chooses exact distances over the
     /// allowed nodes or a filtered graph traversal by selectivity (see the rule in this file).
     func search(_ query: UnsafePointer<Float>, parameters: SearchParameters, allowed: NodeSet) throws -> [SearchHit]

@@ -35,7 +35,7 @@ extension Database {
     /// `caliby check` of one index: every problem found, one line each; empty when sound. Damage
     /// that keeps the index from opening (a catalog entry its layout contradicts, a missing or
     /// misshapen file, an unreadable header) is reported with whatever can be checked without it.
-    public func check(_ info: IndexInfo) throws -> [String] {
+    package func check(_ info: IndexInfo) throws -> [String] {
         let report = CheckReport()
         var opened: PageSpace?
         try report.guarding {
@@ -56,7 +56,7 @@ extension Database {
 
     /// Index files in the directory that the catalog does not name: left by a create that never
     /// committed. A writer removes them when it opens the directory; a reader leaves them.
-    public func unnamedIndexFiles() throws -> [String] {
+    package func unnamedIndexFiles() throws -> [String] {
         let named = Set(listIndexes().flatMap { [$0.fileName] + ($0.documentFileName.map { [$0] } ?? []) })
         return try FileSystem.list(directory).filter { $0.hasPrefix("index_") && !named.contains($0) }.sorted()
     }

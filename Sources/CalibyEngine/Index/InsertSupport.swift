@@ -3,7 +3,7 @@ import Dispatch
 
 /// Calls `body(worker, i)` for every i in `0..<count` from up to `threads` workers, each taking the
 /// next i. Stops handing out items at the first error and rethrows it.
-public func parallelFor(_ count: Int, threads: Int, _ body: (_ worker: Int, _ item: Int) throws -> Void) throws {
+package func parallelFor(_ count: Int, threads: Int, _ body: (_ worker: Int, _ item: Int) throws -> Void) throws {
     let next = ManagedAtomic<Int>(0)
     let failed = ManagedAtomic<Bool>(false)
     let errorMutex = Mutex()

@@ -1,6 +1,6 @@
-/// What HNSWIndex and DiskANNIndex share beyond `VectorIndex`: a layout whose node records form a
+/// What HNSWIndex and DiskANNIndex share beyond `GraphIndex`: a layout whose node records form a
 /// `RecordRegion` of their page space. The checks and messages both need are written here once.
-protocol PagedIndex: VectorIndex {
+protocol PagedIndex: GraphIndex {
     associatedtype Layout: IndexLayout
     var layout: Layout { get }
     var space: PageSpace { get }

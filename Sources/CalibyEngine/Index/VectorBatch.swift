@@ -1,22 +1,22 @@
 /// A batch of decoded records, stored flat for speed.
-public struct VectorBatch {
-    public var dimensions: Int
+package struct VectorBatch {
+    package var dimensions: Int
     /// count * dimensions values, record after record.
-    public var vectors: [Float] = []
+    package var vectors: [Float] = []
     /// Explicit id per record, nil when the input has none.
-    public var ids: [UInt64?] = []
+    package var ids: [UInt64?] = []
     /// Per record, empty when none.
-    public var labels: [[UInt32]] = []
+    package var labels: [[UInt32]] = []
     /// Per record when the reader has fields (`VectorReaderOptions.schema`), else empty.
-    public var documents: [Document] = []
+    package var documents: [Document] = []
     /// 1-based number of the batch's first record in the input.
-    public var firstRecordNumber = 1
-    public var count: Int { ids.count }
+    package var firstRecordNumber = 1
+    package var count: Int { ids.count }
 
-    public init(dimensions: Int) { self.dimensions = dimensions }
+    package init(dimensions: Int) { self.dimensions = dimensions }
 
     /// Keeps the storage so that refilling a batch in a loop does not reallocate.
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         vectors.removeAll(keepingCapacity: true)
         ids.removeAll(keepingCapacity: true)
         labels.removeAll(keepingCapacity: true)

@@ -29,8 +29,8 @@ import Glibc
 /// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
 ///   journal durable (see `Journal`): a committed page is never overwritten before its original
 ///   image can be restored.
-public final class BufferPool: @unchecked Sendable {
-    public let budgetBytes: Int
+package final class BufferPool: @unchecked Sendable {
+    package let budgetBytes: Int
 
     private let mutex = Mutex()
     private var resident: [(space: PageSpace, page: Int)] = []
@@ -38,17 +38,17 @@ public final class BufferPool: @unchecked Sendable {
     private var residentBytesValue = 0
 
     /// Pages read from files since the pool was made (a one-shot search reports this).
-    public let pagesRead = ManagedAtomic<Int>(0)
-    public let pagesWritten = ManagedAtomic<Int>(0)
+    package let pagesRead = ManagedAtomic<Int>(0)
+    package let pagesWritten = ManagedAtomic<Int>(0)
 
-    public init(budgetBytes: Int) throws {
+    package init(budgetBytes: Int) throws {
         guard budgetBytes >= 64 * 1024 else {
             throw CalibyError.invalidArgument("buffer size \(budgetBytes) bytes is below the minimum of 64K")
         }
         self.budgetBytes = budgetBytes
     }
 
-    public var residentBytes: Int { mutex.withLock { residentBytesValue } }
+    package var residentBytes: Int { mutex.withLock { residentBytesValue } }
 
     /// Makes room for one page of `space`, then records it as resident. Called with the page locked.
     ///
@@ -108,10 +108,10 @@ public final class BufferPool: @unchecked Sendable {
 enum ClockOutcome { case keep, evicted }
 
 /// One file's pages in the pool. See `BufferPool` for the state word and its invariants.
-public final class PageSpace: @unchecked Sendable {
-    public let pageSize: Int
-    public let capacityPages: Int
-    public let path: String
+package final class PageSpace: @unchecked Sendable {
+    package let pageSize: Int
+    package let capacityPages: Int
+    package let path: String
     let pool: BufferPool
     let file: PosixFile
     /// Identifies the file in the journal; nil for a temporary space, which is never journaled.
@@ -182,11 +182,11 @@ public final class PageSpace: @unchecked Sendable {
         flags.deallocate()
     }
 
-    public var usableBytes: Int { PageLayout.usableBytes(pageSize) }
+    package var usableBytes: Int { PageLayout.usableBytes(pageSize) }
 
     /// Pages the file holds now. A page below it has an image on disk (or dirty in the pool), which
     /// `write` journals before a change; only pages at or past it are for `create` (see `create`).
-    public var pagesInFile: Int { filePages.load(ordering: .acquiring) }
+    package var pagesInFile: Int { filePages.load(ordering: .acquiring) }
 
     static let hugePageBytes = 2 << 20
     private let preloaded = ManagedAtomic<Bool>(false)
@@ -200,7 +200,7 @@ public final class PageSpace: @unchecked Sendable {
     ///
     /// Only a hint: a page that does not read back (a reserved region's never-written hole, or
     /// damage) stays evicted, for the access that needs it to report.
-    public func preload() {
+    package func preload() {
         guard !preloaded.exchange(true, ordering: .relaxed) else { return }
         let bytes = pageSize * capacityPages
         if pool.budgetBytes >= bytes { madvise(base, bytes, MADV_HUGEPAGE) }
@@ -213,7 +213,7 @@ public final class PageSpace: @unchecked Sendable {
     /// file (id maps and tables are formatted for the full capacity at create), so the batch must
     /// also be large against the pages the file already has: inserting ten vectors into a fresh
     /// 10M-capacity index must not read its 512 MiB id map.
-    public func preload(beforeInserting batch: Int, into existing: Int) {
+    package func preload(beforeInserting batch: Int, into existing: Int) {
         if batch * 16 >= max(existing, filePages.load(ordering: .relaxed)) { preload() }
     }
 
@@ -224,7 +224,7 @@ public final class PageSpace: @unchecked Sendable {
 
     /// Reads page `page` under a shared latch: no writer changes it while `body` runs.
     @inline(__always)
-    public func read<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> R {
+    package func read<R>(_ page: Int, _ body: (UnsafeRawPointer) throws -> R) throws -> R {
         try latchShared(page)
         defer { unlatchShared(page) }
         return try body(UnsafeRawPointer(address(page)))
@@ -236,7 +236,7 @@ public final class PageSpace: @unchecked Sendable {
     /// must only read, clamp whatever it uses as a count or index, and have no other effect. The
     /// graph searches use this: it costs two plain loads where a latch costs two atomic writes.
     @inline(__always)
-    public func readOptimistic<R>(_ page: Int, _ body: (UnsafeRawPointer) -> R) throws -> R {
+    package func readOptimistic<R>(_ page: Int, _ body: (UnsafeRawPointer) -> R) throws -> R {
         let word = state(page)
         var attempts = 0
         while true {
@@ -265,13 +265,13 @@ public final class PageSpace: @unchecked Sendable {
     /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
     /// mapped but empty, and a prefetch there does nothing.
     @inline(__always)
-    public func prefetch(_ page: Int, offset: Int, lines: Int) {
+    package func prefetch(_ page: Int, offset: Int, lines: Int) {
         let start = address(page) + offset
         for line in 0..<lines { caliby_prefetch(start + line &* 64) }
     }
 
     /// Changes page `page` under an exclusive latch; the page becomes dirty in the transaction.
-    public func write<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+    package func write<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
         try latchExclusive(page, fresh: false)
         defer { unlatchExclusive(page) }
         try markDirty(page, neverWritten: false)
@@ -281,7 +281,7 @@ public final class PageSpace: @unchecked Sendable {
     /// Starts a page that was never written: past the end of the file, or a hole inside it that a
     /// region growing in order has not reached (the index layouts allocate pages that way, so a
     /// page is created once, at its first use). Zero-filled, dirty, never read from disk.
-    public func create<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+    package func create<R>(_ page: Int, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
         precondition(page < capacityPages, "page \(page) beyond the reserved range of \(path)")
         try latchExclusive(page, fresh: true)
         defer { unlatchExclusive(page) }
@@ -440,7 +440,7 @@ public final class PageSpace: @unchecked Sendable {
 
     /// Writes empty pages straight to a file that does not reach `pages` yet, bypassing the cache:
     /// formatting a large empty region (a hash table) must not churn the pool. Truncation undoes it.
-    public func formatEmptyPages(_ pages: Range<Int>) throws {
+    package func formatEmptyPages(_ pages: Range<Int>) throws {
         precondition(pages.lowerBound >= filePages.load(ordering: .acquiring) && pages.upperBound <= capacityPages)
         try txMutex.withLock { try joinTransaction() }
         try journal?.makeDurable()

@@ -1,6 +1,6 @@
 import Glibc
 
-public enum AccessMode: Sendable {
+package enum AccessMode: Sendable {
     /// Many readers at once; no writer while any holds it (fcntl read lock).
     case readOnly
     /// One process alone (fcntl write lock).

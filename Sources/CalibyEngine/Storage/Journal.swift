@@ -357,7 +357,7 @@ final class Journal: @unchecked Sendable {
 }
 
 /// What opening a directory did with a journal it found (journal invariant 4).
-public enum JournalRecovery: Sendable, Equatable {
+package enum JournalRecovery: Sendable, Equatable {
     /// No journal.
     case none
     /// An unfinished transaction was undone.

@@ -55,11 +55,11 @@ enum PageTrailer {
     }
 }
 
-public enum PageLayout {
-    public static func usableBytes(_ pageSize: Int) -> Int { pageSize - PageTrailer.size }
+package enum PageLayout {
+    package static func usableBytes(_ pageSize: Int) -> Int { pageSize - PageTrailer.size }
 
     /// The smallest power-of-two page, at least 4 KiB, that holds `recordBytes` in its usable part.
-    public static func pageSize(forRecord recordBytes: Int) -> Int {
+    package static func pageSize(forRecord recordBytes: Int) -> Int {
         var size = 4096
         while usableBytes(size) < recordBytes { size *= 2 }
         return size

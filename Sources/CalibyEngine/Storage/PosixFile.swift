@@ -211,8 +211,8 @@ enum FileSystem {
 }
 
 /// Environment variables without Foundation; empty counts as unset.
-public enum ProcessEnvironment {
-    public static func value(_ name: String) -> String? {
+package enum ProcessEnvironment {
+    package static func value(_ name: String) -> String? {
         guard let raw = getenv(name) else { return nil }
         let value = String(cString: raw)
         return value.isEmpty ? nil : value

@@ -2,20 +2,20 @@ import Glibc
 
 /// A plain pthread mutex. Used where a critical section may block on I/O (eviction, journal
 /// appends), so a spinning lock would waste the other core.
-public final class Mutex: @unchecked Sendable {
+package final class Mutex: @unchecked Sendable {
     private let handle = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
 
-    public init() { pthread_mutex_init(handle, nil) }
+    package init() { pthread_mutex_init(handle, nil) }
     deinit {
         pthread_mutex_destroy(handle)
         handle.deallocate()
     }
 
-    public func lock() { pthread_mutex_lock(handle) }
-    public func unlock() { pthread_mutex_unlock(handle) }
+    package func lock() { pthread_mutex_lock(handle) }
+    package func unlock() { pthread_mutex_unlock(handle) }
 
     @inline(__always)
-    public func withLock<R>(_ body: () throws -> R) rethrows -> R {
+    package func withLock<R>(_ body: () throws -> R) rethrows -> R {
         pthread_mutex_lock(handle)
         defer { pthread_mutex_unlock(handle) }
         return try body()

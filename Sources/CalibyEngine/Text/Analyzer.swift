@@ -1,7 +1,7 @@
 /// How a text field's values and a text query are turned into terms (`--analyzer`). The rules are
 /// shared word for word with the benchmark's Python reference scorer (text-spec.md), so they are
 /// deliberately simple and have no stop words.
-public enum Analyzer: String, Codable, Sendable, CaseIterable {
+package enum Analyzer: String, Codable, Sendable, CaseIterable {
     /// Words, numbers and single ideographs, lowercased and stripped of diacritics (NFD, nonspacing
     /// marks removed, NFC). `'`, `’` and `.` stay inside a word between two word characters
     /// (`don't`, `file.txt`), `,` between two digits (`1,000`).
@@ -16,10 +16,10 @@ public enum Analyzer: String, Codable, Sendable, CaseIterable {
 
 extension Analyzer {
     /// A term longer than this many UTF-8 bytes (after folding) is dropped and takes no position.
-    public static let maxTermBytes = 100
+    package static let maxTermBytes = 100
 
     /// The terms of `text` in order; term i has position i within this text.
-    public func terms(_ text: String) -> [String] {
+    package func terms(_ text: String) -> [String] {
         var terms: [String] = []
         forEachTerm(in: text) { terms.append($0) }
         return terms

@@ -1,12 +1,12 @@
 /// How `search --vector ... --text ...` makes one ranking of the two.
-public enum HybridMethod: Sendable, Equatable {
+package enum HybridMethod: Sendable, Equatable {
     /// Reciprocal rank fusion: Σ 1 / (`HybridFusion.rrfK` + rank) over the lists holding a document.
     case rrf
     /// `vectorWeight` · vector + (1 − `vectorWeight`) · text, each min-max normalized over its list.
     case weighted(vectorWeight: Double)
 
     /// `rrf`, or a weight from 0 to 1 (the vector side's share).
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         if text.lowercased() == "rrf" {
             self = .rrf
         } else if let weight = Double(text), weight >= 0, weight <= 1 {
@@ -18,38 +18,38 @@ public enum HybridMethod: Sendable, Equatable {
 }
 
 /// One document of a full-text search.
-public struct TextHit: Sendable, Equatable {
-    public var id: UInt64
+package struct TextHit: Sendable, Equatable {
+    package var id: UInt64
     /// BM25.
-    public var score: Double
+    package var score: Double
 
-    public init(id: UInt64, score: Double) {
+    package init(id: UInt64, score: Double) {
         self.id = id
         self.score = score
     }
 }
 
 /// One document of a hybrid search, with what each side said of it (nil: not in that side's list).
-public struct HybridHit: Sendable, Equatable {
-    public var id: UInt64
-    public var score: Double
-    public var distance: Float?
-    public var vectorRank: Int?
-    public var textScore: Double?
-    public var textRank: Int?
+package struct HybridHit: Sendable, Equatable {
+    package var id: UInt64
+    package var score: Double
+    package var distance: Float?
+    package var vectorRank: Int?
+    package var textScore: Double?
+    package var textRank: Int?
 }
 
 /// Fusing a vector ranking and a text ranking (definitions in README's "Hybrid search").
-public enum HybridFusion {
+package enum HybridFusion {
     /// RRF's constant, as in Cormack et al. (2009) and most search engines' defaults.
-    public static let rrfK = 60.0
+    package static let rrfK = 60.0
 
     /// How many candidates each side contributes: enough that a document ranked well by one side
     /// and modestly by the other is still seen by both.
-    public static func candidates(k: Int) -> Int { max(k, 100) }
+    package static func candidates(k: Int) -> Int { max(k, 100) }
 
     /// `vector` nearest first and `text` best first, fused and cut to `k`; ties by id.
-    public static func fuse(vector: [SearchHit], text: [TextHit], method: HybridMethod, k: Int) -> [HybridHit] {
+    package static func fuse(vector: [SearchHit], text: [TextHit], method: HybridMethod, k: Int) -> [HybridHit] {
         var hits: [UInt64: HybridHit] = [:]
         for (i, hit) in vector.enumerated() {
             hits[hit.id] = HybridHit(id: hit.id, score: 0, distance: hit.distance, vectorRank: i + 1)

@@ -5,30 +5,30 @@
 /// A `"` opens a phrase only where a clause starts (after whitespace, the start of the query, an
 /// operator, or a closing `"`); inside a word it is an ordinary character (`5"` or `foo"bar`), like
 /// `+` and `-`, and the analyzer decides what it is worth.
-public struct TextQuery: Equatable, Sendable {
+package struct TextQuery: Equatable, Sendable {
     /// How a clause takes part in the result: SHOULD clauses add score (at least one must match
     /// when there is no MUST clause), MUST clauses must all match, MUST NOT ones exclude.
-    public enum Occur: Equatable, Sendable { case should, must, mustNot }
+    package enum Occur: Equatable, Sendable { case should, must, mustNot }
 
     /// One clause: a single term, or (more than one term) a phrase of consecutive terms.
-    public struct Clause: Equatable, Sendable {
-        public var occur: Occur
-        public var terms: [String]
+    package struct Clause: Equatable, Sendable {
+        package var occur: Occur
+        package var terms: [String]
 
-        public init(occur: Occur, terms: [String]) {
+        package init(occur: Occur, terms: [String]) {
             self.occur = occur
             self.terms = terms
         }
     }
 
     /// The clauses in query order; a repeated clause stays repeated (it counts twice in the score).
-    public var clauses: [Clause]
+    package var clauses: [Clause]
 
     /// Parses `text`, analyzing each word and phrase with `analyzer`. A word the analyzer splits
     /// (`e-mail`, `fcntl(2)`) becomes a phrase; a word or phrase with no terms (punctuation) is
     /// dropped. Throws `CalibyError.badTextQuery` for an unterminated `"`, a `+`/`-` with nothing
     /// after it, a query with no terms, and a query of MUST NOT clauses only.
-    public init(parsing text: String, analyzer: Analyzer) throws {
+    package init(parsing text: String, analyzer: Analyzer) throws {
         let scalars = Array(text.unicodeScalars)
         func isSpace(_ i: Int) -> Bool { scalars[i].properties.isWhitespace }
         func string(_ range: Range<Int>) -> String {

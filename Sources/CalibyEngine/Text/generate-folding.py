@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes TextFoldingTables.swift: the data Analyzer.standard's Unicode path needs to compute
-NFC(remove Mn(NFD(s))) without Foundation (Swift's stdlib has no public normalization API).
+NFC(remove Mn(NFD(s))) without Foundation (Swift's stdlib has no package normalization API).
 
 - folds: every scalar whose NFD contains a nonspacing mark (Mn) or differs from itself, mapped to
   its NFD with every Mn removed (possibly empty). Hangul syllables are left out: their NFD is

@@ -4,14 +4,14 @@
 /// no fused multiply-add (with a target CPU that has FMA it measured slower here; without one it is a
 /// library call per lane). The package builds these with `-target-cpu haswell` so they become AVX2,
 /// and the float16 loads F16C's `vcvtph2ps`.
-public enum Distance {
+package enum Distance {
     @inline(__always)
-    public static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    package static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
         squaredL2(a, UnsafeRawPointer(b), count, as: Float32Lanes.self)
     }
 
     @inline(__always)
-    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    package static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
         dot(a, UnsafeRawPointer(b), count, as: Float32Lanes.self)
     }
 
@@ -67,7 +67,7 @@ public enum Distance {
 
     /// The metric's distance, smaller is closer. Cosine vectors are normalized before they get here.
     @inline(__always)
-    public static func between(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, metric: Metric) -> Float {
+    package static func between(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, metric: Metric) -> Float {
         between(a, UnsafeRawPointer(b), count, metric: metric, as: Float32Lanes.self)
     }
 
@@ -83,7 +83,7 @@ public enum Distance {
     }
 
     /// Scales `vector` to unit length in place (cosine); a zero vector stays zero.
-    public static func normalize(_ vector: UnsafeMutablePointer<Float>, _ count: Int) {
+    package static func normalize(_ vector: UnsafeMutablePointer<Float>, _ count: Int) {
         let norm = dot(vector, vector, count).squareRoot()
         guard norm > 0 else { return }
         let scale = 1 / norm

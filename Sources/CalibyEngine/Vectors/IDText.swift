@@ -1,7 +1,7 @@
 /// How ids and labels are written wherever Caliby reads them (id and label columns, JSON lines,
 /// `--ids` and `--labels` files): decimal digits only — no sign, fraction or exponent — and a
 /// record's labels separated by ';' or '|' (',' would split a CSV field).
-public enum IDText {
+package enum IDText {
     static func id(_ span: ByteSpan, fail: (String) -> CalibyError) throws -> UInt64 {
         guard let id = span.unsigned(max: .max) else { throw fail("id '\(span.text)' is not an unsigned 64-bit integer") }
         return id
@@ -30,12 +30,12 @@ public enum IDText {
     }
 
     /// One id written as text; errors are reported at `location` (file:line).
-    public static func id(_ text: String, location: String) throws -> UInt64 {
+    package static func id(_ text: String, location: String) throws -> UInt64 {
         try withSpan(text) { try id($0.trimmingSpaces(), fail: { .badInput(location: location, message: $0) }) }
     }
 
     /// One record's labels written as text; errors are reported at `location` (file:line).
-    public static func labels(_ text: String, location: String) throws -> [UInt32] {
+    package static func labels(_ text: String, location: String) throws -> [UInt32] {
         try withSpan(text) { try labels($0, fail: { .badInput(location: location, message: $0) }) }
     }
 

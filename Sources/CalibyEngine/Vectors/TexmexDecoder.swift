@@ -76,7 +76,7 @@ final class BinaryDecoder: RecordDecoder {
 }
 
 /// Reads a TEXMEX .ivecs file (ground truth): each record an int32 count, then count int32s.
-public func readIvecs(path: String) throws -> [[Int32]] {
+package func readIvecs(path: String) throws -> [[Int32]] {
     let records = TexmexRecords(input: try InputBuffer(path: path, capacity: InputBuffer.defaultCapacity), elementSize: 4)
     let counts = 0...DimensionRule.range.upperBound
     var rows: [[Int32]] = []

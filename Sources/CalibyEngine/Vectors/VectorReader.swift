@@ -2,11 +2,11 @@ import Glibc
 
 // MARK: - Public API
 
-public enum VectorFormat: String, CaseIterable, Sendable {
+package enum VectorFormat: String, CaseIterable, Sendable {
     case fvecs, bvecs, csv, tsv, jsonl
 
     /// By file extension (.fvecs .bvecs .csv .tsv .jsonl .json .ndjson, any case); nil if unknown.
-    public static func infer(fromPath path: String) -> VectorFormat? {
+    package static func infer(fromPath path: String) -> VectorFormat? {
         let name = path.split(separator: "/").last ?? ""
         guard let dot = name.lastIndex(of: ".") else { return nil }
         switch name[name.index(after: dot)...].lowercased() {
@@ -21,7 +21,7 @@ public enum VectorFormat: String, CaseIterable, Sendable {
 }
 
 /// Whether the first non-blank line of CSV/TSV input names the columns instead of holding a record.
-public enum HeaderLine: Sendable {
+package enum HeaderLine: Sendable {
     /// A header when every field is a column name: it has a letter, is not a number (nan, inf and
     /// 0x1p3 are numbers), is valid UTF-8 and has no control character. Any other first line is a
     /// record, so a damaged one is reported instead of skipped.
@@ -32,27 +32,27 @@ public enum HeaderLine: Sendable {
     case absent
 }
 
-public struct VectorReaderOptions: Sendable {
-    public var format: VectorFormat
+package struct VectorReaderOptions: Sendable {
+    package var format: VectorFormat
     /// Expected dimension; nil = take it from the first record, then all must match.
-    public var dimensions: Int?
+    package var dimensions: Int?
     /// CSV/TSV: 1-based column holding the id (UInt64); that column is not part of the vector.
-    public var idColumn: Int?
+    package var idColumn: Int?
     /// CSV/TSV: 1-based column holding labels, UInt32 values separated by ';' or '|' (may be empty).
-    public var labelsColumn: Int?
+    package var labelsColumn: Int?
     /// CSV/TSV: whether the first line is a header. A header must have as many fields as the records.
-    public var header: HeaderLine
+    package var header: HeaderLine
     /// The fields records carry (one `Document` per record in `VectorBatch.documents`). JSON lines
     /// name them by key; CSV/TSV by a header naming the columns. fvecs and bvecs carry none: their
     /// documents are empty, and a required field refuses them.
-    public var schema = Schema()
+    package var schema = Schema()
     /// Skip JSON keys and CSV/TSV columns that name no field, instead of refusing the input.
-    public var ignoreUnknown = false
+    package var ignoreUnknown = false
     /// CSV/TSV with a header: the 1-based columns, inclusive, holding the vector's components, when
     /// it is not one `vector` column. The other columns are named by the header.
-    public var vectorColumns: ClosedRange<Int>?
+    package var vectorColumns: ClosedRange<Int>?
 
-    public init(format: VectorFormat, dimensions: Int? = nil, idColumn: Int? = nil, labelsColumn: Int? = nil,
+    package init(format: VectorFormat, dimensions: Int? = nil, idColumn: Int? = nil, labelsColumn: Int? = nil,
                 header: HeaderLine = .auto, schema: Schema = Schema(), ignoreUnknown: Bool = false,
                 vectorColumns: ClosedRange<Int>? = nil) {
         self.format = format
@@ -78,7 +78,7 @@ public struct VectorReaderOptions: Sendable {
     }
 }
 
-public final class VectorReader {
+package final class VectorReader {
     private let input: InputBuffer
     private let decoder: RecordDecoder
     private var dimensions: DimensionRule
@@ -87,7 +87,7 @@ public final class VectorReader {
     private let emptyDocument: Document?
 
     /// Path "-" means standard input (display name "<stdin>"). Throws `.noSuchFile` if missing.
-    public convenience init(path: String, options: VectorReaderOptions) throws {
+    package convenience init(path: String, options: VectorReaderOptions) throws {
         try self.init(path: path, options: options, bufferCapacity: InputBuffer.defaultCapacity)
     }
 
@@ -151,7 +151,7 @@ public final class VectorReader {
 
     /// Fills `batch` (after clearing it) with up to `maxRecords` records; returns false at end of input
     /// (batch empty). After an error the reader's position is unspecified.
-    public func next(into batch: inout VectorBatch, maxRecords: Int) throws -> Bool {
+    package func next(into batch: inout VectorBatch, maxRecords: Int) throws -> Bool {
         precondition(maxRecords > 0, "maxRecords must be positive")
         batch.removeAll()
         batch.firstRecordNumber = recordsDelivered + 1
@@ -162,11 +162,11 @@ public final class VectorReader {
         return batch.count > 0
     }
 
-    public var displayName: String { input.displayName }
+    package var displayName: String { input.displayName }
     /// For progress reporting.
-    public var bytesRead: Int { input.bytesRead }
+    package var bytesRead: Int { input.bytesRead }
     /// File size when known (not for stdin or pipes).
-    public var totalBytes: Int? { input.totalBytes }
+    package var totalBytes: Int? { input.totalBytes }
 }
 
 protocol RecordDecoder: AnyObject {

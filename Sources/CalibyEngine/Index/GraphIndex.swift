@@ -2,7 +2,7 @@ import Glibc
 
 /// What every index type offers the commands. Implementations keep their whole state in pages of
 /// their `PageSpace`; the objects hold only caches of the header.
-public protocol VectorIndex: AnyObject {
+package protocol GraphIndex: AnyObject {
     var info: IndexInfo { get }
     /// Live (not deleted) vectors.
     var count: Int { get }
@@ -29,55 +29,55 @@ public protocol VectorIndex: AnyObject {
 
 /// Index types whose deletes leave marked points in the graph until a separate pass takes them out
 /// and frees their slots.
-public protocol Consolidating: VectorIndex {
+package protocol Consolidating: GraphIndex {
     /// Removes deleted points from the graph and frees their slots for new inserts; returns how
     /// many slots it freed.
     func consolidate(threads: Int) throws -> Int
 }
 
-public struct InsertOptions: Sendable {
-    public var replace = false
-    public var threads = 1
+package struct InsertOptions: Sendable {
+    package var replace = false
+    package var threads = 1
     /// Called now and then from one thread with the number of records done so far.
-    public var progress: (@Sendable (Int) -> Void)?
+    package var progress: (@Sendable (Int) -> Void)?
     /// Checked between records; when it returns true the insert stops with `.interrupted`.
-    public var isCancelled: (@Sendable () -> Bool)?
-    public init(replace: Bool = false, threads: Int = 1) {
+    package var isCancelled: (@Sendable () -> Bool)?
+    package init(replace: Bool = false, threads: Int = 1) {
         self.replace = replace
         self.threads = threads
     }
 }
 
-public struct InsertSummary: Sendable, Equatable {
-    public var inserted = 0
-    public var replaced = 0
-    public var firstID: UInt64?
-    public var lastID: UInt64?
-    public init() {}
+package struct InsertSummary: Sendable, Equatable {
+    package var inserted = 0
+    package var replaced = 0
+    package var firstID: UInt64?
+    package var lastID: UInt64?
+    package init() {}
 }
 
-public struct SearchParameters: Sendable {
-    public var k = 10
+package struct SearchParameters: Sendable {
+    package var k = 10
     /// HNSW candidate list size (raised to k when smaller).
-    public var ef = 64
+    package var ef = 64
     /// DiskANN candidate list size (raised to k when smaller).
-    public var searchL = 100
+    package var searchL = 100
     /// Nodes expanded per step: DiskANN's default of 4, which overlaps page reads when the index
     /// is on disk. In memory Caliby reads pages synchronously and a wider beam only expands more
     /// nodes: width 1 measured about 25 % faster at equal recall on 100k×128 (BENCHMARKS.md).
-    public var beamWidth = 4
+    package var beamWidth = 4
     /// Only points carrying this label (DiskANN).
-    public var filter: UInt32?
+    package var filter: UInt32?
     /// Which distances steer a DiskANN search.
-    public var distances = SearchDistances.auto
-    public init(k: Int = 10) { self.k = k }
+    package var distances = SearchDistances.auto
+    package init(k: Int = 10) { self.k = k }
 
     /// The candidate list a search of that index type keeps: `ef` or `searchL`, never below k.
-    public func listSize(_ type: IndexType) -> Int { max(type == .hnsw ? ef : searchL, k) }
+    package func listSize(_ type: IndexType) -> Int { max(type == .hnsw ? ef : searchL, k) }
 }
 
 /// How a DiskANN search ranks the candidates it has not expanded yet (see DiskANNIndex).
-public enum SearchDistances: String, CaseIterable, Codable, Sendable {
+package enum SearchDistances: String, CaseIterable, Codable, Sendable {
     /// By PQ code: reads the full vector only of the nodes it expands.
     case pq
     /// By exact distance: reads the vector of every node it meets.
@@ -88,10 +88,10 @@ public enum SearchDistances: String, CaseIterable, Codable, Sendable {
     case auto
 }
 
-public struct SearchHit: Sendable, Equatable {
-    public var id: UInt64
-    public var distance: Float
-    public init(id: UInt64, distance: Float) {
+package struct SearchHit: Sendable, Equatable {
+    package var id: UInt64
+    package var distance: Float
+    package init(id: UInt64, distance: Float) {
         self.id = id
         self.distance = distance
     }
@@ -99,7 +99,7 @@ public struct SearchHit: Sendable, Equatable {
 
 /// Per-type construction, kept in the index layer so the catalog stays type-agnostic.
 extension Database {
-    public func createIndex(name: String, type: IndexType, config: IndexConfig) throws -> VectorIndex {
+    package func createIndex(name: String, type: IndexType, config: IndexConfig) throws -> GraphIndex {
         var config = config
         config.hnsw = type == .hnsw ? config.hnsw ?? HNSWConfig() : nil
         config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
@@ -116,18 +116,18 @@ extension Database {
         let layout = type.layout(config)
         let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: layout.pageSize,
                                               capacityPages: layout.totalPages)
-        let index: VectorIndex = type == .hnsw ? try HNSWIndex(creating: info, space: space, writable: true)
+        let index: GraphIndex = type == .hnsw ? try HNSWIndex(creating: info, space: space, writable: true)
                                                : try DiskANNIndex(creating: info, space: space, writable: true)
         openObjects[info.id] = index
         return index
     }
 
-    public func index(named name: String) throws -> VectorIndex {
+    package func index(named name: String) throws -> GraphIndex {
         let info = try info(named: name)
-        if let index = openObjects[info.id] as? VectorIndex { return index }
+        if let index = openObjects[info.id] as? GraphIndex { return index }
         try checkLayout(of: info)
         let space = try space(for: info)
-        let index: VectorIndex
+        let index: GraphIndex
         switch info.type {
         case .hnsw: index = try HNSWIndex(opening: info, space: space, writable: mode == .readWrite)
         case .diskann: index = try DiskANNIndex(opening: info, space: space, writable: mode == .readWrite)
@@ -137,18 +137,18 @@ extension Database {
     }
 
     /// Reads an index into the buffer pool ahead of a batch of searches (see `PageSpace.preload`).
-    public func preload(_ index: VectorIndex) throws { try space(for: index.info).preload() }
+    package func preload(_ index: GraphIndex) throws { try space(for: index.info).preload() }
 
     /// A row of `caliby list`.
-    public func summary(of info: IndexInfo) throws -> IndexSummary {
+    package func summary(of info: IndexInfo) throws -> IndexSummary {
         IndexSummary(info: info, count: try index(named: info.name).count, diskBytes: try diskBytes(of: info))
     }
 }
 
 /// An index with no data directory, for library users: in the shared buffer pool over an
 /// unnamed scratch file (so it may still exceed memory). Nothing is journaled or kept.
-public enum TemporaryIndex {
-    public static func hnsw(name: String = "temporary", config: IndexConfig) throws -> VectorIndex {
+package enum TemporaryIndex {
+    package static func hnsw(name: String = "temporary", config: IndexConfig) throws -> GraphIndex {
         var config = config
         config.hnsw = config.hnsw ?? HNSWConfig()
         try config.validate()
@@ -161,8 +161,8 @@ public enum TemporaryIndex {
     }
 }
 
-public struct IndexSummary: Sendable {
-    public var info: IndexInfo
-    public var count: Int
-    public var diskBytes: Int
+package struct IndexSummary: Sendable {
+    package var info: IndexInfo
+    package var count: Int
+    package var diskBytes: Int
 }
