@@ -2,7 +2,7 @@ import Glibc
 
 /// Every failure the engine reports. The engine never prints: the CLI turns `category` into an exit
 /// status and `description` into the one-line message a user reads.
-package enum CalibyError: Error, CustomStringConvertible, Equatable {
+public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// Another process holds the directory lock in a conflicting mode (the documented wording, exit 75); `holder`
     /// is its process id when the kernel names it.
     case locked(directory: String, holder: Int32?)
@@ -48,15 +48,28 @@ package enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// A text query (`--text`) that does not parse; `column` counts Unicode scalars from 1. The CLI
     /// prefixes its own flag name.
     case badTextQuery(column: Int, message: String)
+    /// The directory is already open in this process. fcntl locks belong to the process, so the
+    /// kernel would grant a second lock, and closing either handle would drop both.
+    case alreadyOpen(directory: String)
+    /// `close` while a transaction is pending: `flush` keeps it, `rollback` discards it.
+    case uncommittedChanges(directory: String)
+    /// A change of this transaction failed part way, so the transaction may hold half of it;
+    /// only `rollback` is accepted until then. `cause` is the failure's description.
+    case transactionAborted(cause: String)
+    /// A vector whose length is not the index's dimensions; `record` counts from 0 within a batch.
+    case dimensionMismatch(index: String, expected: Int, actual: Int, record: Int?)
+    /// Parallel inputs of different lengths ("3 vectors but 2 ids").
+    case countMismatch(expected: String, actual: String)
 
-    package enum Category: Sendable {
+    public enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
     }
 
-    package var category: Category {
+    public var category: Category {
         switch self {
-        case .locked, .journalInUse, .lockLost: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery: return .usage
+        case .locked, .journalInUse, .lockLost, .alreadyOpen: return .locked
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery,
+             .uncommittedChanges, .transactionAborted, .dimensionMismatch, .countMismatch: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
         case .io, .committedButNotDurable: return .io
@@ -67,7 +80,7 @@ package enum CalibyError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .locked(let dir, let holder):
             return "Data directory is already locked: \(dir) (\(holder.map { "process \($0)" } ?? "another process") is using it)"
@@ -121,6 +134,16 @@ package enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "filter \(line):\(column): \(message)"
         case .badTextQuery(let column, let message):
             return "text query: column \(column): \(message)"
+        case .alreadyOpen(let directory):
+            return "Data directory is already locked: \(directory) (this process has it open already)"
+        case .uncommittedChanges(let directory):
+            return "\(directory): the transaction has uncommitted changes: flush() to keep them or rollback() to discard them before close()"
+        case .transactionAborted(let cause):
+            return "an earlier change of this transaction failed (\(cause)); rollback() before anything else"
+        case .dimensionMismatch(let index, let expected, let actual, let record):
+            return "\(record.map { "vector \($0)" } ?? "vector") has \(actual) values, but index '\(index)' has \(expected) dimensions"
+        case .countMismatch(let expected, let actual):
+            return "\(expected) but \(actual)"
         }
     }
 }

@@ -247,9 +247,11 @@ private final class Repl {
                 try database.flush()
                 Terminal.note("committed pending changes")
             }
+            try database.rollback()
             try database.close()
             return 0
         } catch {
+            try? database.rollback()
             try? database.close()
             return report(error, help: "help")
         }

@@ -30,6 +30,7 @@ extension DatabaseCommand {
             try database.flush()
             try database.close()
         } catch {
+            try? database.rollback()
             try? database.close()
             throw error
         }

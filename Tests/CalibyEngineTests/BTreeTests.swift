@@ -423,10 +423,10 @@ final class BTreeTests: XCTestCase {
         try db.rollback()
         tree = BTree(space: try db.space(for: info), allocator: allocator, root: root)
         try assertMatches(tree, reference)
-        try db.close()
+        try db.discardAndClose()
 
         let reopened = try openDatabase(dir, pool: pool)
         try assertMatches(BTree(space: try reopened.space(for: info), allocator: allocator, root: root), reference)
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 }

@@ -36,7 +36,7 @@ final class CatalogDamageTests: XCTestCase {
         _ = try db.createIndex(name: "d", type: .diskann, config: IndexConfig(dimensions: 8, maxElements: 50, diskann: DiskANNConfig(R: 8)))
             .insert(vectors, options: InsertOptions())
         try db.flush()
-        try db.close()
+        try db.discardAndClose()
         let read = { (name: String) in Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) }
         return Directory(catalog: try read("caliby_catalog"), files: ["index_1.dat": try read("index_1.dat"), "index_2.dat": try read("index_2.dat")])
     }
@@ -89,7 +89,7 @@ final class CatalogDamageTests: XCTestCase {
                 result.openError = error
                 return
             }
-            defer { try? db.close() }
+            defer { try? db.discardAndClose() }
             func expect(_ what: String, failing categories: [CalibyError.Category], _ body: () throws -> Void) {
                 do {
                     try body()
@@ -216,6 +216,6 @@ final class CatalogDamageTests: XCTestCase {
             XCTAssertEqual("\(error)", "\(stray): data is damaged: file exists already, though the catalog names no index with id 3")
         }
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: stray)), Data("not ours".utf8))
-        try db.close()
+        try db.discardAndClose()
     }
 }

@@ -9,7 +9,7 @@ final class CreateFootprintTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let database = try openDatabase(dir)
-        defer { try? database.close() }
+        defer { try? database.discardAndClose() }
         let cases: [(String, IndexType, IndexConfig)] = [
             ("small", .hnsw, IndexConfig(dimensions: 4, maxElements: 10)),
             ("wide", .hnsw, IndexConfig(dimensions: 3000, maxElements: 5000, precision: .float16, hnsw: HNSWConfig(M: 8))),
@@ -31,7 +31,7 @@ final class CreateFootprintTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let database = try openDatabase(dir)
-        defer { try? database.close() }
+        defer { try? database.discardAndClose() }
         _ = try database.createIndex(name: "taken", type: .hnsw, config: IndexConfig(dimensions: 2, maxElements: 10))
         let huge = IndexConfig(dimensions: 65536, maxElements: IndexConfig.maxCapacity)
         XCTAssertThrowsError(try database.createIndex(name: "huge", type: .hnsw, config: huge)) { error in

@@ -53,7 +53,7 @@ struct DamageModel {
         try change(index)
         try db.flush()
         let info = try db.info(named: "v")
-        try db.close()
+        try db.discardAndClose()
         let ids = Set((0..<UInt64(count + (type == .diskann && count > 100 ? 10 : 0))))
         return DamageModel(info: info, catalog: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/caliby_catalog"))),
                            file: Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/" + info.fileName))), ids: ids,
@@ -122,7 +122,7 @@ func exercise(_ model: DamageModel, in dir: String, file: StaticString = #filePa
         var database: Database?
         attempt("open directory") { database = try openDatabase(dir) }
         guard let db = database else { return }
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         var opened: GraphIndex?
         attempt("open index") { opened = try db.index(named: model.info.name) }
         guard let index = opened else { return }

@@ -67,7 +67,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(short.count, 20, "L below k is raised to k")
         XCTAssertEqual(short.map(\.distance), short.map(\.distance).sorted())
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDynamicInsertsKeepRecall() throws {
@@ -88,7 +88,7 @@ final class DiskANNTests: XCTestCase {
                                                exact(base, queries)), 0.95, "\(distances)")
         }
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testInnerProductAndCosineRecall() throws {
@@ -99,7 +99,7 @@ final class DiskANNTests: XCTestCase {
             _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
             XCTAssertGreaterThanOrEqual(recall(try run(index, queries, L: 100), exact(base, queries, metric: metric)), 0.9, "\(metric)")
             XCTAssertEqual(try index.checkIntegrity(), [], "\(metric)")
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -133,7 +133,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(try run(index, queries, filters: [UInt32](repeating: 100, count: 80), k: 5).flatMap { $0 }, [],
                        "a label no vector carries matches nothing")
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testPointsWithSeveralLabels() throws {
@@ -151,7 +151,7 @@ final class DiskANNTests: XCTestCase {
         let truth = exact(base, queries) { q, row in labels[row].contains(filters[q]) }
         XCTAssertGreaterThanOrEqual(recall(found, truth), 0.95)
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     // MARK: Delete and consolidate
@@ -197,7 +197,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(try run(index, fresh, k: 1, distances: .pq).map { $0.first?.id },
                        (0..<225).map { Optional(added.firstID! + UInt64($0)) })
         XCTAssertEqual(try index.checkIntegrity(), [], "codes of reused slots")
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testReplacingManyPointsConsolidatesAutomatically() throws {
@@ -213,7 +213,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(try (index as! Consolidating).consolidate(threads: 2), 0, "the old records were consolidated already")
         XCTAssertEqual(try run(index, moved, k: 1).map { $0.first?.id }, (0..<300).map { Optional(UInt64($0)) })
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDeletingMostPointsConsolidatesAutomatically() throws {
@@ -247,7 +247,7 @@ final class DiskANNTests: XCTestCase {
         _ = try index.insert(labelled(Array(base[0..<(500 * d)]), labels: Array(labels[0..<500])), options: InsertOptions(threads: 2))
         XCTAssertEqual(index.count, 500)
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testFullIndexTakesNewVectorsAfterDeleteAndConsolidate() throws {
@@ -270,7 +270,7 @@ final class DiskANNTests: XCTestCase {
         let top = try run(index, extra, k: 1)
         XCTAssertEqual(top.map { $0.first?.id }, (300..<350).map { Optional(UInt64($0)) })
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testReplaceAndReinsert() throws {
@@ -298,7 +298,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(try (again as! Consolidating).consolidate(threads: 2), 2)
         XCTAssertEqual(try run(again, Array(moved[d...]), k: 1)[0][0].id, 7)
         XCTAssertEqual(try again.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testBadLabelsAndIDsGiveClearErrors() throws {
@@ -331,7 +331,7 @@ final class DiskANNTests: XCTestCase {
                        "a repeated label counts once")
         XCTAssertThrowsError(try again.delete(ids: [5, 8])) { XCTAssertEqual($0 as? CalibyError, .noSuchID(index: "v", id: 8)) }
         XCTAssertEqual(try again.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     // MARK: Durability
@@ -349,14 +349,14 @@ final class DiskANNTests: XCTestCase {
         let queries = clusteredVectors(count: 30, dimensions: d, seed: 57)
         let filters = (0..<30).map { UInt32?(UInt32($0)) }
         let before = try run(index, queries) + run(index, queries, filters: filters) + run(index, queries, distances: .pq)
-        try db.close()
+        try db.discardAndClose()
         let reopened = try openDatabase(dir)
         let again = try reopened.index(named: "v")
         XCTAssertEqual(again.count, n - 103)
         XCTAssertTrue(hasCodebook(again))
         XCTAssertEqual(try run(again, queries) + run(again, queries, filters: filters) + run(again, queries, distances: .pq), before)
         XCTAssertEqual(try again.checkIntegrity(), [])
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 
     /// An index of `count` labelled vectors, committed, then reopened with a pool far smaller than
@@ -368,7 +368,7 @@ final class DiskANNTests: XCTestCase {
         _ = try index.insert(labelled(base, labels: (0..<count).map { [UInt32($0 % 4)] }), options: InsertOptions(threads: 2))
         _ = try index.delete(ids: gone)
         try db.flush()
-        try db.close()
+        try db.discardAndClose()
         let small = try BufferPool(budgetBytes: 128 * 1024)
         let reopened = try openDatabase(dir, pool: small)
         return (reopened, try reopened.index(named: "v"), dir, small)
@@ -405,7 +405,7 @@ final class DiskANNTests: XCTestCase {
         let image = dir + "-crash"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: image) }
         try crashImage(of: dir, into: image)
-        try db.close()
+        try db.discardAndClose()
         let recovered = try openDatabase(image, pool: pool)
         XCTAssertTrue(recovered.recoveredAtOpen, file: file, line: line)
         let after = try recovered.index(named: "v")
@@ -415,7 +415,7 @@ final class DiskANNTests: XCTestCase {
         XCTAssertEqual(try run(after, queries) + run(after, queries, filters: [UInt32?](repeating: 3, count: n)), expected,
                        file: file, line: line)
         XCTAssertEqual(try after.checkIntegrity(), [], file: file, line: line)
-        try recovered.close()
+        try recovered.discardAndClose()
     }
 
     // MARK: Compressed search
@@ -425,7 +425,7 @@ final class DiskANNTests: XCTestCase {
         let base = clusteredVectors(count: 3000, dimensions: d, seed: 65)
         _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
         try db.flush()
-        try db.close()
+        try db.discardAndClose()
         let queries = clusteredVectors(count: 100, dimensions: d, seed: 66)
         let truth = exact(base, queries)
         // About a tenth of the index's pages.
@@ -442,15 +442,15 @@ final class DiskANNTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(recall(pqRun.hits, truth), 0.95)
         XCTAssertLessThan(Double(pqRun.pages), 0.5 * Double(exactRun.pages), "codes: \(pqRun.pages) pages, exact: \(exactRun.pages)")
         XCTAssertEqual(autoRun.hits, pqRun.hits, "an index larger than the pool is searched by codes")
-        XCTAssertEqual(try run(index: dir, queries), exactRun.hits, "an index that fits in the pool is searched exactly")
         XCTAssertEqual(try again.checkIntegrity(), [])
-        try reopened.close()
+        try reopened.discardAndClose()
+        XCTAssertEqual(try run(index: dir, queries), exactRun.hits, "an index that fits in the pool is searched exactly")
     }
 
     /// Results of `queries` on index "v" of `dir`, opened in the (large) test pool with `auto`.
     private func run(index dir: String, _ queries: [Float]) throws -> [[SearchHit]] {
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         return try run(try db.index(named: "v"), queries, L: 100)
     }
 
@@ -462,7 +462,7 @@ final class DiskANNTests: XCTestCase {
         let (page, offset) = diskann.layout.code(17)
         try diskann.space.write(page) { $0.storeBytes(of: ~$0.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset, as: UInt8.self) }
         XCTAssertEqual(try index.checkIntegrity(), ["node 17: PQ code differs from its vector's"])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testNoCodesWhenPQBytesIsZero() throws {
@@ -478,7 +478,7 @@ final class DiskANNTests: XCTestCase {
         let queries = clusteredVectors(count: 30, dimensions: d, seed: 69)
         XCTAssertGreaterThanOrEqual(recall(try run(index, queries, distances: .pq), exact(base, queries)), 0.95)
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     // MARK: Id map

@@ -43,10 +43,10 @@ final class DocumentTests: XCTestCase {
                 let db = try openDatabase(dir)
                 _ = try makeCollection(db, type: type, count: 300)
                 try db.flush()
-                try db.close()
+                try db.discardAndClose()
             }
             let db = try openDatabase(dir, mode: .readOnly)
-            defer { try? db.close() }
+            defer { try? db.discardAndClose() }
             let collection = try db.collection(named: "docs")
             let ids = (0..<300).map(UInt64.init).shuffled()
             let documents = try collection.documents(ids: ids)
@@ -65,7 +65,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let (collection, vectors) = try makeCollection(db, type: .hnsw, count: 200)
         try collection.update(id: 7, set: [("price", .float(18.5)), ("tags", .stringArray(["a"])), ("title", nil)])
         var expected = DocumentTests.document(7)
@@ -101,7 +101,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         _ = try makeCollection(db, type: .diskann, count: 100)
         try db.flush()
         var collection = try db.collection(named: "docs")
@@ -122,7 +122,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         // An index without fields: same file as ever, until a field arrives.
         let plain = try db.createCollection(name: "plain", type: .hnsw, config: IndexConfig(dimensions: 4, maxElements: 100))
         XCTAssertNil(plain.info.documentFileName)
@@ -144,7 +144,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         var schema = DocumentTests.schema
         schema.fields[1].required = true
         let collection = try db.createCollection(name: "strict", type: .hnsw,
@@ -172,7 +172,7 @@ final class DocumentTests: XCTestCase {
             heapPage = try collection.store!.ref(of: try XCTUnwrap(collection.host.node(of: 1)))!.page
             info = collection.info
             try db.flush()
-            try db.close()
+            try db.discardAndClose()
         }
         // Overwrite the slot of id 1's document with an offset past the page, checksum recomputed:
         // only the document check can notice.
@@ -185,7 +185,7 @@ final class DocumentTests: XCTestCase {
         }
         try Data(file).write(to: URL(fileURLWithPath: path))
         let db = try openDatabase(dir, mode: .readOnly)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let problems = try db.check(info)
         XCTAssertTrue(problems.contains { $0.contains("outside the page's records") }, "\(problems)")
         XCTAssertThrowsError(try db.collection(named: "docs").documents(ids: [1])) { error in
@@ -197,7 +197,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         var indexed = DocumentTests.schema
         for name in ["category", "year", "tags", "price", "used"] { indexed.fields[indexed.position(of: name)!].indexed = true }
         let count = 400
@@ -249,7 +249,7 @@ final class DocumentTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let (count, dimensions) = (3000, 16)
         let vectors = clusteredVectors(count: count, dimensions: dimensions, seed: 21)
         let queries = clusteredVectors(count: 30, dimensions: dimensions, seed: 22)

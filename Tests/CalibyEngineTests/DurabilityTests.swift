@@ -26,9 +26,18 @@ final class DurabilityTests: XCTestCase {
     private static let d = 8
     private static let queries = clusteredVectors(count: 6, dimensions: d, seed: 99)
 
+    /// The committed state of a directory this process holds open (a second open in the process is
+    /// refused): observed in a copy of its files.
+    private func observeCopy(of dir: String) throws -> Observed {
+        let copy = NSTemporaryDirectory() + "caliby-observe-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        try crashImage(of: dir, into: copy)
+        return try observe(copy)
+    }
+
     private func observe(_ dir: String) throws -> Observed {
         let db = try openDatabase(dir, pool: try BufferPool(budgetBytes: 8 << 20), mode: .readOnly)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         // The creation time differs between runs of the same steps; everything else must not.
         var seen = Observed(indexes: db.listIndexes().map { var info = $0; info.createdAt = 0; return info })
         for info in seen.indexes {
@@ -77,11 +86,11 @@ final class DurabilityTests: XCTestCase {
                 }
                 committed += 1
             }
-            try db!.close()
+            try db!.discardAndClose()
             return (committed, nil)
         } catch {
             // A crashed disk fails everything the error path tries; a failed operation rolls back.
-            try? db?.close()
+            try? db?.discardAndClose()
             return (committed, error)
         }
     }
@@ -114,7 +123,7 @@ final class DurabilityTests: XCTestCase {
         let db = try openDatabase(dir)
         try scenario.setup(db)
         try db.flush()
-        try db.close()
+        try db.discardAndClose()
         let pristine = try snapshot(dir)
         var states = [try observe(dir)]
         // A dry run counts the sync points and operations, and records the state after each step.
@@ -129,10 +138,10 @@ final class DurabilityTests: XCTestCase {
             try database.flush()
             commitSyncs.append((before + 1)...max(before + 1, counter.syncs))
             counter.uninstall()
-            states.append(try observe(dir))
+            states.append(try observeCopy(of: dir))
             counter.install()
         }
-        try database.close()
+        try database.discardAndClose()
         counter.uninstall()
         XCTAssertNotEqual(states.first, states.last, "\(scenario.name) changes nothing visible")
         try restore(pristine, into: dir)
@@ -185,7 +194,7 @@ final class DurabilityTests: XCTestCase {
             let disk = try SimulatedDisk(directory: dir, mode: .crash(atSync: crashAt))
             disk.install()
             let db = try? openDatabase(dir)
-            try? db?.close()
+            try? db?.discardAndClose()
             disk.uninstall()
             try disk.cutPower()
         }
@@ -292,7 +301,7 @@ final class DurabilityTests: XCTestCase {
             let db = try? openDatabase(dir, mode: .readOnly)
             full.uninstall()
             XCTAssertNotNil(db, "crash at sync \(crashAt): a full disk stops recovery")
-            try db?.close()
+            try db?.discardAndClose()
             if db != nil { recovered += 1 }
             XCTAssertEqual(try observe(dir), states[0])
         }

@@ -9,7 +9,7 @@ final class ErrorTextTests: XCTestCase {
         let dir = temporaryDirectory(self)
         _ = try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let cases: [(IndexConfig, String)] = [
             (IndexConfig(dimensions: -1, maxElements: 10), "dimensions must be between 1 and 65536, got -1"),
             (IndexConfig(dimensions: 4, maxElements: 0), "maxElements must be between 1 and 2147483648, got 0"),

@@ -47,7 +47,7 @@ final class FilteredSearchBenchmark: XCTestCase {
                 let chosen = FilteredPath.choose(allowed: allowed.count, live: index.count, listSize: type == .hnsw ? 64 : 100)
                 print("| \(label) | rule: \(chosen) | | | |")
             }
-            try db.close()
+            try db.discardAndClose()
         }
     }
 

@@ -97,7 +97,7 @@ final class FilteredSearchTests: XCTestCase {
                 try check(index, base, queries, allowedRows: { _, row in sampled(row, selectivity) }, deleted: deleted,
                           "\(type) at \(selectivity)")
             }
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -118,7 +118,7 @@ final class FilteredSearchTests: XCTestCase {
             let (db, index) = try build(type, base)
             try check(index, base, queries, allowedRows: { farCluster[$0].contains($1) }, "\(type), a far cluster")
             try check(index, base, queries, allowedRows: { !near[$0].contains($1) }, "\(type), all but the query's surroundings")
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -131,7 +131,7 @@ final class FilteredSearchTests: XCTestCase {
             let set = try nodes(index, admit)
             let found = try searchAll(index, queries, allowed: { _ in set }, path: .exact)
             XCTAssertEqual(found.map { $0.map(\.id) }, truth, "\(type)")
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -151,7 +151,7 @@ final class FilteredSearchTests: XCTestCase {
                     if path == nil || path == .exact { XCTAssertEqual(hits.count, 5) }
                 }
             }
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -168,7 +168,7 @@ final class FilteredSearchTests: XCTestCase {
                     guard case .invalidArgument = $0 as? CalibyError else { return XCTFail("\(type): \($0)") }
                 }
             }
-            try db.close()
+            try db.discardAndClose()
         }
     }
 

@@ -23,7 +23,7 @@ final class HNSWTests: XCTestCase {
         _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
         let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10)
         XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 64), 0.95)
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testInnerProductAndCosineRecall() throws {
@@ -39,7 +39,7 @@ final class HNSWTests: XCTestCase {
                 XCTAssertGreaterThanOrEqual(hit.distance, -1e-5)
                 XCTAssertLessThanOrEqual(hit.distance, 2)
             }
-            try db.close()
+            try db.discardAndClose()
         }
     }
 
@@ -61,12 +61,12 @@ final class HNSWTests: XCTestCase {
                 XCTAssertEqual(hit.distance, exact, accuracy: exact * 2e-3 + 1e-4, "\(precision)")
             }
             try db.flush()
-            try db.close()
+            try db.discardAndClose()
             let reopened = try openDatabase(dir)
             XCTAssertEqual(try search(reopened.index(named: "v"), Array(queries[0..<d]), k: 10)[0], hits)
             XCTAssertEqual(try reopened.info(named: "v").config.precision, precision)
             fileBytes[precision] = try reopened.summary(of: reopened.info(named: "v")).diskBytes
-            try reopened.close()
+            try reopened.discardAndClose()
         }
         // Records shrink from 256 to 208 bytes at 24 dimensions (the 32 links stay); at 128, 672 to 416.
         XCTAssertLessThan(Double(fileBytes[.float16]!), 0.85 * Double(fileBytes[.float32]!))
@@ -90,7 +90,7 @@ final class HNSWTests: XCTestCase {
         bad[7 * d + 3] = 65504
         _ = try index.insert(batch(bad, dimensions: d), options: InsertOptions())
         XCTAssertEqual(index.count, 60)
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testExplicitIDsRoundTripAndAutoIDsContinue() throws {
@@ -106,7 +106,7 @@ final class HNSWTests: XCTestCase {
         }
         let summary = try index.insert(batch(clusteredVectors(count: 2, dimensions: d, seed: 17), dimensions: d), options: InsertOptions())
         XCTAssertEqual(summary.firstID, ids.max()! + 1)
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDuplicateIDIsRefusedUnlessReplacing() throws {
@@ -124,7 +124,7 @@ final class HNSWTests: XCTestCase {
         XCTAssertEqual(summary.replaced, 1)
         XCTAssertEqual(again.count, 50)
         XCTAssertEqual(try search(again, moved, k: 1)[0][0].id, 7)
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDeletedIDsNeverReturned() throws {
@@ -140,7 +140,7 @@ final class HNSWTests: XCTestCase {
         }
         XCTAssertThrowsError(try index.delete(ids: [999_999]))
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDeleteWithAnUnknownIDInTheMiddleChangesNothing() throws {
@@ -157,7 +157,7 @@ final class HNSWTests: XCTestCase {
         XCTAssertEqual(hits.map { $0.first?.id }, [3, 4, 5])
         XCTAssertEqual(try index.delete(ids: [3, 4, 5]), 3, "none was marked by the refused delete")
         XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testSearchStartingAmongDeletedNodesStillFindsTheLiveOnes() throws {
@@ -179,7 +179,7 @@ final class HNSWTests: XCTestCase {
             survivors.contains(UInt64(row))
         }
         XCTAssertEqual(hits[0].map(\.id), expected[0])
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testReopenGivesIdenticalResults() throws {
@@ -188,10 +188,10 @@ final class HNSWTests: XCTestCase {
         try db.flush()
         let queries = clusteredVectors(count: 30, dimensions: d, seed: 22)
         let before = try search(index, queries)
-        try db.close()
+        try db.discardAndClose()
         let reopened = try openDatabase(dir)
         XCTAssertEqual(try search(try reopened.index(named: "v"), queries), before)
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 
     func testTinyBufferGivesIdenticalResults() throws {
@@ -201,12 +201,12 @@ final class HNSWTests: XCTestCase {
         _ = try index.insert(batch(base, dimensions: d), options: InsertOptions())
         try db.flush()
         let expected = try search(index, queries)
-        try db.close()
+        try db.discardAndClose()
         let tiny = try BufferPool(budgetBytes: 64 * 1024)
         let reopened = try openDatabase(dir, pool: tiny)
         XCTAssertEqual(try search(try reopened.index(named: "v"), queries), expected)
         XCTAssertLessThanOrEqual(tiny.residentBytes, 64 * 1024)
-        try reopened.close()
+        try reopened.discardAndClose()
 
         // Building under a pool a quarter of the index as well: pages go through eviction while
         // dirty, and the build must come out the same as in memory.
@@ -214,7 +214,7 @@ final class HNSWTests: XCTestCase {
         let (db2, inMemory, _) = try newIndex("w", capacity: 600)
         _ = try inMemory.insert(batch(part, dimensions: d), options: InsertOptions())
         let inMemoryResults = try search(inMemory, queries)
-        try db2.close()
+        try db2.discardAndClose()
         let quarter = try BufferPool(budgetBytes: 96 * 1024)
         let (db3, evicting, _) = try newIndex("w", capacity: 600, pool: quarter)
         _ = try evicting.insert(batch(part, dimensions: d), options: InsertOptions())
@@ -222,7 +222,7 @@ final class HNSWTests: XCTestCase {
         XCTAssertGreaterThan(quarter.pagesWritten.load(ordering: .relaxed), 0)
         XCTAssertEqual(try search(evicting, queries), inMemoryResults)
         XCTAssertEqual(try evicting.checkIntegrity(), [])
-        try db3.close()
+        try db3.discardAndClose()
     }
 
     func testParallelBuildMatchesSingleThreadRecall() throws {
@@ -236,7 +236,7 @@ final class HNSWTests: XCTestCase {
             XCTAssertEqual(index.count, 2500)
             XCTAssertEqual(try index.checkIntegrity(), [])
             recalls.append(try recall(index, queries: queries, truth: truth, k: 10, ef: 64))
-            try db.close()
+            try db.discardAndClose()
         }
         XCTAssertEqual(recalls[0], recalls[1], accuracy: 0.02)
         XCTAssertGreaterThanOrEqual(recalls[1], 0.95)
@@ -249,14 +249,7 @@ final class HNSWTests: XCTestCase {
             XCTAssertEqual(($0 as? CalibyError)?.category, .capacity)
         }
         XCTAssertEqual(index.count, 0)
-        try db.close()
-    }
-
-    func testTemporaryIndexNeedsNoDirectory() throws {
-        let index = try TemporaryIndex.hnsw(config: IndexConfig(dimensions: d, maxElements: 500))
-        let vectors = clusteredVectors(count: 300, dimensions: d, seed: 28)
-        _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions())
-        XCTAssertEqual(try search(index, Array(vectors[0..<d]), k: 1)[0][0].id, 0)
+        try db.discardAndClose()
     }
 }
 

@@ -63,7 +63,7 @@ final class HeaderFuzzTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try model.install(in: dir, file: file)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         XCTAssertThrowsError(try db.index(named: "v")) { error in
             XCTAssertEqual("\(error)", "\(dir)/index_1.dat: data is damaged: header field nodeCount = 9223372036854775808 exceeds the capacity 400")
         }

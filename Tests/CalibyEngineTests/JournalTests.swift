@@ -24,7 +24,7 @@ final class JournalTests: XCTestCase {
         let image = dir + "-interrupted"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: image) }
         try crashImage(of: dir, into: image)
-        try db.close()
+        try db.discardAndClose()
         return (image, committed)
     }
 
@@ -68,7 +68,7 @@ final class JournalTests: XCTestCase {
         let db = try openDatabase(dir)
         XCTAssertEqual(db.recoveryAtOpen, .rolledBack)
         XCTAssertEqual(try search(db.index(named: "v"), queries), committed)
-        try db.close()
+        try db.discardAndClose()
     }
 
     /// Where the records the header counts end: damage before it is damage to what recovery needs
@@ -130,13 +130,13 @@ final class JournalTests: XCTestCase {
                                  options: InsertOptions())
             try db.flush()
             expected = try search(index, queries)
-            try db.close()
+            try db.discardAndClose()
             try stale.write(to: URL(fileURLWithPath: dir + "/" + journalName))
             if commit == 1 {
                 let reopened = try openDatabase(dir)
                 XCTAssertEqual(reopened.recoveryAtOpen, .alreadyCommitted)
                 XCTAssertEqual(try search(reopened.index(named: "v"), queries), expected)
-                try reopened.close()
+                try reopened.discardAndClose()
             }
         }
         try assertRefused(dir, mentioning: "stale")
@@ -144,7 +144,7 @@ final class JournalTests: XCTestCase {
         let db = try openDatabase(dir)
         XCTAssertEqual(try search(db.index(named: "v"), queries), expected, "the later commits survive")
         XCTAssertEqual(try db.index(named: "v").checkIntegrity(), [])
-        try db.close()
+        try db.discardAndClose()
     }
 
     /// Random damage to a hot journal, some with every checksum made valid again (a crafted
@@ -172,7 +172,7 @@ final class JournalTests: XCTestCase {
             do {
                 let db = try openDatabase(dir)
                 XCTAssertEqual(try search(db.index(named: "v"), queries), committed, "round \(round): recovered to another state")
-                try db.close()
+                try db.discardAndClose()
             } catch let error as CalibyError {
                 XCTAssertTrue([.corrupt, .io].contains(error.category), "round \(round): \(error)")
                 if case .journalDamaged = error { XCTAssertEqual(try files(dir), before, "round \(round)") }

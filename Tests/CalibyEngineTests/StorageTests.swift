@@ -24,14 +24,14 @@ final class StorageTests: XCTestCase {
         for page in stride(from: 299, through: 0, by: -7) {
             try space.read(page) { p in XCTAssertEqual(p.load(fromByteOffset: 63 * 8, as: UInt64.self), UInt64(page * 1000 + 63)) }
         }
-        try db.close()
+        try db.discardAndClose()
         let reopened = try openDatabase(dir, pool: small)
         let again = try reopened.space(for: info)
         for page in 0..<300 {
             try again.read(page) { p in XCTAssertEqual(p.load(fromByteOffset: 8, as: UInt64.self), UInt64(page * 1000 + 1)) }
         }
         XCTAssertGreaterThan(small.pagesRead.load(ordering: .relaxed), 300)
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 
     func testCrashImageMidInsertRecoversLastCommit() throws {
@@ -54,7 +54,7 @@ final class StorageTests: XCTestCase {
         let image = dir + "-crash"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: image) }
         try crashImage(of: dir, into: image)
-        try db.close()
+        try db.discardAndClose()
 
         let recovered = try openDatabase(image, pool: small)
         XCTAssertTrue(recovered.recoveredAtOpen)
@@ -63,7 +63,7 @@ final class StorageTests: XCTestCase {
         XCTAssertEqual(after.count, 800)
         XCTAssertEqual(try search(after, queries), committed)
         XCTAssertEqual(try after.checkIntegrity(), [])
-        try recovered.close()
+        try recovered.discardAndClose()
     }
 
     func testUncommittedCreateAndDropLeaveNoTrace() throws {
@@ -76,12 +76,12 @@ final class StorageTests: XCTestCase {
         let image = dir + "-crash"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: image) }
         try crashImage(of: dir, into: image)
-        try db.close()
+        try db.discardAndClose()
         let recovered = try openDatabase(image)
         XCTAssertEqual(recovered.listIndexes().map(\.name), ["keep"])
         let files = try FileManager.default.contentsOfDirectory(atPath: image).filter { $0.hasPrefix("index_") }
         XCTAssertEqual(files, ["index_1.dat"], "the uncommitted create's file is removed at open")
-        try recovered.close()
+        try recovered.discardAndClose()
     }
 
     func testRollbackDiscardsChangesSinceLastFlush() throws {
@@ -95,7 +95,7 @@ final class StorageTests: XCTestCase {
         try db.dropIndex(named: "v")
         try db.rollback()
         XCTAssertEqual(try db.index(named: "v").count, 100)
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testDamagedPageIsReportedWithFileAndPage() throws {
@@ -106,7 +106,7 @@ final class StorageTests: XCTestCase {
         _ = try index.insert(batch(clusteredVectors(count: 100, dimensions: d, seed: 6), dimensions: d), options: InsertOptions())
         try db.flush()
         let info = try db.info(named: "v")
-        try db.close()
+        try db.discardAndClose()
         let path = dir + "/" + info.fileName
         let file = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         let layout = HNSWLayout(config: info.config)
@@ -128,7 +128,7 @@ final class StorageTests: XCTestCase {
             XCTAssertEqual(at, path)
             XCTAssertTrue(detail.contains("page \(layout.records.firstPage)"), detail)
         }
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 
     func testDamagedCatalogIsReported() throws {
@@ -167,7 +167,7 @@ final class StorageTests: XCTestCase {
         XCTAssertThrowsError(try db.createIndex(name: "x", type: .hnsw, config: IndexConfig(dimensions: 2, maxElements: 2))) {
             XCTAssertEqual(($0 as? CalibyError)?.category, .usage)
         }
-        try db.close()
+        try db.discardAndClose()
     }
 
     func testOpeningReadsTheCatalogNotTheIndexes() throws {
@@ -179,7 +179,7 @@ final class StorageTests: XCTestCase {
         _ = try index.insert(batch(clusteredVectors(count: 20000, dimensions: d, seed: 7), dimensions: d),
                              options: InsertOptions(threads: 2))
         try db.flush()
-        try db.close()
+        try db.discardAndClose()
         let pool = try BufferPool(budgetBytes: 8 << 20)
         let reopened = try openDatabase(dir, pool: pool)
         XCTAssertEqual(pool.pagesRead.load(ordering: .relaxed), 0)
@@ -191,6 +191,6 @@ final class StorageTests: XCTestCase {
         }
         let read = pool.pagesRead.load(ordering: .relaxed)
         XCTAssertLessThan(read, reopened.listIndexes()[0].capacityPages / 4, "one search reads a small part of the file")
-        try reopened.close()
+        try reopened.discardAndClose()
     }
 }

@@ -115,3 +115,12 @@ let testPool: BufferPool = try! BufferPool(budgetBytes: 64 << 20)
 func openDatabase(_ directory: String, pool: BufferPool = testPool, mode: AccessMode = .readWrite) throws -> Database {
     try Database(directory: directory, mode: mode, waitSeconds: 0, pool: pool)
 }
+
+extension Database {
+    /// Ends a test's transaction without keeping it (`close` alone refuses while changes are
+    /// pending): what a test that does not need its changes committed does at the end.
+    func discardAndClose() throws {
+        try rollback()
+        try close()
+    }
+}

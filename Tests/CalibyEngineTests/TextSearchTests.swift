@@ -137,10 +137,10 @@ final class TextSearchTests: XCTestCase {
             let root = collection.store!.textIndex!.root
             XCTAssertLessThan(root.segments.count, TextLayout.mergeFactor * 3, "segments are merged as they accumulate")
             try db.flush()
-            try db.close()
+            try db.discardAndClose()
         }
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         try verify(try db.collection(named: "t"), "after reopen")
     }
 
@@ -148,7 +148,7 @@ final class TextSearchTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let collection = try makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true)])
         try insert(collection, [(1, "The fcntl lock timeout was reached"), (2, "lock the door, then wait for the timeout"),
                                 (3, "Café au lait"), (4, "a timeout lock"), (5, "CAFE NOIR")])
@@ -170,7 +170,7 @@ final class TextSearchTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let collection = try makeCollection(db, fields: [Field(name: "title", type: .text, indexed: true), Field(name: "body", type: .text, indexed: true),
                                                          Field(name: "note", type: .text, indexed: false)])
         var b = batch([0, 0, 1, 1], dimensions: 2, ids: [1, 2])
@@ -190,7 +190,7 @@ final class TextSearchTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let collection = try makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true), Field(name: "n", type: .int)])
         var b = batch((0..<40).flatMap { [Float($0), 0] }, dimensions: 2, ids: (0..<40).map(UInt64.init))
         b.documents = (0..<40).map { Document(values: [.string($0 % 2 == 0 ? "lock file" : "lock"), .int(Int64($0))]) }
@@ -214,7 +214,7 @@ final class TextSearchTests: XCTestCase {
             let text = collection.store!.textIndex!
             dataPage = try text.reader(text.root.segments[0]).dataPages[0]
             info = collection.info
-            try db.close()
+            try db.discardAndClose()
         }
         // Postings of the first terms, rewritten as bytes that decode to nonsense; the checksum
         // is recomputed, so only the text index's own validation can notice.
@@ -223,7 +223,7 @@ final class TextSearchTests: XCTestCase {
         patchPage(&file, page: dataPage, pageSize: DocumentLayout.pageSize) { p in memset(p, 0xFF, 64) }
         try Data(file).write(to: URL(fileURLWithPath: path))
         let db = try openDatabase(dir, mode: .readOnly)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let problems = try db.check(info)
         XCTAssertTrue(problems.contains { $0.contains("text") }, "\(problems)")
         let collection = try db.collection(named: "t")
@@ -241,7 +241,7 @@ final class TextSearchTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         try insert(makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true)]), [(1, "alpha beta"), (2, "beta gamma")])
         try db.flush()
         var collection = try db.collection(named: "t")
@@ -257,7 +257,7 @@ final class TextSearchTests: XCTestCase {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        defer { try? db.close() }
+        defer { try? db.discardAndClose() }
         let collection = try makeCollection(db, fields: [Field(name: "body", type: .text, indexed: true)])
         try insert(collection, [(1, "first words")])
         // Within one command: a document indexed, then replaced, before its segment is written.

@@ -1,18 +1,23 @@
 import FoundationEssentials
 import Glibc
 
-/// The library's lifecycle: `Caliby.setBufferConfig` → `Caliby.open` →
-/// catalog calls on the `Database` → `flush` → `close`. The buffer pool is process-wide and fixed
-/// once anything uses it.
-package enum Caliby {
-    package static let defaultBufferBytes = 2 << 30
+/// The library's entry point: `Caliby.setBufferConfig` → `Caliby.open` → catalog calls on the
+/// ``Database`` → ``Database/flush()`` → ``Database/close()``.
+///
+/// The buffer pool is process-wide: every directory and temporary index of the process shares it,
+/// and its size is fixed once anything uses it.
+public enum Caliby {
+    /// The buffer pool's size unless `setBufferConfig` says otherwise: 2 GiB.
+    public static let defaultBufferBytes = 2 << 30
 
     private static let mutex = Mutex()
     nonisolated(unsafe) private static var configuredBytes = defaultBufferBytes
     nonisolated(unsafe) private static var sharedPool: BufferPool?
 
-    /// Must come before `open` or any index is made; afterwards it throws `CalibyError.configAfterInit`.
-    package static func setBufferConfig(sizeBytes: Int) throws {
+    /// Sets the buffer pool's size in bytes: how much memory the process's cached pages may take.
+    /// Indexes larger than this still work, from disk. Must come before `open` or any index is
+    /// made; afterwards it throws ``CalibyError/configAfterInit``.
+    public static func setBufferConfig(sizeBytes: Int) throws {
         try mutex.withLock {
             guard sharedPool == nil else { throw CalibyError.configAfterInit }
             _ = try BufferPool(budgetBytes: sizeBytes)
@@ -30,8 +35,22 @@ package enum Caliby {
         }
     }
 
-    package static func open(_ directory: String, mode: AccessMode = .readWrite, waitSeconds: Double = 0) throws -> Database {
-        try Database(directory: directory, mode: mode, waitSeconds: waitSeconds, pool: pool())
+    /// Opens a data directory, rolling back a transaction a crash interrupted.
+    ///
+    /// - Parameters:
+    ///   - mode: `.readWrite` takes the directory alone; `.readOnly` shares it with other readers.
+    ///   - create: makes the directory (and its parents) and an empty catalog when they are missing.
+    ///   - waitSeconds: how long to wait for another process's lock before throwing
+    ///     ``CalibyError/locked(directory:holder:)``.
+    /// - Throws: ``CalibyError/alreadyOpen(directory:)`` when this process has the directory open
+    ///   already; ``CalibyError/notADataDirectory(_:)`` when it is not one and `create` is false.
+    public static func open(_ directory: String, mode: AccessMode = .readWrite, create: Bool = false,
+                            waitSeconds: Double = 0) throws -> Database {
+        if create {
+            guard mode == .readWrite else { throw CalibyError.invalidArgument("cannot create \(directory) read-only") }
+            try initialize(directory, waitSeconds: waitSeconds)
+        }
+        return try Database(directory: directory, mode: mode, waitSeconds: waitSeconds, pool: pool())
     }
 
     /// `caliby init`: creates the directory, lock file and an empty catalog. Idempotent.
@@ -62,13 +81,18 @@ package enum Caliby {
 
 /// An open data directory: the lock, the catalog, the journal and the open index files.
 ///
-/// Not for concurrent use from several threads except through an index's own parallel operations;
-/// `flush`, `rollback`, `create` and `drop` run while no index operation is in flight.
-package final class Database {
+/// Every change since the last ``flush()`` is one transaction: `flush` commits it atomically and
+/// durably, ``rollback()`` discards it, and a crash at any instant leaves the directory as the
+/// last commit left it. ``close()`` refuses while changes are pending, so nothing is lost or kept
+/// by accident.
+///
+/// Not for concurrent use from several threads, except searches, which may run in parallel while
+/// nothing changes; `flush`, `rollback`, `create` and `drop` run while no index operation is in flight.
+public final class Database {
     static let catalogFileName = "caliby_catalog"
 
-    package let directory: String
-    package let mode: AccessMode
+    public let directory: String
+    public let mode: AccessMode
     package let pool: BufferPool
     private let lock: DirectoryLock
     let journal: Journal
@@ -82,9 +106,14 @@ package final class Database {
     /// What this open did with a journal it found.
     package private(set) var recoveryAtOpen = JournalRecovery.none
     /// Whether this open found a hot journal and rolled it back.
-    package var recoveredAtOpen: Bool { recoveryAtOpen == .rolledBack }
+    public var recoveredAtOpen: Bool { recoveryAtOpen == .rolledBack }
 
     private var catalogPath: String { directory + "/" + Database.catalogFileName }
+    /// False after `close`: the lock is gone, so nothing may be read or written.
+    package private(set) var isOpen = true
+    /// Set by the public API when a change failed after it began (see `CalibyError.transactionAborted`):
+    /// the transaction may hold part of it, so only `rollback` is accepted.
+    package var failedChange: String?
 
     init(directory: String, mode: AccessMode, waitSeconds: Double, pool: BufferPool) throws {
         let catalogPath = directory + "/" + Database.catalogFileName
@@ -107,6 +136,13 @@ package final class Database {
         journal.baseGeneration = catalog.generation
         journal.beforeOverwrite = { [unowned self] in try self.verifyLock() }
         if mode == .readWrite { try removeOrphans() }
+    }
+
+    /// A database dropped without `close`: its pages leave the shared pool with it, dirty ones
+    /// unwritten, since evicting one later would write without the lock (which goes with this
+    /// object). What it had written stays behind a hot journal, which the next open rolls back.
+    deinit {
+        for space in spaces.values { pool.forgetAll(of: space) }
     }
 
     private static func readCatalog(_ path: String) throws -> CatalogFile {
@@ -145,11 +181,17 @@ package final class Database {
 
     // MARK: Catalog
 
-    package func listIndexes() -> [IndexInfo] { catalog.indexes }
+    /// The catalog: every index, in the order they were created.
+    public func listIndexes() -> [IndexInfo] { catalog.indexes }
 
-    package func info(named name: String) throws -> IndexInfo {
+    /// The catalog entry of one index.
+    public func info(named name: String) throws -> IndexInfo {
         guard let info = catalog.indexes.first(where: { $0.name == name }) else { throw CalibyError.noSuchIndex(name) }
         return info
+    }
+
+    func requireOpen() throws {
+        guard isOpen else { throw CalibyError.invalidArgument("\(directory): the database is closed") }
     }
 
     func requireWritable(_ what: String) throws {
@@ -236,7 +278,9 @@ package final class Database {
         catalogChanged = true
     }
 
-    package func dropIndex(named name: String) throws {
+    /// Removes an index and its files; the files go when the transaction commits.
+    public func dropIndex(named name: String) throws {
+        try requireOpen()
         try requireWritable("drop")
         let info = try info(named: name)
         catalog.indexes.removeAll { $0.id == info.id }
@@ -257,14 +301,17 @@ package final class Database {
         for object in openObjects.values { try (object as? PendingChanges)?.writePendingChanges() }
     }
 
-    package var hasUncommittedChanges: Bool {
+    /// Whether anything changed since the last commit.
+    public var hasUncommittedChanges: Bool {
         catalogChanged || journal.isActive || !deletedAtCommit.isEmpty
     }
 
     /// Commits every change since the last commit (journal invariant 3). A no-op when nothing
     /// changed. Throws `committedButNotDurable` when the change is in place but a sync after the
     /// commit point failed; any other error means nothing was committed (call `rollback`).
-    package func flush() throws {
+    public func flush() throws {
+        try requireOpen()
+        if let failedChange { throw CalibyError.transactionAborted(cause: failedChange) }
         guard mode == .readWrite, hasUncommittedChanges else { return }
         try writePendingChanges()
         try verifyLock()
@@ -297,9 +344,12 @@ package final class Database {
         if let notDurable { throw notDurable }
     }
 
-    /// Discards every change since the last commit, restoring files from the journal. Index objects
-    /// obtained before are stale afterwards; ask the database for them again.
-    package func rollback() throws {
+    /// Discards every change since the last commit, restoring files from the journal. Inside the
+    /// engine, index objects obtained before are stale afterwards (a ``VectorIndex`` finds its
+    /// index again by name).
+    public func rollback() throws {
+        try requireOpen()
+        failedChange = nil
         guard mode == .readWrite, hasUncommittedChanges else { return }
         for space in spaces.values { pool.forgetAll(of: space) }
         spaces.removeAll()
@@ -313,9 +363,13 @@ package final class Database {
         try removeOrphans()
     }
 
-    /// Releases the directory; uncommitted changes are rolled back (`flush` first to keep them).
-    package func close() throws {
-        try rollback()
+    /// Releases the directory. Refuses with ``CalibyError/uncommittedChanges(directory:)`` while
+    /// a transaction is pending: ``flush()`` keeps it, ``rollback()`` discards it. Closing twice is
+    /// harmless; any other use afterwards throws.
+    public func close() throws {
+        guard isOpen else { return }
+        if hasUncommittedChanges { throw CalibyError.uncommittedChanges(directory: directory) }
+        isOpen = false
         for space in spaces.values { pool.forgetAll(of: space) }
         spaces.removeAll()
         openObjects.removeAll()

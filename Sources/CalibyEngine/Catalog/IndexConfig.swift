@@ -1,10 +1,10 @@
 /// What the catalog records about each index. Values are fixed at create.
 
-package enum IndexType: String, Codable, Sendable, CaseIterable {
+public enum IndexType: String, Codable, Sendable, CaseIterable {
     case hnsw, diskann
 }
 
-package enum Metric: String, Codable, Sendable, CaseIterable {
+public enum Metric: String, Codable, Sendable, CaseIterable {
     /// Squared Euclidean distance (as hnswlib and FAISS report it).
     case l2
     /// Inner product, reported as 1 − ⟨a, b⟩ so that smaller is closer.
@@ -14,7 +14,7 @@ package enum Metric: String, Codable, Sendable, CaseIterable {
 }
 
 /// How an index stores its vectors. Queries, distances and the arithmetic stay 32-bit either way.
-package enum VectorPrecision: String, Codable, Sendable, CaseIterable {
+public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     /// Exactly as inserted.
     case float32
     /// IEEE half precision: half the bytes, so twice the vectors per page and per cache line, which
@@ -25,27 +25,27 @@ package enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     package var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
 }
 
-package struct HNSWConfig: Codable, Sendable, Equatable {
+public struct HNSWConfig: Codable, Sendable, Equatable {
     /// Links per node on upper levels; level 0 keeps 2·M.
-    package var M: Int = 16
-    package var efConstruction: Int = 200
-    package init(M: Int = 16, efConstruction: Int = 200) {
+    public var M: Int = 16
+    public var efConstruction: Int = 200
+    public init(M: Int = 16, efConstruction: Int = 200) {
         self.M = M
         self.efConstruction = efConstruction
     }
 }
 
-package struct DiskANNConfig: Codable, Sendable, Equatable {
+public struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Maximum out-degree.
-    package var R: Int = 64
+    public var R: Int = 64
     /// Candidate list size while building.
-    package var L: Int = 100
+    public var L: Int = 100
     /// Pruning slack (> 1 keeps longer edges).
-    package var alpha: Double = 1.2
+    public var alpha: Double = 1.2
     /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
     /// takes `defaultPQBytes` (see `resolvedPQBytes`).
-    package var pqBytes: Int?
-    package init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
+    public var pqBytes: Int?
+    public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
         self.L = L
         self.alpha = alpha
@@ -58,26 +58,26 @@ package struct DiskANNConfig: Codable, Sendable, Equatable {
     package func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
 }
 
-package struct IndexConfig: Codable, Sendable, Equatable {
-    package var dimensions: Int
-    package var maxElements: Int
-    package var metric: Metric
-    package var precision: VectorPrecision
-    package var hnsw: HNSWConfig?
-    package var diskann: DiskANNConfig?
+public struct IndexConfig: Codable, Sendable, Equatable {
+    public var dimensions: Int
+    public var maxElements: Int
+    public var metric: Metric
+    public var precision: VectorPrecision
+    public var hnsw: HNSWConfig?
+    public var diskann: DiskANNConfig?
     /// The documents' fields; empty for an index of vectors alone, which has no document file.
-    package var schema: Schema
+    public var schema: Schema
     /// Bytes reserved for the document file (documents and secondary indexes); nil takes
     /// `defaultDocumentBytes`. Fixed at create, like the graph's capacity.
-    package var documentBytes: Int?
+    public var documentBytes: Int?
     /// An HNSW index keeps its vectors' labels in its document file (HNSW records have no room for
     /// them); set by the first insert that brings labels.
     package var labelsInDocuments: Bool
     /// How the full-text index turns text into terms; fixed at create, since the stored terms
     /// depend on it.
-    package var analyzer: Analyzer
+    public var analyzer: Analyzer
 
-    package init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
+    public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
                 documentBytes: Int? = nil, analyzer: Analyzer = .standard) {
         self.dimensions = dimensions
@@ -101,7 +101,7 @@ package struct IndexConfig: Codable, Sendable, Equatable {
     package var resolvedDocumentBytes: Int { documentBytes ?? IndexConfig.defaultDocumentBytes(maxElements: maxElements) }
 
     /// Catalogs written before `precision` existed hold float32 indexes: a missing key means that.
-    package init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dimensions = try c.decode(Int.self, forKey: .dimensions)
         maxElements = try c.decode(Int.self, forKey: .maxElements)
@@ -181,15 +181,15 @@ struct ConfigProblem: Equatable {
 
 /// One catalog entry. `pageSize` and `capacityPages` let the catalog open the file without knowing
 /// the index type's layout.
-package struct IndexInfo: Codable, Sendable, Equatable {
+public struct IndexInfo: Codable, Sendable, Equatable {
     package var id: UInt32
-    package var name: String
-    package var type: IndexType
-    package var config: IndexConfig
+    public package(set) var name: String
+    public package(set) var type: IndexType
+    public package(set) var config: IndexConfig
     package var pageSize: Int
     package var capacityPages: Int
     /// Seconds since the Unix epoch.
-    package var createdAt: Int64
+    public package(set) var createdAt: Int64
 
     package var fileName: String { IndexInfo.fileName(id: id) }
     /// The file of the index's documents, when it has fields.

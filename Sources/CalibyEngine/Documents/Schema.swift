@@ -4,7 +4,7 @@ import Glibc
 /// The typed fields an index's documents carry, fixed at create (fields can be added later, never
 /// changed or removed, so a stored document never disagrees with its schema). Stored in the catalog.
 
-package enum FieldType: String, Codable, Sendable, CaseIterable {
+public enum FieldType: String, Codable, Sendable, CaseIterable {
     /// 64-bit signed integer.
     case int
     /// 64-bit IEEE float.
@@ -29,17 +29,17 @@ package enum FieldType: String, Codable, Sendable, CaseIterable {
     }
 }
 
-package struct Field: Codable, Sendable, Equatable {
-    package var name: String
-    package var type: FieldType
+public struct Field: Codable, Sendable, Equatable {
+    public var name: String
+    public var type: FieldType
     /// Every document must carry a value (written `name:type!`).
-    package var required: Bool
+    public var required: Bool
     /// Kept in an index: a secondary index (a B+tree of the field's values, which filters use to
     /// find the matching documents without reading every one), or for `text` the full-text index.
-    package var indexed: Bool
+    public var indexed: Bool
 
     /// `indexed` left out: a text field is full-text indexed, other types have no index.
-    package init(name: String, type: FieldType, required: Bool = false, indexed: Bool? = nil) {
+    public init(name: String, type: FieldType, required: Bool = false, indexed: Bool? = nil) {
         self.name = name
         self.type = type
         self.required = required
@@ -48,7 +48,7 @@ package struct Field: Codable, Sendable, Equatable {
 
     /// `name:type`, `name:type!` (required). The types are `FieldType`'s raw values. A `text` field
     /// is full-text indexed unless written `name:text:noindex`.
-    package init(parsing spec: String) throws {
+    public init(parsing spec: String) throws {
         guard let colon = spec.firstIndex(of: ":") else {
             throw CalibyError.invalidArgument("field '\(spec)': expected name:type, e.g. title:text or price:float")
         }
@@ -71,7 +71,7 @@ package struct Field: Codable, Sendable, Equatable {
 
     /// `required` and `indexed` may be left out of a schema file (false; for `text`, true, as in
     /// `init(parsing:)`).
-    package init(from decoder: Decoder) throws {
+    public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(String.self, forKey: .name)
         type = try c.decode(FieldType.self, forKey: .type)
@@ -80,7 +80,7 @@ package struct Field: Codable, Sendable, Equatable {
     }
 
     /// The spelling `init(parsing:)` reads.
-    package var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")\(type == .text && !indexed ? ":noindex" : "")" }
+    public var spec: String { "\(name):\(type.rawValue)\(required ? "!" : "")\(type == .text && !indexed ? ":noindex" : "")" }
 
     /// Whether the field has a B+tree of its values (arrays index each element).
     var hasTree: Bool { indexed && type != .text }
@@ -89,10 +89,10 @@ package struct Field: Codable, Sendable, Equatable {
     var isFullText: Bool { indexed && type == .text }
 }
 
-package struct Schema: Codable, Sendable, Equatable {
-    package var fields: [Field]
+public struct Schema: Codable, Sendable, Equatable {
+    public var fields: [Field]
 
-    package init(fields: [Field] = []) { self.fields = fields }
+    public init(fields: [Field] = []) { self.fields = fields }
 
     package var isEmpty: Bool { fields.isEmpty }
 
@@ -170,7 +170,7 @@ package enum FilterKeyword {
 }
 
 /// One stored value. `text` fields hold `.string`.
-package enum FieldValue: Sendable, Equatable, Hashable {
+public enum FieldValue: Sendable, Equatable, Hashable {
     case int(Int64)
     case float(Double)
     case bool(Bool)

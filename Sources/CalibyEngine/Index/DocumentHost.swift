@@ -13,6 +13,12 @@ protocol DocumentHost: FilteredSearching {
 }
 
 extension DocumentHost {
+    /// Whether `id` names a live vector.
+    func isLive(id: UInt64) throws -> Bool {
+        guard let node = try node(of: id) else { return false }
+        return try isLive(node)
+    }
+
     func forEachLiveNode(_ body: (Int) throws -> Void) throws {
         for node in 0..<allocatedNodes where try isLive(node) { try body(node) }
     }

@@ -48,11 +48,15 @@ package struct InsertOptions: Sendable {
     }
 }
 
-package struct InsertSummary: Sendable, Equatable {
-    package var inserted = 0
-    package var replaced = 0
-    package var firstID: UInt64?
-    package var lastID: UInt64?
+/// What an insert did.
+public struct InsertSummary: Sendable, Equatable {
+    /// Vectors added under new ids.
+    public package(set) var inserted = 0
+    /// Vectors that took the place of an existing id's (`replace`).
+    public package(set) var replaced = 0
+    /// The smallest and largest id of the batch.
+    public package(set) var firstID: UInt64?
+    public package(set) var lastID: UInt64?
     package init() {}
 }
 
@@ -88,10 +92,12 @@ package enum SearchDistances: String, CaseIterable, Codable, Sendable {
     case auto
 }
 
-package struct SearchHit: Sendable, Equatable {
-    package var id: UInt64
-    package var distance: Float
-    package init(id: UInt64, distance: Float) {
+/// One result of a vector search.
+public struct SearchHit: Sendable, Equatable {
+    public var id: UInt64
+    /// The metric's distance, smaller is closer: squared L2, or 1 − ⟨a, b⟩ for `ip` and `cosine`.
+    public var distance: Float
+    public init(id: UInt64, distance: Float) {
         self.id = id
         self.distance = distance
     }
@@ -145,19 +151,25 @@ extension Database {
     }
 }
 
-/// An index with no data directory, for library users: in the shared buffer pool over an
-/// unnamed scratch file (so it may still exceed memory). Nothing is journaled or kept.
-package enum TemporaryIndex {
-    package static func hnsw(name: String = "temporary", config: IndexConfig) throws -> GraphIndex {
+/// An index with no data directory (`VectorIndex.temporary`): in the shared buffer pool over an
+/// unnamed scratch file, so it may still exceed memory. Nothing is journaled or kept.
+enum TemporaryIndex {
+    static func make(name: String, type: IndexType, config: IndexConfig) throws -> GraphIndex {
         var config = config
-        config.hnsw = config.hnsw ?? HNSWConfig()
+        config.hnsw = type == .hnsw ? config.hnsw ?? HNSWConfig() : nil
+        config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
+        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: config.dimensions) }
         try config.validate()
-        let layout = HNSWLayout(config: config)
-        let info = IndexInfo(id: 0, name: name, type: .hnsw, config: config, pageSize: layout.pageSize,
+        guard config.schema.isEmpty else { throw CalibyError.invalidArgument("a temporary index has no documents: leave the schema empty") }
+        let layout = type.layout(config)
+        let info = IndexInfo(id: 0, name: name, type: type, config: config, pageSize: layout.pageSize,
                              capacityPages: layout.totalPages, createdAt: Int64(time(nil)))
         let space = try PageSpace(pool: Caliby.pool(), file: PosixFile.anonymous(), fileID: nil, journal: nil,
                                   pageSize: layout.pageSize, capacityPages: layout.totalPages)
-        return try HNSWIndex(creating: info, space: space, writable: true)
+        switch type {
+        case .hnsw: return try HNSWIndex(creating: info, space: space, writable: true)
+        case .diskann: return try DiskANNIndex(creating: info, space: space, writable: true)
+        }
     }
 }
 

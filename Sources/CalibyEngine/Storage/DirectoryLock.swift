@@ -1,6 +1,6 @@
 import Glibc
 
-package enum AccessMode: Sendable {
+public enum AccessMode: Sendable {
     /// Many readers at once; no writer while any holds it (fcntl read lock).
     case readOnly
     /// One process alone (fcntl write lock).
@@ -21,6 +21,7 @@ final class DirectoryLock {
     private let path: String
     private var file: PosixFile
     private(set) var mode: AccessMode
+    private var claim: OpenDirectories.Claim?
 
     /// Takes the lock in `mode`, polling until `waitSeconds` have passed, then fails with the documented
     /// "Data directory is already locked".
@@ -29,8 +30,17 @@ final class DirectoryLock {
         self.directory = directory
         self.path = path
         self.mode = mode
-        file = try DirectoryLock.lockFile(path, mode, directory: directory, deadline: monotonicSeconds() + max(0, waitSeconds))
+        let claim = try OpenDirectories.claim(directory)
+        do {
+            file = try DirectoryLock.lockFile(path, mode, directory: directory, deadline: monotonicSeconds() + max(0, waitSeconds))
+        } catch {
+            OpenDirectories.release(claim)
+            throw error
+        }
+        self.claim = claim
     }
+
+    deinit { release() }
 
     /// Opens (creating it if missing) and locks the file `path` names, until the name still denotes
     /// the locked file afterwards: a name removed or replaced between the open and the lock sends
@@ -69,6 +79,9 @@ final class DirectoryLock {
 
     /// Lets go before the object dies (the REPL and tests reopen in one process).
     func release() {
+        guard let claim else { return }
+        self.claim = nil
+        OpenDirectories.release(claim)
         var request = flock()
         request.l_type = Int16(F_UNLCK)
         request.l_whence = Int16(SEEK_SET)
@@ -100,5 +113,34 @@ final class DirectoryLock {
         request.l_whence = Int16(SEEK_SET)
         guard fcntl(file.fd, F_GETLK, &request) == 0, request.l_type != Int16(F_UNLCK), request.l_pid > 0 else { return nil }
         return request.l_pid
+    }
+}
+
+/// The directories this process holds locks on. An fcntl lock belongs to the process: the kernel
+/// grants a second lock on a file the process has locked already, and closing any descriptor of it
+/// drops them all. So a second open of a directory in one process is refused here, before fcntl
+/// could silently share the lock.
+private enum OpenDirectories {
+    /// A directory by identity, not by name: two spellings of one path are one directory.
+    struct Claim: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    private static let mutex = Mutex()
+    nonisolated(unsafe) private static var held: Set<Claim> = []
+
+    static func claim(_ directory: String) throws -> Claim {
+        var status = stat()
+        guard stat(directory, &status) == 0 else { throw CalibyError.io(path: directory, operation: "stat", errno: errno) }
+        let claim = Claim(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
+        try mutex.withLock {
+            guard held.insert(claim).inserted else { throw CalibyError.alreadyOpen(directory: directory) }
+        }
+        return claim
+    }
+
+    static func release(_ claim: Claim) {
+        mutex.withLock { _ = held.remove(claim) }
     }
 }

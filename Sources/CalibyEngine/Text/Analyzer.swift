@@ -1,7 +1,7 @@
 /// How a text field's values and a text query are turned into terms (`--analyzer`). The rules are
 /// shared word for word with the benchmark's Python reference scorer (text-spec.md), so they are
 /// deliberately simple and have no stop words.
-package enum Analyzer: String, Codable, Sendable, CaseIterable {
+public enum Analyzer: String, Codable, Sendable, CaseIterable {
     /// Words, numbers and single ideographs, lowercased and stripped of diacritics (NFD, nonspacing
     /// marks removed, NFC). `'`, `’` and `.` stay inside a word between two word characters
     /// (`don't`, `file.txt`), `,` between two digits (`1,000`).

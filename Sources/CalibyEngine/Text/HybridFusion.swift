@@ -18,10 +18,11 @@ package enum HybridMethod: Sendable, Equatable {
 }
 
 /// One document of a full-text search.
-package struct TextHit: Sendable, Equatable {
-    package var id: UInt64
-    /// BM25.
-    package var score: Double
+/// One result of a full-text search.
+public struct TextHit: Sendable, Equatable {
+    public var id: UInt64
+    /// BM25 (k1 1.2, b 0.75), larger is better.
+    public var score: Double
 
     package init(id: UInt64, score: Double) {
         self.id = id
