@@ -8,27 +8,37 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case locked(directory: String, holder: Int32?)
     /// The buffer pool is already in use (the documented wording).
     case configAfterInit
+    /// The path has no catalog (`Caliby.open(_:create:)` with `create: true` makes one).
     case notADataDirectory(String)
+    /// An index name outside the allowed alphabet or length.
     case invalidName(String, reason: String)
     case indexExists(String)
     case noSuchIndex(String)
+    /// A call that cannot be made as it stands; the message says why.
     case invalidArgument(String)
     /// An index parameter out of range; `name` is IndexConfig's ("dimensions", "hnsw.M"), which a
     /// front end may render as its own option.
     case invalidParameter(name: String, requirement: String, value: String)
+    /// A change asked of a directory opened read-only; names the change.
     case readOnly(String)
+    /// A system call failed; `errno` says why.
     case io(path: String, operation: String, errno: Int32)
+    /// What a file holds is not what Caliby wrote (checksum, structure); nothing was changed.
     case corrupt(path: String, detail: String)
     /// Bad user data: `location` is "file:line" or "file: record N".
     case badInput(location: String, message: String)
     case noSuchFile(String)
+    /// The index holds `maxElements` vectors already (or has run out of another fixed resource).
     case capacity(index: String, detail: String)
+    /// An insert without `replace` of an id the index has.
     case duplicateID(index: String, id: UInt64)
     case noSuchID(index: String, id: UInt64)
+    /// Every page of the buffer pool is latched at once: raise the pool's size.
     case bufferPoolExhausted(bytes: Int)
     /// The file system cannot take what a command would write (create's empty tables); the message
     /// names both figures and what to lower.
     case noSpace(String)
+    /// A long operation stopped at the caller's request (Ctrl-C in the CLI).
     case interrupted
     /// A hot journal that recovery will not apply: damaged after it was written, or from another
     /// transaction. Nothing was applied; the journal is left in place.
@@ -61,10 +71,13 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     /// Parallel inputs of different lengths ("3 vectors but 2 ids").
     case countMismatch(expected: String, actual: String)
 
+    /// Kinds of failure, for a program that reacts to a kind rather than a case (the CLI maps
+    /// each to an exit status).
     public enum Category: Sendable {
         case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
     }
 
+    /// The kind of failure this is.
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost, .alreadyOpen: return .locked
@@ -80,6 +93,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         }
     }
 
+    /// One line naming the problem, what it concerns and, where there is one, the way out.
     public var description: String {
         switch self {
         case .locked(let dir, let holder):

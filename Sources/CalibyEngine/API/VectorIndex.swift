@@ -14,6 +14,7 @@ import Glibc
 ///
 /// Searches may run from several threads at once while nothing changes the index.
 public final class VectorIndex {
+    /// The index's name in its directory ("temporary" for a temporary index).
     public let name: String
     private let backing: Backing
 
@@ -128,8 +129,11 @@ public final class VectorIndex {
     /// `filter` (the filter language of `caliby search --where`, e.g. `price < 10 AND tag = 'a'`).
     ///
     /// - Parameters:
+    ///   - query: as many values as the index has dimensions.
+    ///   - k: how many results, at most.
     ///   - ef: HNSW's candidate list (default 64): larger finds more of the true neighbours, slower.
     ///   - searchL: DiskANN's candidate list (default 100), the same trade.
+    ///   - filter: a condition on the documents; nil searches every vector.
     public func search(_ query: some Collection<Float>, k: Int = 10, ef: Int? = nil, searchL: Int? = nil,
                        filter: String? = nil) throws -> [SearchHit] {
         let info = try self.info

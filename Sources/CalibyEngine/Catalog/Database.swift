@@ -38,6 +38,7 @@ public enum Caliby {
     /// Opens a data directory, rolling back a transaction a crash interrupted.
     ///
     /// - Parameters:
+    ///   - directory: the data directory's path.
     ///   - mode: `.readWrite` takes the directory alone; `.readOnly` shares it with other readers.
     ///   - create: makes the directory (and its parents) and an empty catalog when they are missing.
     ///   - waitSeconds: how long to wait for another process's lock before throwing
@@ -91,7 +92,9 @@ public enum Caliby {
 public final class Database {
     static let catalogFileName = "caliby_catalog"
 
+    /// The path it was opened by.
     public let directory: String
+    /// Read-only handles share the directory with other readers and refuse every change.
     public let mode: AccessMode
     package let pool: BufferPool
     private let lock: DirectoryLock

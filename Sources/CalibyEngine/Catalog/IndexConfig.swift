@@ -1,9 +1,16 @@
 /// What the catalog records about each index. Values are fixed at create.
 
+/// The graph an index is: fixed at create.
 public enum IndexType: String, Codable, Sendable, CaseIterable {
-    case hnsw, diskann
+    /// Hierarchical navigable small world graph (hnswlib's algorithm): fast inserts one at a time,
+    /// the usual choice.
+    case hnsw
+    /// DiskANN's Vamana graph, with PQ codes that steer searches when the index is larger than the
+    /// buffer pool; label filters; deletes consolidated in place.
+    case diskann
 }
 
+/// How distance is measured; smaller is always closer.
 public enum Metric: String, Codable, Sendable, CaseIterable {
     /// Squared Euclidean distance (as hnswlib and FAISS report it).
     case l2
@@ -25,16 +32,20 @@ public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     package var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
 }
 
+/// HNSW's build parameters (hnswlib's `M` and `ef_construction`).
 public struct HNSWConfig: Codable, Sendable, Equatable {
     /// Links per node on upper levels; level 0 keeps 2·M.
     public var M: Int = 16
+    /// Candidate list size while inserting: larger builds a better graph, slower.
     public var efConstruction: Int = 200
+    /// hnswlib's defaults.
     public init(M: Int = 16, efConstruction: Int = 200) {
         self.M = M
         self.efConstruction = efConstruction
     }
 }
 
+/// DiskANN (Vamana) build parameters.
 public struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Maximum out-degree.
     public var R: Int = 64
@@ -45,6 +56,7 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
     /// takes `defaultPQBytes` (see `resolvedPQBytes`).
     public var pqBytes: Int?
+    /// DiskANN's usual defaults.
     public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
         self.L = L
@@ -58,12 +70,18 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     package func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
 }
 
+/// An index's parameters, fixed at create (fields can be added later with the CLI's `alter`).
 public struct IndexConfig: Codable, Sendable, Equatable {
+    /// The length of every vector, 1…65,536.
     public var dimensions: Int
+    /// How many vectors the index can hold; its file's address range is reserved for this many.
     public var maxElements: Int
     public var metric: Metric
+    /// How the vectors are stored in the pages (queries are float32 either way).
     public var precision: VectorPrecision
+    /// HNSW's parameters (defaults when nil and the type is HNSW).
     public var hnsw: HNSWConfig?
+    /// DiskANN's parameters (defaults when nil and the type is DiskANN).
     public var diskann: DiskANNConfig?
     /// The documents' fields; empty for an index of vectors alone, which has no document file.
     public var schema: Schema
@@ -77,6 +95,7 @@ public struct IndexConfig: Codable, Sendable, Equatable {
     /// depend on it.
     public var analyzer: Analyzer
 
+    /// Parameters other than `dimensions` and `maxElements` have the CLI's defaults.
     public init(dimensions: Int, maxElements: Int, metric: Metric = .l2, precision: VectorPrecision = .float32,
                 hnsw: HNSWConfig? = nil, diskann: DiskANNConfig? = nil, schema: Schema = Schema(),
                 documentBytes: Int? = nil, analyzer: Analyzer = .standard) {
@@ -183,8 +202,10 @@ struct ConfigProblem: Equatable {
 /// the index type's layout.
 public struct IndexInfo: Codable, Sendable, Equatable {
     package var id: UInt32
+    /// Unique in its directory: letters, digits, `_`, `-` and `.`, at most 64 bytes.
     public package(set) var name: String
     public package(set) var type: IndexType
+    /// The parameters it was created with (and the fields added since).
     public package(set) var config: IndexConfig
     package var pageSize: Int
     package var capacityPages: Int

@@ -4,17 +4,22 @@ import Glibc
 /// The typed fields an index's documents carry, fixed at create (fields can be added later, never
 /// changed or removed, so a stored document never disagrees with its schema). Stored in the catalog.
 
+/// The type of a field's values; the raw value is how `caliby create --field` and schema files
+/// spell it.
 public enum FieldType: String, Codable, Sendable, CaseIterable {
     /// 64-bit signed integer.
     case int
     /// 64-bit IEEE float.
     case float
+    /// true or false.
     case bool
     /// A short string: a key, a category, a name (at most `Schema.maxStringBytes`).
     case string
     /// A long string: the document's text (at most `Schema.maxTextBytes`).
     case text
+    /// Up to `Schema.maxArrayElements` integers; a filter's `CONTAINS` tests membership.
     case intArray = "int[]"
+    /// Up to `Schema.maxArrayElements` short strings.
     case stringArray = "string[]"
 
     package var isArray: Bool { self == .intArray || self == .stringArray }
@@ -29,7 +34,9 @@ public enum FieldType: String, Codable, Sendable, CaseIterable {
     }
 }
 
+/// One field of a schema: its name, type, and whether it is required and indexed.
 public struct Field: Codable, Sendable, Equatable {
+    /// Letters, digits and `_`, not a word of the filter language.
     public var name: String
     public var type: FieldType
     /// Every document must carry a value (written `name:type!`).
@@ -89,9 +96,11 @@ public struct Field: Codable, Sendable, Equatable {
     var isFullText: Bool { indexed && type == .text }
 }
 
+/// An index's fields, in order; empty for an index of vectors alone.
 public struct Schema: Codable, Sendable, Equatable {
     public var fields: [Field]
 
+    /// Fields are checked when the index is created (names, count, reserved words).
     public init(fields: [Field] = []) { self.fields = fields }
 
     package var isEmpty: Bool { fields.isEmpty }
@@ -171,11 +180,17 @@ package enum FilterKeyword {
 
 /// One stored value. `text` fields hold `.string`.
 public enum FieldValue: Sendable, Equatable, Hashable {
+    /// An `int` field's value.
     case int(Int64)
+    /// A `float` field's value (finite).
     case float(Double)
+    /// A `bool` field's value.
     case bool(Bool)
+    /// A `string` or `text` field's value.
     case string(String)
+    /// An `int[]` field's value.
     case intArray([Int64])
+    /// A `string[]` field's value.
     case stringArray([String])
 
     /// Whether this value may be stored in a field of `type`.

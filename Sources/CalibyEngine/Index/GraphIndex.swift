@@ -54,8 +54,9 @@ public struct InsertSummary: Sendable, Equatable {
     public package(set) var inserted = 0
     /// Vectors that took the place of an existing id's (`replace`).
     public package(set) var replaced = 0
-    /// The smallest and largest id of the batch.
+    /// The batch's first id.
     public package(set) var firstID: UInt64?
+    /// The batch's last id.
     public package(set) var lastID: UInt64?
     package init() {}
 }
@@ -94,9 +95,11 @@ package enum SearchDistances: String, CaseIterable, Codable, Sendable {
 
 /// One result of a vector search.
 public struct SearchHit: Sendable, Equatable {
+    /// The id the vector was inserted under.
     public var id: UInt64
     /// The metric's distance, smaller is closer: squared L2, or 1 − ⟨a, b⟩ for `ip` and `cosine`.
     public var distance: Float
+    /// A hit, as tests and fused rankings make them.
     public init(id: UInt64, distance: Float) {
         self.id = id
         self.distance = distance

@@ -1,5 +1,6 @@
 import Glibc
 
+/// How a data directory is opened.
 public enum AccessMode: Sendable {
     /// Many readers at once; no writer while any holds it (fcntl read lock).
     case readOnly

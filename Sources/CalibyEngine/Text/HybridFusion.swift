@@ -20,6 +20,7 @@ package enum HybridMethod: Sendable, Equatable {
 /// One document of a full-text search.
 /// One result of a full-text search.
 public struct TextHit: Sendable, Equatable {
+    /// The id of the document's vector.
     public var id: UInt64
     /// BM25 (k1 1.2, b 0.75), larger is better.
     public var score: Double
