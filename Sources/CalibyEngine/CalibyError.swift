@@ -35,9 +35,11 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case noSuchID(index: String, id: UInt64)
     /// Every page of the buffer pool is latched at once: raise the pool's size.
     case bufferPoolExhausted(bytes: Int)
-    /// The file system cannot take what a command would write (create's empty tables); the message
-    /// names both figures and what to lower.
-    case noSpace(String)
+    /// The file system cannot take what a create would write (its empty tables); the message names
+    /// both figures, `lower` the `IndexConfig` parameters that shrink them ("maxElements").
+    case noSpace(String, lower: [String])
+    /// An index whose file could outgrow what one file may take; `lower` as for `noSpace`.
+    case tooLarge(String, lower: [String])
     /// A long operation stopped at the caller's request (Ctrl-C in the CLI).
     case interrupted
     /// A hot journal that recovery will not apply: damaged after it was written, or from another
@@ -81,7 +83,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     public var category: Category {
         switch self {
         case .locked, .journalInUse, .lockLost, .alreadyOpen: return .locked
-        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery,
+        case .configAfterInit, .invalidName, .invalidArgument, .invalidParameter, .readOnly, .badFilter, .badTextQuery, .tooLarge,
              .uncommittedChanges, .transactionAborted, .dimensionMismatch, .countMismatch: return .usage
         case .notADataDirectory, .noSuchIndex, .noSuchFile, .noSuchID: return .notFound
         case .indexExists, .duplicateID: return .exists
@@ -101,7 +103,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         case .configAfterInit:
             return "Cannot change buffer config after system is initialized"
         case .notADataDirectory(let dir):
-            return "\(dir): not a Caliby data directory (run 'caliby init --dir \(dir)' first)"
+            return "\(dir): not a Caliby data directory"
         case .invalidName(let name, let reason):
             return "invalid index name '\(name)': \(reason)"
         case .indexExists(let name):
@@ -130,12 +132,12 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "index '\(index)' has no id \(id)"
         case .bufferPoolExhausted(let bytes):
             return "buffer pool of \(bytes) bytes is too small: every cached page is in use"
-        case .noSpace(let message):
-            return message
+        case .noSpace(let message, let lower), .tooLarge(let message, let lower):
+            return "\(message) (lower \(lower.joined(separator: " or ")))"
         case .interrupted:
             return "interrupted"
         case .journalDamaged(let path, let detail):
-            return "\(path): data is damaged: hot journal not applied: \(detail); nothing was changed (see 'caliby recover --help')"
+            return "\(path): data is damaged: hot journal not applied: \(detail); nothing was changed"
         case .journalInUse(let path):
             return "\(path): another process is in the middle of a transaction although the directory lock was free "
                 + "(was .caliby.lock removed?); leaving the directory alone"

@@ -121,6 +121,14 @@ extension CalibyError {
             return description + " (use --replace to update it)"
         case .bufferPoolExhausted:
             return description + " (raise --buffer-size)"
+        case .notADataDirectory(let directory):
+            return description + " (run 'caliby init --dir \(directory)' first)"
+        case .journalDamaged:
+            return description + " (see 'caliby recover --help')"
+        case .capacity:
+            return description.replacing("(maxElements", with: "(--max-elements")
+        case .noSpace(let message, let lower), .tooLarge(let message, let lower):
+            return "\(message) (lower \(lower.map(CreateCommand.option(setting:)).joined(separator: " or ")))"
         case .invalidParameter("precision", _, let value):
             // The one precision rule: only HNSW stores anything but float32.
             return "--precision \(value) is available for hnsw indexes only"

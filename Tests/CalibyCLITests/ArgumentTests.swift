@@ -6,9 +6,9 @@ import XCTest
 /// control characters, sizes, and capacities the machine cannot hold. Each is refused with one line
 /// naming the problem and a documented exit status.
 final class ArgumentTests: XCTestCase {
-    private func expectError(_ arguments: [String], in dir: String?, status: Int32, _ expected: String,
+    private func expectError(_ arguments: [String], in dir: String?, input: String? = nil, status: Int32, _ expected: String,
                              environment: [String: String] = [:], file: StaticString = #filePath, line: UInt = #line) throws {
-        let result = try CLI.run(arguments, directory: dir, environment: environment)
+        let result = try CLI.run(arguments, directory: dir, input: input, environment: environment)
         XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)", file: file, line: line)
         XCTAssertEqual(result.stderr, "caliby: error: \(expected)\n", "\(arguments)", file: file, line: line)
     }
@@ -119,6 +119,17 @@ final class ArgumentTests: XCTestCase {
 
     private func indexFiles(_ dir: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+    }
+
+    /// The engine names its own parameter (maxElements); the command line names the option.
+    func testAFullIndexNamesTheOptionThatSetItsCapacity() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "tiny", "--dim", "2", "--max-elements", "2"], in: dir)
+        try expectError(["insert", "tiny", "--input-format", "csv"], in: dir, input: "1,2\n3,4\n5,6\n", status: 68,
+                        "index 'tiny' is full: 3 vectors do not fit in the 2 free slots (--max-elements 2)")
+        try succeed(["insert", "tiny", "--input-format", "csv"], in: dir, input: "1,2\n3,4\n")
+        try expectError(["insert", "tiny", "--input-format", "csv"], in: dir, input: "5,6\n", status: 68,
+                        "index 'tiny' is full: 1 vector does not fit in the 0 free slots (--max-elements 2)")
     }
 
     func testCreateRefusesAnIndexLargerThanTheSizeLimit() throws {

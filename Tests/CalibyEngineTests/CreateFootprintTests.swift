@@ -36,7 +36,7 @@ final class CreateFootprintTests: XCTestCase {
         let huge = IndexConfig(dimensions: 65536, maxElements: IndexConfig.maxCapacity)
         XCTAssertThrowsError(try database.createIndex(name: "huge", type: .hnsw, config: huge)) { error in
             XCTAssertEqual((error as? CalibyError)?.category, .usage)
-            XCTAssertTrue("\(error)".contains("at most 16.0 TiB (lower --max-elements or --dim)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("at most 16.0 TiB (lower maxElements or dimensions)"), "\(error)")
         }
         // A taken or bad name is reported as such, not as a lack of room.
         XCTAssertThrowsError(try database.createIndex(name: "taken", type: .hnsw, config: huge)) {

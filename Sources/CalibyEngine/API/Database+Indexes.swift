@@ -10,7 +10,8 @@ extension Database {
     ///
     /// - Throws: ``CalibyError/indexExists(_:)``, ``CalibyError/invalidName(_:reason:)``,
     ///   ``CalibyError/invalidParameter(name:requirement:value:)`` for a parameter out of range,
-    ///   ``CalibyError/noSpace(_:)`` when the file system cannot hold the index's empty tables.
+    ///   ``CalibyError/noSpace(_:lower:)`` when the file system cannot hold the index's empty
+    ///   tables, ``CalibyError/tooLarge(_:lower:)`` when its file could outgrow what a file may take.
     public func createIndex(_ name: String, type: IndexType = .hnsw, config: IndexConfig) throws -> VectorIndex {
         try requireOpen()
         _ = try createCollection(name: name, type: type, config: config)

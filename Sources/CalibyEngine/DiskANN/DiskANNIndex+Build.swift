@@ -226,9 +226,8 @@ extension DiskANNIndex {
             return
         }
         guard needed <= free else {
-            var detail = "\(needed) vectors do not fit in the \(free) free slots (--max-elements \(layout.capacity))"
-            if options.replace { detail += "; a replaced vector takes a new slot until its old one is consolidated" }
-            throw CalibyError.capacity(index: info.name, detail: detail)
+            throw CalibyError.noRoom(index: info.name, needed: needed, free: free, capacity: layout.capacity,
+                                     note: options.replace ? "a replaced vector takes a new slot until its old one is consolidated" : nil)
         }
     }
 

@@ -307,7 +307,7 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
                     nodes.append(node)
                 } else {
                     guard header.nodeCount < layout.capacity else {
-                        throw CalibyError.capacity(index: info.name, detail: "all \(layout.capacity) slots are used (--max-elements)")
+                        throw CalibyError.noRoom(index: info.name, needed: 1, free: 0, capacity: layout.capacity)
                     }
                     let node = header.nodeCount
                     if layout.records.startsPage(node) { try space.create(layout.records.locate(node).page) { _ in } }

@@ -102,7 +102,7 @@ extension HNSWIndex {
     private func allocateNode() throws -> (node: Int, level: Int, firstSlot: Int) {
         try entryMutex.withLock {
             guard header.nodeCount < layout.capacity else {
-                throw CalibyError.capacity(index: info.name, detail: "all \(layout.capacity) slots are used (--max-elements)")
+                throw CalibyError.noRoom(index: info.name, needed: 1, free: 0, capacity: layout.capacity)
             }
             let node = header.nodeCount
             let level = min(randomLevel(for: node), layout.upperSlotCapacity - header.upperSlotsUsed)
@@ -218,8 +218,7 @@ extension HNSWIndex {
         if !options.replace {
             let free = entryMutex.withLock { layout.capacity - header.nodeCount }
             if ids.count > free {
-                throw CalibyError.capacity(index: info.name,
-                                           detail: "\(ids.count) vectors do not fit in the \(free) free slots (--max-elements \(layout.capacity))")
+                throw CalibyError.noRoom(index: info.name, needed: ids.count, free: free, capacity: layout.capacity)
             }
         }
         space.preload(beforeInserting: ids.count, into: count)

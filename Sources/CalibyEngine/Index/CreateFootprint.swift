@@ -10,8 +10,8 @@ struct CreateFootprint {
     let fullBytes: Int
     /// What the bytes written now are, for the message.
     let tables: String
-    /// The options that shrink them.
-    let shrinkingOptions: String
+    /// The parameters that shrink them.
+    let shrinkingParameters: [String]
 
     init(type: IndexType, config: IndexConfig) {
         let layout = type.layout(config)
@@ -19,7 +19,7 @@ struct CreateFootprint {
         fullBytes = layout.totalPages * layout.pageSize
         let pqBytes = type == .diskann ? DiskANNLayout(config: config).pqBytes : 0
         tables = pqBytes > 0 ? "its empty id map and PQ codes" : "its empty id map"
-        shrinkingOptions = pqBytes > 0 ? "--max-elements or --pq-bytes" : "--max-elements"
+        shrinkingParameters = pqBytes > 0 ? ["maxElements", "diskann.pqBytes"] : ["maxElements"]
     }
 
     /// Refuses an index whose file could outgrow `IndexConfig.maxFileBytes` (a usage error: no
@@ -29,15 +29,15 @@ struct CreateFootprint {
     func requireRoom(config: IndexConfig, directory: String) throws {
         let what = "create: an index of \(config.maxElements) elements"
         guard fullBytes <= IndexConfig.maxFileBytes else {
-            throw CalibyError.invalidArgument(
+            throw CalibyError.tooLarge(
                 "\(what) of \(config.dimensions) dimensions may grow to \(ByteCount.text(fullBytes)); an index may grow to at most "
-                + "\(ByteCount.text(IndexConfig.maxFileBytes)) (lower --max-elements or --dim)")
+                + ByteCount.text(IndexConfig.maxFileBytes), lower: ["maxElements", "dimensions"])
         }
         let free = try FreeSpace.available(at: directory)
         guard bytesWrittenNow <= free else {
             throw CalibyError.noSpace(
                 "\(what) needs \(ByteCount.text(bytesWrittenNow)) written now for \(tables); \(directory) has "
-                + "\(ByteCount.text(free)) free (lower \(shrinkingOptions))")
+                + "\(ByteCount.text(free)) free", lower: shrinkingParameters)
         }
     }
 }

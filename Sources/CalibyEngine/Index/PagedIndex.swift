@@ -55,3 +55,13 @@ extension PagedIndex {
         }
     }
 }
+
+extension CalibyError {
+    /// An insert of `needed` vectors into an index with `free` of its `capacity` slots left: the
+    /// one wording of a full index, in the library's terms (the CLI names the option).
+    static func noRoom(index: String, needed: Int, free: Int, capacity: Int, note: String? = nil) -> CalibyError {
+        let vectors = needed == 1 ? "1 vector does" : "\(needed) vectors do"
+        let slots = free == 1 ? "the 1 free slot" : "the \(free) free slots"
+        return .capacity(index: index, detail: "\(vectors) not fit in \(slots) (maxElements \(capacity))" + (note.map { "; \($0)" } ?? ""))
+    }
+}
