@@ -78,7 +78,9 @@ final class DiskANNTests: XCTestCase {
         XCTAssertFalse(hasCodebook(index), "600 points are too few to train a codebook")
         XCTAssertEqual(try run(index, queries, distances: .pq), try run(index, queries, distances: .exact),
                        "without a codebook every search is exact")
-        let summary = try index.insert(batch(Array(base[(600 * d)...]), dimensions: d), options: InsertOptions(threads: 2))
+        // One thread: the graph, and so the recall checked against a threshold below, must not depend
+        // on how two threads interleave (with two, about one run in twelve fell to 0.943 by codes).
+        let summary = try index.insert(batch(Array(base[(600 * d)...]), dimensions: d), options: InsertOptions(threads: 1))
         XCTAssertEqual(summary.inserted, 1800)
         XCTAssertEqual(summary.firstID, 600)
         XCTAssertTrue(hasCodebook(index), "the batch that crosses the minimum trains the codebook")
