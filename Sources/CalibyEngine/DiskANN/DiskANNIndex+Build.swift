@@ -160,7 +160,6 @@ extension DiskANNIndex {
         headerMutex.withLock {
             if next != header.nextAutoID {
                 header.nextAutoID = next
-                headerChanged = true
             }
         }
         let vectors = preparedVectors(batch)
@@ -290,7 +289,6 @@ extension DiskANNIndex {
         headerMutex.withLock {
             header.medoid = medoid
             for (label, node) in labelStarts { starts.setStart(label, node) }
-            headerChanged = true
         }
     }
 
@@ -343,7 +341,6 @@ extension DiskANNIndex {
         headerMutex.withLock {
             for label in labels where starts.start(of: label) == nil {
                 starts.setStart(label, node)
-                headerChanged = true
             }
         }
         try link(node, vector: vector, labels: labels, alpha: alpha, scratch: s)

@@ -34,7 +34,6 @@ extension DiskANNIndex {
         headerMutex.withLock {
             codebook = book
             header.pqTrained = true
-            headerChanged = true
         }
     }
 

@@ -73,7 +73,6 @@ extension DiskANNIndex {
                 case (let label?, false): starts.clearStart(label)
                 }
             }
-            headerChanged = true
         }
         // Freed highest first, so the free list hands out the lowest slots first.
         for node in gone.reversed() { try free(node) }
@@ -138,7 +137,6 @@ extension DiskANNIndex {
             header.freeHead = node
             header.freeCount += 1
             header.deletedCount -= 1
-            headerChanged = true
         }
     }
 }

@@ -67,8 +67,7 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     private let linkLines: Int
 
     let headerMutex = Mutex()
-    var header: DiskANNHeader
-    var headerChanged = false
+    @TrackedHeader var header: DiskANNHeader
     var starts: LabelStarts
     /// Set once, when trained or at open (guarded by `headerMutex`).
     var codebook: PQCodebook?
@@ -254,7 +253,6 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
         if marked {
             headerMutex.withLock {
                 header.deletedCount += 1
-                headerChanged = true
             }
         }
         return marked
@@ -315,25 +313,18 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
                     nodes.append(node)
                 }
             }
-            headerChanged = true
             return nodes
         }
     }
 
     /// Page 0 and the changed label table entries, when anything changed.
     func writeHeader() throws {
-        let (snapshot, changed, entries) = headerMutex.withLock { () -> (DiskANNHeader, Bool, [(Int, UInt32, Int)]) in
-            if header.labelEntries != starts.entries.count {
-                header.labelEntries = starts.entries.count
-                headerChanged = true
-            }
-            defer {
-                headerChanged = false
-                starts.markWritten()
-            }
-            return (header, headerChanged, starts.changedEntries.sorted().map { ($0, starts.entries[$0].label, starts.entries[$0].start) })
+        let (snapshot, entries) = headerMutex.withLock { () -> (DiskANNHeader?, [(Int, UInt32, Int)]) in
+            if header.labelEntries != starts.entries.count { header.labelEntries = starts.entries.count }
+            defer { starts.markWritten() }
+            return ($header.takeChanges(), starts.changedEntries.sorted().map { ($0, starts.entries[$0].label, starts.entries[$0].start) })
         }
-        if changed { try space.write(0) { snapshot.store(into: $0, layout: layout, metric: metric) } }
+        if let snapshot { try space.write(0) { snapshot.store(into: $0, layout: layout, metric: metric) } }
         for (entry, label, start) in entries {
             let (page, offset) = layout.labelEntry(entry)
             try space.write(page) { p in

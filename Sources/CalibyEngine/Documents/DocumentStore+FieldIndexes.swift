@@ -22,7 +22,6 @@ extension DocumentStore: PageAllocating {
         let root = try BTree.create(space: space, allocator: self)
         mutex.withLock {
             header.roots[position] = root
-            headerChanged = true
         }
     }
 

@@ -25,7 +25,6 @@ extension DocumentStore {
             mutex.withLock {
                 header.freeHead = next
                 header.freeCount -= 1
-                headerChanged = true
             }
             guard (next == 0) == (mutex.withLock { header.freeCount } == 0) else {
                 throw damage("the free list ends after a different number of pages than header field freeCount says")
@@ -38,7 +37,6 @@ extension DocumentStore {
         }
         mutex.withLock {
             header.highWater += 1
-            headerChanged = true
         }
         return highWater
     }
@@ -54,7 +52,6 @@ extension DocumentStore {
             header.freeHead = page
             header.freeCount += 1
             if header.fillPage == page { header.fillPage = 0 }
-            headerChanged = true
         }
     }
 
@@ -150,7 +147,6 @@ extension DocumentStore {
         }
         mutex.withLock {
             header.fillPage = page
-            headerChanged = true
         }
         guard let slot = try insert(record, into: page) else { throw damage("a record of \(record.count) bytes does not fit an empty page") }
         return RecordRef(page: page, slot: slot)
@@ -248,7 +244,6 @@ extension DocumentStore {
         } else if roomy && !isFill {
             mutex.withLock {
                 header.fillPage = ref.page
-                headerChanged = true
             }
         }
     }

@@ -24,8 +24,7 @@ final class DocumentStore {
     private(set) var textFieldPositions: [Int]
     private(set) var codec: DocumentCodec
     let mutex = Mutex()
-    var header: DocumentHeader
-    var headerChanged = false
+    @TrackedHeader var header: DocumentHeader
     /// Open trees by field position (see DocumentStore+FieldIndexes).
     var trees: [Int: BTree] = [:]
     private(set) var textIndex: TextIndex?
@@ -39,9 +38,9 @@ final class DocumentStore {
         writable = true
         codec = DocumentCodec(schema: schema)
         textFieldPositions = schema.fullTextPositions
-        header = DocumentHeader(layout: layout, fieldCount: schema.fields.count)
-        headerChanged = true
-        try space.create(0) { _ in }
+        let header = DocumentHeader(layout: layout, fieldCount: schema.fields.count)
+        self.header = header
+        try space.create(0) { header.store(into: $0, layout: layout) }
         for (position, field) in schema.fields.enumerated() where field.hasTree { try createTree(position) }
         if schema.fields.contains(where: \.isFullText) { try createTextIndex() }
         try writeHeader()
@@ -77,11 +76,7 @@ final class DocumentStore {
 
     /// Writes the cached header to page 0 if it changed.
     func writeHeader() throws {
-        let (snapshot, changed) = mutex.withLock { () -> (DocumentHeader, Bool) in
-            defer { headerChanged = false }
-            return (header, headerChanged)
-        }
-        guard changed else { return }
+        guard let snapshot = mutex.withLock({ $header.takeChanges() }) else { return }
         let layout = self.layout
         try space.write(0) { snapshot.store(into: $0, layout: layout) }
     }
@@ -119,7 +114,6 @@ final class DocumentStore {
         for i in formatted...index { try space.create(1 + i) { _ in } }
         mutex.withLock {
             header.directoryFormatted = index + 1
-            headerChanged = true
         }
     }
 
@@ -161,7 +155,6 @@ final class DocumentStore {
         if old == nil {
             mutex.withLock {
                 header.documentCount += 1
-                headerChanged = true
             }
         }
         try updateFieldIndexes(node: node, old: oldDocument, new: document)
@@ -182,7 +175,6 @@ final class DocumentStore {
         try setRef(nil, of: node)
         mutex.withLock {
             header.documentCount -= 1
-            headerChanged = true
         }
         try updateFieldIndexes(node: node, old: oldDocument, new: nil)
         if let textIndex, let oldDocument { try textIndex.remove(oldDocument, node: node) }
@@ -212,7 +204,6 @@ final class DocumentStore {
         mutex.withLock {
             header.fieldCount = schema.fields.count
             header.roots.append(0)
-            headerChanged = true
         }
         if field.hasTree { try createIndex(onField: schema.fields.count - 1) }
         if field.isFullText && textIndex == nil { try createTextIndex() }
@@ -225,7 +216,6 @@ final class DocumentStore {
         textIndex = index
         mutex.withLock {
             header.textRoot = index.rootPage
-            headerChanged = true
         }
     }
 

@@ -113,7 +113,6 @@ extension HNSWIndex {
             }
             header.nodeCount += 1
             header.upperSlotsUsed += level
-            headerChanged = true
             return (node, level, firstSlot)
         }
     }
@@ -168,7 +167,6 @@ extension HNSWIndex {
             entryMutex.withLock {
                 header.entryPoint = node
                 header.maxLevel = level
-                headerChanged = true
             }
         }
     }
@@ -196,7 +194,6 @@ extension HNSWIndex {
                     throw CalibyError.corrupt(path: space.path, detail: "node \(node) is marked deleted, but header field deletedCount = 0")
                 }
                 header.deletedCount -= 1
-                headerChanged = true
             }
         }
         try link(node, level: level, query: q, scratch: scratch)
@@ -251,7 +248,6 @@ extension HNSWIndex {
             let ids = try batch.assignIDs(next: &next, index: info.name)
             if next != header.nextAutoID {
                 header.nextAutoID = next
-                headerChanged = true
             }
             return ids
         }

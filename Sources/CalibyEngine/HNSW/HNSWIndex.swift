@@ -32,8 +32,7 @@ package final class HNSWIndex: PagedIndex {
 
     let entryMutex = Mutex()
     let levelMutex = Mutex()
-    var header: HNSWHeader
-    var headerChanged = false
+    @TrackedHeader var header: HNSWHeader
     let scratch: ScratchPool
 
     /// Formats a new, empty index in `space`.
@@ -154,11 +153,7 @@ package final class HNSWIndex: PagedIndex {
     // MARK: Header and delete
 
     func writeHeader() throws {
-        let (snapshot, changed) = entryMutex.withLock { () -> (HNSWHeader, Bool) in
-            defer { headerChanged = false }
-            return (header, headerChanged)
-        }
-        guard changed else { return }
+        guard let snapshot = entryMutex.withLock({ $header.takeChanges() }) else { return }
         try space.write(0) { snapshot.store(into: $0, layout: layout, metric: metric) }
     }
 
@@ -175,10 +170,7 @@ package final class HNSWIndex: PagedIndex {
             }
             if marked { deleted += 1 }
         }
-        entryMutex.withLock {
-            header.deletedCount += deleted
-            headerChanged = deleted > 0 || headerChanged
-        }
+        if deleted > 0 { entryMutex.withLock { header.deletedCount += deleted } }
         try writeHeader()
         return deleted
     }
