@@ -183,5 +183,8 @@ final class LibraryAPITests: XCTestCase {
             XCTAssertThrowsError(try index.search(data[0], filter: "x = 1"), "\(type)")
         }
         XCTAssertThrowsError(try VectorIndex.temporary(config: config(fields: [Field(name: "t", type: .text)])))
+        XCTAssertThrowsError(try VectorIndex.temporary(config: IndexConfig(dimensions: 65536, maxElements: IndexConfig.maxCapacity))) {
+            guard case .tooLarge(_, lower: ["maxElements", "dimensions"]) = $0 as? CalibyError else { return XCTFail("\($0)") }
+        }
     }
 }

@@ -27,17 +27,23 @@ struct CreateFootprint {
     /// holding `directory` now (exit 68, like a full index: lowering the capacity or freeing space
     /// makes the same command work).
     func requireRoom(config: IndexConfig, directory: String) throws {
+        try requireWithinSizeLimit(config: config)
         let what = "create: an index of \(config.maxElements) elements"
-        guard fullBytes <= IndexConfig.maxFileBytes else {
-            throw CalibyError.tooLarge(
-                "\(what) of \(config.dimensions) dimensions may grow to \(ByteCount.text(fullBytes)); an index may grow to at most "
-                + ByteCount.text(IndexConfig.maxFileBytes), lower: ["maxElements", "dimensions"])
-        }
         let free = try FreeSpace.available(at: directory)
         guard bytesWrittenNow <= free else {
             throw CalibyError.noSpace(
                 "\(what) needs \(ByteCount.text(bytesWrittenNow)) written now for \(tables); \(directory) has "
                 + "\(ByteCount.text(free)) free", lower: shrinkingParameters)
+        }
+    }
+
+    /// The first of `requireRoom`'s refusals, alone for a temporary index, which has no directory.
+    func requireWithinSizeLimit(config: IndexConfig) throws {
+        guard fullBytes <= IndexConfig.maxFileBytes else {
+            throw CalibyError.tooLarge(
+                "create: an index of \(config.maxElements) elements of \(config.dimensions) dimensions may grow to "
+                + "\(ByteCount.text(fullBytes)); an index may grow to at most \(ByteCount.text(IndexConfig.maxFileBytes))",
+                lower: ["maxElements", "dimensions"])
         }
     }
 }

@@ -106,16 +106,34 @@ public struct SearchHit: Sendable, Equatable {
     }
 }
 
+extension IndexConfig {
+    /// The config an index of `type` is created with, checked: its type's parameters filled in with
+    /// their defaults and the other type's dropped. The catalog records the code size actually
+    /// used, so a later change of the default cannot change an existing index's layout.
+    func resolved(for type: IndexType) throws -> IndexConfig {
+        var config = self
+        config.hnsw = type == .hnsw ? hnsw ?? HNSWConfig() : nil
+        config.diskann = type == .diskann ? diskann ?? DiskANNConfig() : nil
+        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: dimensions) }
+        try config.validate()
+        return config
+    }
+}
+
+extension IndexType {
+    /// Formats a new, empty index of this type in `space`.
+    func format(_ info: IndexInfo, space: PageSpace) throws -> GraphIndex {
+        switch self {
+        case .hnsw: return try HNSWIndex(creating: info, space: space, writable: true)
+        case .diskann: return try DiskANNIndex(creating: info, space: space, writable: true)
+        }
+    }
+}
+
 /// Per-type construction, kept in the index layer so the catalog stays type-agnostic.
 extension Database {
     package func createIndex(name: String, type: IndexType, config: IndexConfig) throws -> GraphIndex {
-        var config = config
-        config.hnsw = type == .hnsw ? config.hnsw ?? HNSWConfig() : nil
-        config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
-        // The catalog records the code size actually used, so a later change of the default
-        // cannot change an existing index's layout.
-        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: config.dimensions) }
-        try config.validate()
+        let config = try config.resolved(for: type)
         // What registering would refuse comes first, so that a taken or bad name is not reported as
         // a lack of space; then what the machine cannot hold, before a byte is written.
         try requireWritable("create")
@@ -125,8 +143,7 @@ extension Database {
         let layout = type.layout(config)
         let (info, space) = try registerIndex(name: name, type: type, config: config, pageSize: layout.pageSize,
                                               capacityPages: layout.totalPages)
-        let index: GraphIndex = type == .hnsw ? try HNSWIndex(creating: info, space: space, writable: true)
-                                               : try DiskANNIndex(creating: info, space: space, writable: true)
+        let index = try type.format(info, space: space)
         openObjects[info.id] = index
         return index
     }
@@ -158,21 +175,15 @@ extension Database {
 /// unnamed scratch file, so it may still exceed memory. Nothing is journaled or kept.
 enum TemporaryIndex {
     static func make(name: String, type: IndexType, config: IndexConfig) throws -> GraphIndex {
-        var config = config
-        config.hnsw = type == .hnsw ? config.hnsw ?? HNSWConfig() : nil
-        config.diskann = type == .diskann ? config.diskann ?? DiskANNConfig() : nil
-        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: config.dimensions) }
-        try config.validate()
+        let config = try config.resolved(for: type)
         guard config.schema.isEmpty else { throw CalibyError.invalidArgument("a temporary index has no documents: leave the schema empty") }
+        try CreateFootprint(type: type, config: config).requireWithinSizeLimit(config: config)
         let layout = type.layout(config)
         let info = IndexInfo(id: 0, name: name, type: type, config: config, pageSize: layout.pageSize,
                              capacityPages: layout.totalPages, createdAt: Int64(time(nil)))
         let space = try PageSpace(pool: Caliby.pool(), file: PosixFile.anonymous(), fileID: nil, journal: nil,
                                   pageSize: layout.pageSize, capacityPages: layout.totalPages)
-        switch type {
-        case .hnsw: return try HNSWIndex(creating: info, space: space, writable: true)
-        case .diskann: return try DiskANNIndex(creating: info, space: space, writable: true)
-        }
+        return try type.format(info, space: space)
     }
 }
 
