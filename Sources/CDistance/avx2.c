@@ -63,7 +63,20 @@ TARGET static void pq_table(const float *centroids, const float *sub, size_t wid
     }
 }
 
+TARGET static void to_f16(const float *from, uint16_t *to, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(to + i), _mm256_cvtps_ph(_mm256_loadu_ps(from + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++) to[i] = _cvtss_sh(from[i], _MM_FROUND_TO_NEAREST_INT);
+}
+
+TARGET static void from_f16(const uint16_t *from, float *to, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(to + i, load_f16(from + i));
+    for (; i < n; i++) to[i] = _cvtsh_ss(from[i]);
+}
+
 const cdistance_kernels cdistance_avx2 = {
-    CDISTANCE_AVX2, "avx2", l2_f32, dot_f32, l2_f16, dot_f16, pq_table,
+    CDISTANCE_AVX2, "avx2", l2_f32, dot_f32, l2_f16, dot_f16, pq_table, to_f16, from_f16,
 };
 #endif

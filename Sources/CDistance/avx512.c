@@ -61,7 +61,26 @@ TARGET static void pq_table(const float *centroids, const float *sub, size_t wid
     }
 }
 
+// Conversions in blocks of sixteen; the tail goes through a zeroed block like the halves' tail
+// in the kernels above.
+TARGET static void to_f16(const float *from, uint16_t *to, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(to + i), _mm512_cvtps_ph(_mm512_loadu_ps(from + i), _MM_FROUND_TO_NEAREST_INT));
+    if (i < n) {
+        uint16_t block[16];
+        _mm256_storeu_si256((__m256i *)block, _mm512_cvtps_ph(tail_f32(from + i, n - i), _MM_FROUND_TO_NEAREST_INT));
+        memcpy(to + i, block, (n - i) * 2);
+    }
+}
+
+TARGET static void from_f16(const uint16_t *from, float *to, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(to + i, load_f16(from + i));
+    if (i < n) _mm512_mask_storeu_ps(to + i, (__mmask16)((1u << (n - i)) - 1), tail_f16(from + i, n - i));
+}
+
 const cdistance_kernels cdistance_avx512 = {
-    CDISTANCE_AVX512, "avx512", l2_f32, dot_f32, l2_f16, dot_f16, pq_table,
+    CDISTANCE_AVX512, "avx512", l2_f32, dot_f32, l2_f16, dot_f16, pq_table, to_f16, from_f16,
 };
 #endif

@@ -19,6 +19,33 @@ static inline float half_to_float(uint16_t h) {
     return f;
 }
 
+// Float to half, rounding to nearest even (F. Giesen's float_to_half_fast3_rtne): subnormal
+// results come from one float addition of a magic number, whose rounding is the rounding wanted;
+// normal ones from rebiasing the exponent and adding the rounding bias to the bits.
+static inline uint16_t float_to_half(float value) {
+    uint32_t f;
+    memcpy(&f, &value, 4);
+    uint32_t sign = f & 0x80000000u;
+    f ^= sign;
+    uint16_t h;
+    if (f >= (uint32_t)(127 + 16) << 23) {
+        h = f > 0x7f800000u ? 0x7e00 : 0x7c00;
+    } else if (f < (uint32_t)113 << 23) {
+        const uint32_t magic_bits = (uint32_t)((127 - 15) + (23 - 10) + 1) << 23;
+        float magic, x;
+        memcpy(&magic, &magic_bits, 4);
+        memcpy(&x, &f, 4);
+        x += magic;
+        memcpy(&f, &x, 4);
+        h = (uint16_t)(f - magic_bits);
+    } else {
+        uint32_t odd = (f >> 13) & 1;
+        f += ((uint32_t)(15 - 127) << 23) + 0xfff + odd;
+        h = (uint16_t)(f >> 13);
+    }
+    return h | (uint16_t)(sign >> 16);
+}
+
 #define LANES 8
 
 #define KERNEL(NAME, STORED, LOAD, TERM)                                    \
@@ -57,6 +84,14 @@ static void pq_table(const float *centroids, const float *sub, size_t width, int
     }
 }
 
+static void to_f16(const float *from, uint16_t *to, size_t n) {
+    for (size_t i = 0; i < n; i++) to[i] = float_to_half(from[i]);
+}
+
+static void from_f16(const uint16_t *from, float *to, size_t n) {
+    for (size_t i = 0; i < n; i++) to[i] = half_to_float(from[i]);
+}
+
 const cdistance_kernels cdistance_portable = {
-    CDISTANCE_PORTABLE, "portable", l2_f32, dot_f32, l2_f16, dot_f16, pq_table,
+    CDISTANCE_PORTABLE, "portable", l2_f32, dot_f32, l2_f16, dot_f16, pq_table, to_f16, from_f16,
 };

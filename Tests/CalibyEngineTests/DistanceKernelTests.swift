@@ -67,6 +67,32 @@ final class DistanceKernelTests: XCTestCase {
         }
     }
 
+    /// Narrowing rounds as Swift's `Float16(_:)` does (to nearest, ties to even, overflow to
+    /// infinity): at every half, at the midpoints between neighbours and just either side of them,
+    /// and at random floats; widening back (`from_f16`) as the distance kernels widen. Lengths that
+    /// are not a multiple of any vector width exercise the tails.
+    func testConversionsToAndFromHalvesRoundLikeSwift() {
+        var floats: [Float] = []
+        for bits in UInt16(0)..<0x7c00 {
+            let h = Float(Float16(bitPattern: bits)), next = Float(Float16(bitPattern: bits + 1))
+            let middle = (h + next) / 2
+            floats += [h, -h, middle, -middle, middle.nextUp, middle.nextDown]
+        }
+        floats += (0..<10_001).map { _ in Float.random(in: -70_000..<70_000, using: &generator) }
+        floats += [65519, 65520, 1e9, .infinity, -.infinity, Float.leastNonzeroMagnitude, 1e-8, -3e-8]
+        let expected = floats.map { Float16($0).bitPattern }
+        for k in runnable {
+            let name = String(cString: k.name)
+            var halves = [UInt16](repeating: 0, count: floats.count)
+            k.to_f16(floats, &halves, floats.count)
+            let wrong = (0..<floats.count).first { halves[$0] != expected[$0] }
+            XCTAssertNil(wrong.map { "\(floats[$0]) became \(halves[$0]), not \(expected[$0])" }, "\(name) to_f16")
+            var widened = [Float](repeating: .nan, count: floats.count)
+            k.from_f16(halves, &widened, floats.count)
+            XCTAssertEqual(widened, halves.map { Float(Float16(bitPattern: $0)) }, "\(name) from_f16")
+        }
+    }
+
     func testProductQuantizationTablesAgreeWithTheReference() {
         for width in [1, 3, 8, 17] {
             let centroids = randomVector(256 * width), sub = randomVector(width)

@@ -15,6 +15,9 @@ typedef float (*cdistance_f16_fn)(const float *query, const uint16_t *stored, si
 /// (dot = 0) or minus the inner product (dot = 1) between `sub[0..<width]` and the centroid whose
 /// coordinate t is `centroids[t * 256 + c]`, written to `out[c]`.
 typedef void (*cdistance_pq_fn)(const float *centroids, const float *sub, size_t width, int dot, float *out);
+/// Float32 to IEEE half, rounding to nearest even (beyond ±65504 becomes ±infinity), and back.
+typedef void (*cdistance_to_f16_fn)(const float *from, uint16_t *to, size_t count);
+typedef void (*cdistance_from_f16_fn)(const uint16_t *from, float *to, size_t count);
 
 typedef enum {
     CDISTANCE_PORTABLE = 0,
@@ -30,6 +33,8 @@ typedef struct {
     cdistance_f16_fn l2_f16;
     cdistance_f16_fn dot_f16;
     cdistance_pq_fn pq_table;
+    cdistance_to_f16_fn to_f16;
+    cdistance_from_f16_fn from_f16;
 } cdistance_kernels;
 
 /// Bit `1 << isa` for each instruction set this CPU and OS can run (portable always).

@@ -43,16 +43,14 @@ struct StoredVector {
     func encode(_ vector: UnsafePointer<Float>, into stored: UnsafeMutableRawPointer) {
         switch precision {
         case .float32: stored.copyMemory(from: vector, byteCount: byteCount)
-        case .float16:
-            for i in 0..<dimensions { stored.storeBytes(of: Float16(vector[i]), toByteOffset: 2 * i, as: Float16.self) }
+        case .float16: cdistance_active().pointee.to_f16(vector, stored.assumingMemoryBound(to: UInt16.self), dimensions)
         }
     }
 
     func decode(_ stored: UnsafeRawPointer, into vector: UnsafeMutablePointer<Float>) {
         switch precision {
         case .float32: UnsafeMutableRawPointer(vector).copyMemory(from: stored, byteCount: byteCount)
-        case .float16:
-            for i in 0..<dimensions { vector[i] = Float(half(stored, i)) }
+        case .float16: cdistance_active().pointee.from_f16(stored.assumingMemoryBound(to: UInt16.self), vector, dimensions)
         }
     }
 
@@ -60,7 +58,11 @@ struct StoredVector {
     /// node by the distances later searches will see.
     func round(_ vector: UnsafeMutablePointer<Float>) {
         guard precision == .float16 else { return }
-        for i in 0..<dimensions { vector[i] = Float(Float16(vector[i])) }
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: dimensions) { halves in
+            let kernels = cdistance_active().pointee
+            kernels.to_f16(vector, halves.baseAddress, dimensions)
+            kernels.from_f16(halves.baseAddress, vector, dimensions)
+        }
     }
 
     func isFinite(_ stored: UnsafeRawPointer) -> Bool {
@@ -68,12 +70,8 @@ struct StoredVector {
         case .float32:
             return UnsafeBufferPointer(start: stored.assumingMemoryBound(to: Float.self), count: dimensions).allSatisfy(\.isFinite)
         case .float16:
-            return (0..<dimensions).allSatisfy { half(stored, $0).isFinite }
+            return (0..<dimensions).allSatisfy { stored.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self).isFinite }
         }
-    }
-
-    private func half(_ stored: UnsafeRawPointer, _ i: Int) -> Float16 {
-        stored.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)
     }
 
     /// The first component of `batch` this precision cannot hold, as an error naming its record.
