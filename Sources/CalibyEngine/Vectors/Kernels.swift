@@ -1,5 +1,5 @@
 import CDistance
-import Foundation
+import Glibc
 
 /// The distance kernels this process uses, and why: the C side picks the best instruction set the
 /// CPU and OS support, or the one CALIBY_KERNELS names. A request it cannot honour (an unknown
