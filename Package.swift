@@ -1,14 +1,10 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// The distance kernels need AVX2 code generation, and the float16 ones F16C (`vcvtph2ps`): without
-// a target CPU Swift emits SSE only. They use no FMA (Distance.swift says why). `haswell` is a
-// named level (AVX2, F16C, FMA), not `native`, so a binary built here runs on any x86-64 CPU
-// since Haswell.
-let hotPathFlags: [SwiftSetting] = [
-    .unsafeFlags(["-target-cpu", "haswell"]),
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-]
+// No target-CPU or other unsafe flags: the distance kernels are C (Sources/CDistance) in AVX-512,
+// AVX2+F16C and portable versions, each compiled for its instruction set by a function attribute,
+// and one is chosen at run time from CPUID (CALIBY_KERNELS overrides; `caliby info --system` shows
+// the choice). So the package builds as a dependency and its binary runs on any CPU.
 
 let package = Package(
     name: "caliby",
@@ -23,9 +19,9 @@ let package = Package(
     targets: [
         .target(
             name: "CalibyEngine",
-            dependencies: ["CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
-            exclude: ["Text/generate-folding.py"],
-            swiftSettings: hotPathFlags),
+            dependencies: ["CDistance", "CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
+            exclude: ["Text/generate-folding.py"]),
+        .target(name: "CDistance"),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CFileSystem"),
         .systemLibrary(
@@ -36,14 +32,12 @@ let package = Package(
             dependencies: [
                 "CalibyEngine", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: hotPathFlags),
+            ]),
         .testTarget(
             name: "CalibyEngineTests",
             dependencies: ["CalibyEngine"],
             // Read through #filePath by the tests that need them, not bundled.
-            exclude: ["Fixtures"],
-            swiftSettings: hotPathFlags),
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "CalibyCLITests",
             dependencies: ["caliby"]),

@@ -309,7 +309,7 @@ _caliby_list() {
 
 _caliby_info() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--system --version -h --help)
     repeating_options=()
     non_repeating_options=(--dir --buffer-size --wait --format)
     __caliby_offer_flags_options 1

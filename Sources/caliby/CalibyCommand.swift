@@ -30,6 +30,7 @@ struct CalibyCommand: ParsableCommand {
     /// (usage, help, version) is argument-parser's.
     static func main() {
         _ = processStart
+        if let refusal = Kernels.active.refusal { fputs("caliby: warning: \(refusal)\n", stderr) }
         do {
             let arguments = try GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
             try requireKnownCommand(arguments)

@@ -23,7 +23,9 @@ protocol DatabaseCommand: ParsableCommand {
 }
 
 extension DatabaseCommand {
-    func run() throws {
+    func run() throws { try runInDatabase() }
+
+    func runInDatabase() throws {
         let database = try global.open(access)
         do {
             try execute(in: Session(database: database, interactive: false))

@@ -242,4 +242,49 @@ final class CommandTests: XCTestCase {
         try expectFailure(["search", "v", "--file", queryFile, "--groundtruth", truthFile], in: dir, status: 65,
                           mentions: ["gt.ivecs: record 1", "has 1 neighbours, fewer than -k 10"])
     }
+
+    /// `info --system` needs no data directory; it names the kernels in use, the sets this CPU
+    /// supports and the buffer size, and follows CALIBY_KERNELS while refusing what cannot run.
+    func testInfoSystemShowsTheKernelsAndBufferSize() throws {
+        let nowhere = try makeTemporaryDirectory() + "/none"
+        func system(_ environment: [String: String], _ extra: [String] = []) throws -> (properties: [String: String], stderr: String) {
+            let result = try CLI.run(["info", "--system", "--format", "json"] + extra, directory: nowhere, environment: environment)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            return (object.mapValues { "\($0)" }, result.stderr)
+        }
+        let plain = try system([:], ["--buffer-size", "64M"])
+        let supported = try XCTUnwrap(plain.properties["cpu_kernels"]).split(separator: " ").map(String.init)
+        XCTAssertEqual(supported.first, "portable")
+        XCTAssertEqual(plain.properties["kernels"], supported.last, "unforced, the widest set the CPU runs")
+        XCTAssertEqual(plain.properties["buffer_size"], "\(64 << 20)")
+        XCTAssertNil(plain.properties["kernels_note"])
+        XCTAssertEqual(plain.stderr, "")
+
+        let forced = try system(["CALIBY_KERNELS": "portable"])
+        XCTAssertEqual(forced.properties["kernels"], "portable")
+        XCTAssertNil(forced.properties["kernels_note"])
+
+        let unknown = try system(["CALIBY_KERNELS": "sse9"])
+        let note = "CALIBY_KERNELS=sse9 ignored (not one of portable, avx2, avx512); using \(supported.last!)"
+        XCTAssertEqual(unknown.properties["kernels"], supported.last)
+        XCTAssertEqual(unknown.properties["kernels_note"], note)
+        XCTAssertEqual(unknown.stderr, "caliby: warning: \(note)\n")
+        if !supported.contains("avx512") {
+            let refused = try system(["CALIBY_KERNELS": "avx512"])
+            XCTAssertEqual(refused.properties["kernels"], supported.last)
+            XCTAssertEqual(refused.properties["kernels_note"], "CALIBY_KERNELS=avx512 ignored (this CPU cannot run them); using \(supported.last!)")
+        }
+
+        let table = try CLI.run(["info", "--system", "--format", "tsv"], directory: nowhere)
+        XCTAssertTrue(table.stdout.hasPrefix("property\tvalue\nkernels\t\(supported.last!)\n"), table.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: nowhere), "--system opens no directory")
+
+        for (arguments, message) in [(["info", "--system", "a"], "--system shows no index: give 'info NAME' or 'info --system'"),
+                                     (["info"], "give an index name, or --system")] {
+            let refused = try CLI.run(arguments, directory: nowhere)
+            XCTAssertEqual(refused.status, 64, "\(arguments)")
+            XCTAssertEqual(refused.stderr, "caliby: error: \(message) (see 'caliby help')\n", "\(arguments)")
+        }
+    }
 }

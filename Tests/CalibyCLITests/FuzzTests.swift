@@ -39,11 +39,11 @@ final class FuzzTests: XCTestCase {
                    "--quiet", "-q"],
         "search": ["--vector", "--file", "--input-format", "-k", "--ef", "--L", "--beam-width", "--filter", "--distances",
                    "--threads", "--format", "--groundtruth", "--warmup", "--stats"],
-        "delete": ["--ids-file"], "consolidate": ["--threads"], "list": ["--format", "--names-only"], "info": ["--format"],
+        "delete": ["--ids-file"], "consolidate": ["--threads"], "list": ["--format", "--names-only"], "info": ["--format", "--system"],
         "repl": ["--read-only", "--bail"], "exit-codes": ["--format"],
     ]
     /// Options that take no value.
-    private static let flags: Set<String> = ["--replace", "--quiet", "-q", "--warmup", "--stats", "--names-only", "--read-only",
+    private static let flags: Set<String> = ["--replace", "--quiet", "-q", "--warmup", "--stats", "--names-only", "--read-only", "--system",
                                              "--bail", "--help", "--version"]
     private static let globalOptions = ["--buffer-size", "--wait"]
     private static let strayOptions = ["--help", "--version", "--frob", "-x", "--dim=-1", "--vector=-1,2,3,4", "--dir"]

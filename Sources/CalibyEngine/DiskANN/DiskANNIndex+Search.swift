@@ -22,12 +22,12 @@ extension DiskANNIndex {
             try consider(node, q, filter: filter, k: k, allLive: allLive, scratch: s)
         }
         while true {
-            s.list.takeBeam(width, into: &s.beam)
-            if s.beam.isEmpty { break }
+            s.list.takeBeam(width)
+            if s.list.beam.isEmpty { break }
             // As in HNSWIndex.searchLevel: the likely next node's links and the neighbours'
             // visited tags are fetched ahead, so neither stalls the loop.
             if let upcoming = s.list.nextUnexpanded { prefetchLinks(RankedNode.node(upcoming)) }
-            for key in s.beam {
+            for key in s.list.beam {
                 let node = RankedNode.node(key)
                 let (n, live) = try readLinks(of: node, into: s.links)
                 if collect && live { s.expanded.append(key) }
@@ -61,13 +61,13 @@ extension DiskANNIndex {
         for node in entryPoints where s.visited.insert(node) { try enqueue(node, table: table, filter: filter, scratch: s) }
         let dims = dimensions, metric = self.metric, R = self.R
         while true {
-            s.list.takeBeam(width, into: &s.beam)
-            if s.beam.isEmpty { break }
-            for key in s.beam {
+            s.list.takeBeam(width)
+            if s.list.beam.isEmpty { break }
+            for key in s.list.beam {
                 let (page, offset) = layout.records.locate(RankedNode.node(key))
                 space.prefetch(page, offset: offset, lines: recordLines)
             }
-            for key in s.beam {
+            for key in s.list.beam {
                 let node = RankedNode.node(key)
                 let (n, live, d) = try peekRecord(node) { r in
                     let n = r.linkCount(limit: R)

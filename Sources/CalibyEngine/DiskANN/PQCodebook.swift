@@ -1,3 +1,5 @@
+import CDistance
+
 /// Product quantization (Jégou, Douze & Schmid, TPAMI 2011), as DiskANN uses it to steer its
 /// search: the dimensions are cut into `subspaces` consecutive runs, each run of a vector is replaced
 /// by the nearest of 256 centroids trained by k-means for that run, so a vector becomes one byte per
@@ -7,7 +9,8 @@
 /// Storage (in memory and in the file's codebook region, see DiskANNLayout): `256 · dimensions`
 /// floats; subspace j (dimensions `start(j)..<start(j + 1)`, width w) owns floats
 /// `256 · start(j) ..< 256 · start(j + 1)`, where coordinate t of centroid c is at `t · 256 + c`.
-/// Transposed so that distances to all 256 centroids are SIMD over centroids.
+/// Transposed so that distances to all 256 centroids are SIMD over centroids (the `pq_table`
+/// kernels of Sources/CDistance).
 final class PQCodebook {
     static let centroids = 256
     /// k-means rounds: the assignment changes little after about ten on SIFT-like data, and every
@@ -37,26 +40,10 @@ final class PQCodebook {
 
     /// Squared L2 (or, with `dot`, minus the inner product) from the run of `x` that subspace `j`
     /// covers (`x` points at the whole vector) to each of its 256 centroids.
-    @inline(__always)
     func centroidDistances(_ x: UnsafePointer<Float>, subspace j: Int, dot: Bool, into out: UnsafeMutablePointer<Float>) {
-        let first = start(j), width = start(j + 1) - first
-        let base = UnsafeRawPointer(coordinates + PQCodebook.centroids * first)
-        let sub = x + first
-        var block = 0
-        while block < PQCodebook.centroids {
-            var acc = SIMD8<Float>()
-            for t in 0..<width {
-                let c = base.loadUnaligned(fromByteOffset: (t * PQCodebook.centroids + block) * 4, as: SIMD8<Float>.self)
-                if dot {
-                    acc -= c * SIMD8(repeating: sub[t])
-                } else {
-                    let d = c - SIMD8(repeating: sub[t])
-                    acc += d * d
-                }
-            }
-            UnsafeMutableRawPointer(out + block).storeBytes(of: acc, as: SIMD8<Float>.self)
-            block += 8
-        }
+        let first = start(j)
+        cdistance_active().pointee.pq_table(coordinates + PQCodebook.centroids * first, x + first,
+                                            start(j + 1) - first, dot ? 1 : 0, out)
     }
 
     /// The nearest centroid of each subspace (in L2, whatever the metric, as the centroids were trained).

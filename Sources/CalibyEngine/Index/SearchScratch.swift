@@ -32,7 +32,10 @@ func vectorPrefetchLines(vectorBytes: Int) -> Int { min(32, (vectorBytes + 63) /
 final class KeyHeap {
     private var storage: UnsafeMutablePointer<UInt64>
     private var capacity: Int
-    private(set) var count = 0
+    /// Private, `count` only reading it: a property mutable from elsewhere (another file, or a
+    /// testing build's importers) keeps run-time exclusivity checks, and keepClosest reads it for
+    /// every candidate a search meets.
+    private var held = 0
 
     init(capacity: Int = 256) {
         self.capacity = capacity
@@ -41,16 +44,17 @@ final class KeyHeap {
 
     deinit { storage.deallocate() }
 
-    var isEmpty: Bool { count == 0 }
+    var count: Int { held }
+    var isEmpty: Bool { held == 0 }
     var top: UInt64 { storage[0] }
 
-    func removeAll() { count = 0 }
+    func removeAll() { held = 0 }
 
     @inline(__always)
     func push(_ key: UInt64) {
-        if count == capacity { grow() }
-        var child = count
-        count += 1
+        if held == capacity { grow() }
+        var child = held
+        held += 1
         while child > 0 {
             let parent = (child - 1) >> 1
             if storage[parent] <= key { break }
@@ -64,7 +68,7 @@ final class KeyHeap {
     /// `limit` are held or it is closer than the farthest, which it then replaces.
     @inline(__always)
     func keepClosest(_ key: UInt64, limit: Int) {
-        if count < limit {
+        if held < limit {
             push(~key)
         } else if key < ~storage[0] {
             pop()
@@ -76,9 +80,9 @@ final class KeyHeap {
     @discardableResult
     func pop() -> UInt64 {
         let result = storage[0]
-        count -= 1
-        let last = storage[count]
-        let n = count
+        held -= 1
+        let last = storage[held]
+        let n = held
         if n > 0 {
             var parent = 0
             while true {
@@ -97,15 +101,15 @@ final class KeyHeap {
     /// Empties a max-heap of complemented keys, returning the keys closest first (one sort beats
     /// `count` pops).
     func drainComplemented() -> [UInt64] {
-        var out = UnsafeBufferPointer(start: storage, count: count).map { ~$0 }
+        var out = UnsafeBufferPointer(start: storage, count: held).map { ~$0 }
         out.sort()
-        count = 0
+        held = 0
         return out
     }
 
     private func grow() {
         let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
-        bigger.update(from: storage, count: count)
+        bigger.update(from: storage, count: held)
         storage.deallocate()
         storage = bigger
         capacity *= 2

@@ -1,13 +1,29 @@
+import CDistance
+
 /// The bytes of one stored vector in an index's precision: the only place that knows how a
 /// component is laid out in a page. Queries and every vector handed in or out stay float32; only
 /// the copy in the page may be float16.
 struct StoredVector {
     let precision: VectorPrecision
     let dimensions: Int
+    /// The active kernels for this precision, fetched once so that a distance is one indirect
+    /// call. The stored operand's pointer type is erased to raw: `l2` and `dot` are the float32
+    /// or the float16 kernels as `precision` says, and are only ever handed this layout's bytes.
+    private let l2: RawKernel, dot: RawKernel
+    private typealias RawKernel = @convention(c) (UnsafePointer<Float>?, UnsafeRawPointer?, Int) -> Float
 
     init(precision: VectorPrecision, dimensions: Int) {
         self.precision = precision
         self.dimensions = dimensions
+        let kernels = cdistance_active().pointee
+        switch precision {
+        case .float32:
+            l2 = unsafeBitCast(kernels.l2_f32!, to: RawKernel.self)
+            dot = unsafeBitCast(kernels.dot_f32!, to: RawKernel.self)
+        case .float16:
+            l2 = unsafeBitCast(kernels.l2_f16!, to: RawKernel.self)
+            dot = unsafeBitCast(kernels.dot_f16!, to: RawKernel.self)
+        }
     }
 
     var byteCount: Int { dimensions * precision.bytesPerComponent }
@@ -18,34 +34,23 @@ struct StoredVector {
     /// The metric's distance from a float32 `query` to the vector stored at `stored`.
     @inline(__always)
     func distance(_ query: UnsafePointer<Float>, _ stored: UnsafeRawPointer, metric: Metric) -> Float {
-        switch precision {
-        case .float32: return Distance.between(query, stored, dimensions, metric: metric, as: Float32Lanes.self)
-        case .float16: return Distance.between(query, stored, dimensions, metric: metric, as: Float16Lanes.self)
+        switch metric {
+        case .l2: return l2(query, stored, dimensions)
+        case .ip, .cosine: return 1 - dot(query, stored, dimensions)
         }
     }
 
     func encode(_ vector: UnsafePointer<Float>, into stored: UnsafeMutableRawPointer) {
         switch precision {
         case .float32: stored.copyMemory(from: vector, byteCount: byteCount)
-        case .float16:
-            for i in 0..<dimensions { stored.storeBytes(of: Float16(vector[i]), toByteOffset: 2 * i, as: Float16.self) }
+        case .float16: cdistance_active().pointee.to_f16(vector, stored.assumingMemoryBound(to: UInt16.self), dimensions)
         }
     }
 
     func decode(_ stored: UnsafeRawPointer, into vector: UnsafeMutablePointer<Float>) {
         switch precision {
         case .float32: UnsafeMutableRawPointer(vector).copyMemory(from: stored, byteCount: byteCount)
-        case .float16:
-            let out = UnsafeMutableRawPointer(vector)
-            var i = 0
-            while i + 8 <= dimensions {
-                out.storeBytes(of: Float16Lanes.eight(stored, at: i), toByteOffset: 4 * i, as: SIMD8<Float>.self)
-                i += 8
-            }
-            while i < dimensions {
-                vector[i] = Float16Lanes.one(stored, at: i)
-                i += 1
-            }
+        case .float16: cdistance_active().pointee.from_f16(stored.assumingMemoryBound(to: UInt16.self), vector, dimensions)
         }
     }
 
@@ -53,7 +58,11 @@ struct StoredVector {
     /// node by the distances later searches will see.
     func round(_ vector: UnsafeMutablePointer<Float>) {
         guard precision == .float16 else { return }
-        for i in 0..<dimensions { vector[i] = Float(Float16(vector[i])) }
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: dimensions) { halves in
+            let kernels = cdistance_active().pointee
+            kernels.to_f16(vector, halves.baseAddress, dimensions)
+            kernels.from_f16(halves.baseAddress, vector, dimensions)
+        }
     }
 
     func isFinite(_ stored: UnsafeRawPointer) -> Bool {
@@ -61,7 +70,7 @@ struct StoredVector {
         case .float32:
             return UnsafeBufferPointer(start: stored.assumingMemoryBound(to: Float.self), count: dimensions).allSatisfy(\.isFinite)
         case .float16:
-            return (0..<dimensions).allSatisfy { Float16Lanes.one(stored, at: $0).isFinite }
+            return (0..<dimensions).allSatisfy { stored.loadUnaligned(fromByteOffset: 2 * $0, as: Float16.self).isFinite }
         }
     }
 
