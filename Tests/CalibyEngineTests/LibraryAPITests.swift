@@ -157,6 +157,15 @@ final class LibraryAPITests: XCTestCase {
         let text = try index.searchText("red fox", k: 20)
         XCTAssertEqual(Set(text.map(\.id)), Set(stride(from: 0, to: 100, by: 10).map(UInt64.init)))
         XCTAssertEqual(try index.documents(ids: [30], fields: ["tag", "price"]), [["tag": .string("even"), "price": .float(30)]])
+        // Near vector 20 and about foxes: 20 is both, so it leads; every hit says what each side found.
+        let hybrid = try index.searchHybrid(data[20], text: "fox", k: 5, searchL: 60)
+        XCTAssertEqual(hybrid.first?.id, 20)
+        XCTAssertEqual(hybrid.first?.vectorRank, 1)
+        XCTAssertNotNil(hybrid.first?.textRank)
+        XCTAssertEqual(hybrid.count, 5)
+        XCTAssertThrowsError(try index.searchHybrid(data[20], text: "fox", method: .weighted(vectorWeight: 1.5))) {
+            guard case .invalidParameter(name: "vectorWeight", _, _) = $0 as? CalibyError else { return XCTFail("\($0)") }
+        }
 
         try index.update(id: 30, set: ["tag": .string("gold"), "price": nil])
         XCTAssertEqual(try index.documents(ids: [30]), [["body": .string("a red fox number 30"), "tag": .string("gold")]])

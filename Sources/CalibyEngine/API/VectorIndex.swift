@@ -143,8 +143,7 @@ public final class VectorIndex {
         switch backing {
         case .database(let database):
             let collection = try collection(database)
-            let prepared = try filter.map { try collection.prepare(Filter(parsing: $0, schema: collection.schema)) }
-            return try collection.search(vector, parameters: parameters, filter: prepared)
+            return try collection.search(vector, parameters: parameters, filter: prepared(filter, collection))
         case .temporary(let graph):
             guard filter == nil else { throw noDocuments() }
             return try graph.search(vector, parameters: parameters)
@@ -158,8 +157,25 @@ public final class VectorIndex {
         guard case .database(let database) = backing else { throw noDocuments() }
         guard k >= 1 else { throw CalibyError.invalidParameter(name: "k", requirement: "at least 1", value: "\(k)") }
         let collection = try collection(database)
-        let prepared = try filter.map { try collection.prepare(Filter(parsing: $0, schema: collection.schema)) }
-        return try collection.searchText(collection.textQuery(query), k: k, filter: prepared)
+        return try collection.searchText(collection.textQuery(query), k: k, filter: prepared(filter, collection))
+    }
+
+    /// A vector search and a full-text search fused into one ranking, best first: each side
+    /// contributes its best max(k, 100) candidates, then `method` fuses them (RRF with k = 60, or
+    /// a weighted sum of min-max normalized scores whose vector share is `vectorWeight`, 0…1).
+    public func searchHybrid(_ query: some Collection<Float>, text: String, k: Int = 10, method: HybridMethod = .rrf,
+                             ef: Int? = nil, searchL: Int? = nil, filter: String? = nil) throws -> [HybridHit] {
+        guard case .database(let database) = backing else { throw noDocuments() }
+        if case .weighted(let weight) = method, !(0...1).contains(weight) {
+            throw CalibyError.invalidParameter(name: "vectorWeight", requirement: "from 0 to 1", value: "\(weight)")
+        }
+        let info = try self.info
+        let parameters = try searchParameters(k: k, ef: ef, searchL: searchL, type: info.type)
+        var vector: [Float] = []
+        try append(query, to: &vector, record: nil, info: info)
+        let collection = try collection(database)
+        return try collection.searchHybrid(vector, parameters: parameters, text: collection.textQuery(text), method: method,
+                                           filter: prepared(filter, collection))
     }
 
     /// The documents of `ids`, in that order, as field name → value (fields a document does not
@@ -178,6 +194,10 @@ public final class VectorIndex {
     }
 
     // MARK: Plumbing
+
+    private func prepared(_ filter: String?, _ collection: DocumentCollection) throws -> DocumentCollection.PreparedFilter? {
+        try filter.map { try collection.prepare(Filter(parsing: $0, schema: collection.schema)) }
+    }
 
     private func collection(_ database: Database) throws -> DocumentCollection {
         try database.requireOpen()

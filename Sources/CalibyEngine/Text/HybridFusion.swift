@@ -1,5 +1,5 @@
-/// How `search --vector ... --text ...` makes one ranking of the two.
-package enum HybridMethod: Sendable, Equatable {
+/// How a hybrid search (`search --vector ... --text ...`) makes one ranking of the two.
+public enum HybridMethod: Sendable, Equatable {
     /// Reciprocal rank fusion: Σ 1 / (`HybridFusion.rrfK` + rank) over the lists holding a document.
     case rrf
     /// `vectorWeight` · vector + (1 − `vectorWeight`) · text, each min-max normalized over its list.
@@ -32,13 +32,16 @@ public struct TextHit: Sendable, Equatable {
 }
 
 /// One document of a hybrid search, with what each side said of it (nil: not in that side's list).
-package struct HybridHit: Sendable, Equatable {
-    package var id: UInt64
-    package var score: Double
-    package var distance: Float?
-    package var vectorRank: Int?
-    package var textScore: Double?
-    package var textRank: Int?
+public struct HybridHit: Sendable, Equatable {
+    public var id: UInt64
+    /// The fused score, larger is better: RRF's sum, or the weighted sum of normalized scores.
+    public var score: Double
+    /// The vector side's distance and 1-based rank.
+    public var distance: Float?
+    public var vectorRank: Int?
+    /// The text side's BM25 score and 1-based rank.
+    public var textScore: Double?
+    public var textRank: Int?
 }
 
 /// Fusing a vector ranking and a text ranking (definitions in README's "Hybrid search").
