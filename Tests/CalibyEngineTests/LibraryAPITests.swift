@@ -167,6 +167,11 @@ final class LibraryAPITests: XCTestCase {
             guard case .invalidParameter(name: "vectorWeight", _, _) = $0 as? CalibyError else { return XCTFail("\($0)") }
         }
 
+        XCTAssertThrowsError(try index.insert(data[0], id: 201, document: ["price": .string("cheap")])) {
+            XCTAssertEqual($0 as? CalibyError, .badInput(location: "record 1", message: "field 'price': expected float, got string"))
+        }
+        XCTAssertFalse(db.hasUncommittedChanges, "a refused document changes nothing")
+
         try index.update(id: 30, set: ["tag": .string("gold"), "price": nil])
         XCTAssertEqual(try index.documents(ids: [30]), [["body": .string("a red fox number 30"), "tag": .string("gold")]])
         XCTAssertThrowsError(try index.insert(data[0], id: 200, document: ["colour": .string("red")])) {
@@ -190,6 +195,8 @@ final class LibraryAPITests: XCTestCase {
             XCTAssertEqual(try index.count, 300, "\(type)")
             XCTAssertEqual(try index.search(data[123], k: 1).first?.id, 123, "\(type)")
             XCTAssertThrowsError(try index.search(data[0], filter: "x = 1"), "\(type)")
+            XCTAssertThrowsError(try index.insert(data[0], id: 999, document: ["x": .int(1)]), "\(type): documents are refused, not dropped")
+            XCTAssertEqual(try index.count, 300, "\(type)")
         }
         XCTAssertThrowsError(try VectorIndex.temporary(config: config(fields: [Field(name: "t", type: .text)])))
         XCTAssertThrowsError(try VectorIndex.temporary(config: IndexConfig(dimensions: 65536, maxElements: IndexConfig.maxCapacity))) {

@@ -1,5 +1,3 @@
-import Glibc
-
 /// One index of a data directory, or a temporary one: what a Swift program inserts into and searches.
 ///
 /// Every call checks its arguments before it changes anything (the vector length against the
@@ -47,9 +45,7 @@ public final class VectorIndex {
     public var info: IndexInfo {
         get throws {
             switch backing {
-            case .database(let database):
-                try database.requireOpen()
-                return try collection(database).info
+            case .database(let database): return try collection(database).info
             case .temporary(let graph): return graph.info
             }
         }
@@ -91,7 +87,12 @@ public final class VectorIndex {
         for (record, vector) in vectors.enumerated() { try append(vector, to: &batch.vectors, record: record, info: info) }
         batch.ids = ids.map { $0 }
         try checkNew(batch.ids, replace: replace)
-        if let documents { batch.documents = try documents.map(document) }
+        if let documents {
+            guard case .database(let database) = backing else { throw noDocuments() }
+            batch.documents = try documents.map(document)
+            // Types, required fields and sizes, by the engine's own rule, while nothing has changed.
+            _ = try collection(database).checkedDocuments(batch)
+        }
         let options = InsertOptions(replace: replace, threads: threads)
         return try change { database in
             if let database { return try collection(database).insert(batch, options: options) }

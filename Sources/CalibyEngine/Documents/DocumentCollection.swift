@@ -92,7 +92,7 @@ package final class DocumentCollection {
 
     /// Each record's document, checked against the schema (the decoders check as they read; a
     /// library caller's batch is checked here).
-    private func checkedDocuments(_ batch: VectorBatch) throws -> [Document] {
+    func checkedDocuments(_ batch: VectorBatch) throws -> [Document] {
         if batch.documents.isEmpty { return Array(repeating: Document(fieldCount: schema.fields.count), count: batch.count) }
         guard batch.documents.count == batch.count else {
             throw CalibyError.invalidArgument("the batch has \(batch.count) records but \(batch.documents.count) documents")
