@@ -137,10 +137,7 @@ public final class VectorIndex {
     ///   - filter: a condition on the documents; nil searches every vector.
     public func search(_ query: some Collection<Float>, k: Int = 10, ef: Int? = nil, searchL: Int? = nil,
                        filter: String? = nil) throws -> [SearchHit] {
-        let info = try self.info
-        let parameters = try searchParameters(k: k, ef: ef, searchL: searchL, type: info.type)
-        var vector: [Float] = []
-        try append(query, to: &vector, record: nil, info: info)
+        let (vector, parameters) = try checkedQuery(query, k: k, ef: ef, searchL: searchL)
         switch backing {
         case .database(let database):
             let collection = try collection(database)
@@ -170,10 +167,7 @@ public final class VectorIndex {
         if case .weighted(let weight) = method, !(0...1).contains(weight) {
             throw CalibyError.invalidParameter(name: "vectorWeight", requirement: "from 0 to 1", value: "\(weight)")
         }
-        let info = try self.info
-        let parameters = try searchParameters(k: k, ef: ef, searchL: searchL, type: info.type)
-        var vector: [Float] = []
-        try append(query, to: &vector, record: nil, info: info)
+        let (vector, parameters) = try checkedQuery(query, k: k, ef: ef, searchL: searchL)
         let collection = try collection(database)
         return try collection.searchHybrid(vector, parameters: parameters, text: collection.textQuery(text), method: method,
                                            filter: prepared(filter, collection))
@@ -265,6 +259,16 @@ public final class VectorIndex {
             document[position] = value
         }
         return document
+    }
+
+    /// A vector query and its search parameters, checked against the index (length, finite values,
+    /// `k` and the list size of the index's type).
+    private func checkedQuery(_ query: some Collection<Float>, k: Int, ef: Int?, searchL: Int?) throws -> ([Float], SearchParameters) {
+        let info = try self.info
+        let parameters = try searchParameters(k: k, ef: ef, searchL: searchL, type: info.type)
+        var vector: [Float] = []
+        try append(query, to: &vector, record: nil, info: info)
+        return (vector, parameters)
     }
 
     private func searchParameters(k: Int, ef: Int?, searchL: Int?, type: IndexType) throws -> SearchParameters {
