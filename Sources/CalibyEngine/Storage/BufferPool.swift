@@ -1,4 +1,5 @@
 import Atomics
+import Glibc
 
 /// The process-wide page cache, after vmcache (Leis et al., SIGMOD 2023).
 ///
@@ -23,17 +24,28 @@ import Atomics
 ///   latch (shared or exclusive) or optimistically (`readOptimistic`: the result counts only if the
 ///   version did not move and the page was neither locked nor evicted while it was read).
 /// - Only the thread that moved a page to `locked` changes its bytes, reads it in or evicts it.
-/// - Resident bytes ≤ budget, except transiently by one page per faulting thread.
+/// - Resident bytes ≤ budget, except transiently: by one page per faulting thread while its
+///   victims are written back, and by victims that were used during their eviction (they stay;
+///   the next admission that finds the pool full evicts again).
+/// - Page I/O never runs under the pool's mutex (see `admit`).
 /// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
 ///   journal durable (see `Journal`): a committed page is never overwritten before its original
 ///   image can be restored.
 package final class BufferPool: @unchecked Sendable {
     package let budgetBytes: Int
 
+    /// Guards `resident`, `clockHand`, the byte counts and `inFlight`; held to choose victims, never
+    /// across I/O.
     private let mutex = Mutex()
     private var resident: [(space: PageSpace, page: Int)] = []
     private var clockHand = 0
+    /// Bytes of pages in memory, including victims still being written back.
     private var residentBytesValue = 0
+    /// Bytes of victims taken off `resident` whose eviction has not finished: room already found,
+    /// so an admission does not choose victims for it a second time.
+    private var evictingBytes = 0
+    /// Victims in flight per space: `forgetAll` waits for its space's to finish (see there).
+    private var inFlight: [ObjectIdentifier: Int] = [:]
 
     /// Pages read from files since the pool was made (a one-shot search reports this).
     package let pagesRead = ManagedAtomic<Int>(0)
@@ -48,43 +60,97 @@ package final class BufferPool: @unchecked Sendable {
 
     package var residentBytes: Int { mutex.withLock { residentBytesValue } }
 
+    private typealias Victim = (space: PageSpace, page: Int)
+
     /// Makes room for one page of `space`, then records it as resident. Called with the page locked.
     ///
     /// When the pool is full it frees a batch (1/16 of the budget, at most 64 pages, as vmcache
     /// evicts), not one page: writing back a dirty page first syncs the journal if records were
     /// added since its last sync, and a batch pays that pair of fsyncs once instead of per page.
+    ///
+    /// The victims are only chosen under the mutex; their write-back and `madvise` run after it
+    /// is released, so other threads go on faulting (and evicting) meanwhile. A victim stays
+    /// `marked` until the moment it is written: a thread that uses it in between takes the mark
+    /// off, and the eviction then keeps it. So a page is locked for its own `pwrite` only, and
+    /// nobody waits for a whole batch.
     func admit(_ space: PageSpace, page: Int) throws {
-        try mutex.withLock {
-            var scanned = 0
-            let needed = residentBytesValue + space.pageSize > budgetBytes
-            let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
-            while residentBytesValue + space.pageSize > (needed ? budgetBytes - batch + space.pageSize : budgetBytes) {
-                guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
-                    // The batch is a wish; only a page that cannot be made room for is an error.
-                    if residentBytesValue + space.pageSize <= budgetBytes { break }
-                    throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
-                }
-                scanned += 1
-                if clockHand >= resident.count { clockHand = 0 }
-                let candidate = resident[clockHand]
-                switch try candidate.space.clockVisit(candidate.page) {
-                case .keep:
-                    clockHand += 1
-                case .evicted:
-                    residentBytesValue -= candidate.space.pageSize
+        let victims = try mutex.withLock { () throws -> [Victim] in
+            var victims: [Victim] = []
+            // Bytes that will be resident once the evictions under way finish.
+            var settled: Int { residentBytesValue - evictingBytes }
+            if settled + space.pageSize > budgetBytes {
+                let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
+                var scanned = 0
+                while settled + space.pageSize > budgetBytes - batch + space.pageSize {
+                    guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
+                        // The batch is a wish; only a page that cannot be made room for is an error.
+                        if settled + space.pageSize <= budgetBytes { break }
+                        finish(victims, kept: victims, evicted: 0)
+                        throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
+                    }
+                    scanned += 1
+                    if clockHand >= resident.count { clockHand = 0 }
+                    let candidate = resident[clockHand]
+                    guard candidate.space.clockVisit(candidate.page) == .victim else {
+                        clockHand += 1
+                        continue
+                    }
                     resident.swapAt(clockHand, resident.count - 1)
                     resident.removeLast()
+                    evictingBytes += candidate.space.pageSize
+                    inFlight[ObjectIdentifier(candidate.space), default: 0] += 1
+                    victims.append(candidate)
                 }
             }
             residentBytesValue += space.pageSize
             resident.append((space, page))
+            return victims
+        }
+        guard !victims.isEmpty else { return }
+        try evict(victims)
+    }
+
+    /// Writes back and drops the victims `admit` chose (no mutex held), then settles the counts.
+    /// A failed write-back returns it and the victims not yet visited to the clock, still resident.
+    private func evict(_ victims: [Victim]) throws {
+        var evicted = 0, kept: [Victim] = []
+        defer { mutex.withLock { finish(victims, kept: kept, evicted: evicted) } }
+        // One journal sync for the batch before any victim is locked, not inside the first write-back.
+        var synced = Set<ObjectIdentifier>()
+        for victim in victims where synced.insert(ObjectIdentifier(victim.space)).inserted {
+            try victim.space.prepareEviction()
+        }
+        for (i, victim) in victims.enumerated() {
+            do {
+                if try victim.space.evict(victim.page) {
+                    evicted += victim.space.pageSize
+                } else {
+                    kept.append(victim)
+                }
+            } catch {
+                kept += victims[i...]
+                throw error
+            }
         }
     }
 
-    /// Undoes `admit` for a page whose read failed.
+    /// Ends a batch of evictions (mutex held): `evicted` bytes left memory, `kept` go back on the clock.
+    private func finish(_ victims: [Victim], kept: [Victim], evicted: Int) {
+        for victim in victims {
+            evictingBytes -= victim.space.pageSize
+            let id = ObjectIdentifier(victim.space)
+            inFlight[id]! -= 1
+            if inFlight[id] == 0 { inFlight[id] = nil }
+        }
+        residentBytesValue -= evicted
+        resident += kept
+    }
+
+    /// Undoes `admit` for a page whose read failed. The page was appended last, and later
+    /// admissions append after it, so the search runs from the end.
     func forget(_ space: PageSpace, page: Int) {
         mutex.withLock {
-            if let i = resident.firstIndex(where: { $0.space === space && $0.page == page }) {
+            if let i = resident.lastIndex(where: { $0.space === space && $0.page == page }) {
                 resident.swapAt(i, resident.count - 1)
                 resident.removeLast()
                 residentBytesValue -= space.pageSize
@@ -93,12 +159,22 @@ package final class BufferPool: @unchecked Sendable {
     }
 
     /// Drops every page of `space` without writing it (close, drop, rollback).
+    ///
+    /// First it waits for evictions of the space's pages that other threads have under way: one
+    /// writing back a page after a rollback (which this call begins) would put the undone change
+    /// back into the file. Another database's admission can choose this space's pages as victims
+    /// at any time, since the clock runs over every open file.
     func forgetAll(of space: PageSpace) {
-        mutex.withLock {
-            let before = resident.count
-            resident.removeAll { $0.space === space }
-            residentBytesValue -= (before - resident.count) * space.pageSize
-            clockHand = 0
+        mutex.lock()
+        defer { mutex.unlock() }
+        while inFlight[ObjectIdentifier(space)] != nil {
+            mutex.unlock()
+            usleep(100)
+            mutex.lock()
         }
+        let before = resident.count
+        resident.removeAll { $0.space === space }
+        residentBytesValue -= (before - resident.count) * space.pageSize
+        clockHand = 0
     }
 }

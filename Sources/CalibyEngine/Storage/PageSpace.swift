@@ -2,7 +2,7 @@ import Atomics
 import CPrefetch
 import Glibc
 
-enum ClockOutcome { case keep, evicted }
+enum ClockOutcome { case keep, victim }
 
 /// One file's pages in the pool. See `BufferPool` for the state word and its invariants.
 package final class PageSpace: @unchecked Sendable {
@@ -277,20 +277,39 @@ package final class PageSpace: @unchecked Sendable {
         return true
     }
 
-    /// One look by the pool's clock (pool mutex held): mark an unlocked page, evict a marked one.
-    func clockVisit(_ page: Int) throws -> ClockOutcome {
+    /// One look by the pool's clock (pool mutex held): mark an unlocked page, or report a marked
+    /// one — unused since the last look — as a victim. It stays marked: `evict` locks it only for
+    /// its own write-back, and a use before then takes the mark off and saves it.
+    func clockVisit(_ page: Int) -> ClockOutcome {
         let word = state(page)
         let current = word.load(ordering: .acquiring)
-        let st = current >> PageSpace.stateShift
-        let version = current & PageSpace.versionMask
-        if st == 0 {
-            _ = word.compareExchange(expected: current, desired: version | (PageSpace.marked << PageSpace.stateShift),
+        switch current >> PageSpace.stateShift {
+        case 0:
+            _ = word.compareExchange(expected: current, desired: (current & PageSpace.versionMask) | (PageSpace.marked << PageSpace.stateShift),
                                      ordering: .relaxed)
             return .keep
+        case PageSpace.marked:
+            return .victim
+        default:
+            return .keep
         }
-        guard st == PageSpace.marked,
+    }
+
+    /// Before a batch of `evict` calls (no latch held): makes the journal durable once, so the
+    /// victims' write-backs find nothing left to sync while they hold their pages locked.
+    func prepareEviction() throws {
+        try journal?.makeDurable()
+    }
+
+    /// Evicts a page the clock chose (pool mutex not held): writes it back if dirty, returns its
+    /// memory. False if it was used since it was chosen, and stays.
+    func evict(_ page: Int) throws -> Bool {
+        let word = state(page)
+        let current = word.load(ordering: .acquiring)
+        let version = current & PageSpace.versionMask
+        guard current >> PageSpace.stateShift == PageSpace.marked,
               word.compareExchange(expected: current, desired: version | (PageSpace.locked << PageSpace.stateShift),
-                                   ordering: .acquiring).exchanged else { return .keep }
+                                   ordering: .acquiring).exchanged else { return false }
         if flags[page] & PageSpace.dirtyFlag != 0 {
             do {
                 try writeBack(page)
@@ -302,7 +321,7 @@ package final class PageSpace: @unchecked Sendable {
         madvise(address(page), pageSize, MADV_DONTNEED)
         word.store(((version &+ 1) & PageSpace.versionMask) | (PageSpace.evicted << PageSpace.stateShift),
                    ordering: .releasing)
-        return .evicted
+        return true
     }
 
     // MARK: Transactions (see Journal for the protocol)

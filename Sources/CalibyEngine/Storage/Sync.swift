@@ -23,9 +23,17 @@ package final class Mutex: @unchecked Sendable {
 }
 
 /// Spin politely: after a few busy rounds give the core away, which the latch's holder may be
-/// waiting for (there are often fewer cores than threads).
+/// waiting for (there are often fewer cores than threads); after more, sleep. A page can stay
+/// locked for a whole `pread` or `pwrite` (a fault, an eviction's write-back), and with an idle
+/// core `sched_yield` returns at once: a waiter that only yielded would spin in the kernel for the
+/// length of the I/O.
 @inline(__always)
 func backoff(_ attempts: inout Int) {
     attempts += 1
-    if attempts > 64 { sched_yield() }
+    guard attempts > 64 else { return }
+    if attempts <= 128 {
+        sched_yield()
+    } else {
+        usleep(UInt32(min(attempts - 128, 20) * 5))
+    }
 }
