@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|drop|flush|check|recover|repl|exit-codes|help)
+    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|drop|flush|check|recover|stats|repl|exit-codes|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate drop flush check recover repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate drop flush check recover stats repl exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -343,9 +343,9 @@ _caliby_info() {
 
 _caliby_insert() {
     repeating_flags=()
-    non_repeating_flags=(--ignore-unknown --replace --quiet -q --version -h --help)
+    non_repeating_flags=(--ignore-unknown --replace --quiet -q --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --input-format --header --vector-columns --id-column --labels-column --ids --labels --threads --commit-every)
+    non_repeating_options=(--dir --buffer-size --wait --input-format --header --vector-columns --id-column --labels-column --ids --labels --threads --commit-every --stats-format)
     __caliby_offer_flags_options 2
 
     # Offer option value completions
@@ -391,6 +391,10 @@ _caliby_insert() {
     '--commit-every')
         return
         ;;
+    '--stats-format')
+        __caliby_add_completions -W 'text'$'\n''json'$'\n''prometheus'
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -410,7 +414,7 @@ _caliby_search() {
     repeating_flags=()
     non_repeating_flags=(--ignore-unknown --warmup --stats --version -h --help)
     repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header --vector-columns -k --ef --L --beam-width --text --text-file --hybrid --filter --where --fields --distances --threads --format --groundtruth)
+    non_repeating_options=(--dir --buffer-size --wait --vector --file --input-format --header --vector-columns -k --ef --L --beam-width --text --text-file --hybrid --filter --where --fields --distances --threads --format --groundtruth --stats-format)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -487,6 +491,10 @@ _caliby_search() {
         ;;
     '--groundtruth')
         __caliby_add_completions -o plusdirs -fX '!*.@(ivecs)'
+        return
+        ;;
+    '--stats-format')
+        __caliby_add_completions -W 'text'$'\n''json'$'\n''prometheus'
         return
         ;;
     esac
@@ -811,6 +819,40 @@ _caliby_recover() {
         return
         ;;
     '--wait')
+        return
+        ;;
+    esac
+}
+
+_caliby_stats() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait --format)
+    __caliby_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--format')
+        __caliby_add_completions -W 'table'$'\n''tsv'$'\n''csv'$'\n''json'$'\n''jsonl'$'\n''prometheus'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion stats -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
         return
         ;;
     esac

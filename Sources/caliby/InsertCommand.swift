@@ -64,6 +64,8 @@ struct InsertCommand: DatabaseCommand {
     @Flag(name: .shortAndLong, help: "No progress bar and no summary line.")
     var quiet = false
 
+    @OptionGroup var statistics: RunStatisticsOptions
+
     var access: AccessMode { .readWrite }
 
     func validate() throws {
@@ -78,6 +80,7 @@ struct InsertCommand: DatabaseCommand {
 
     func execute(in session: Session) throws {
         let database = session.database
+        var stats = try statistics.enabled ? RunStatistics(command: "insert", index: name, session: session) : nil
         let collection = try database.collection(named: name)
         let format = try input.format(of: file, spelled: self.format)
         let dimensions = collection.info.config.dimensions
@@ -91,6 +94,7 @@ struct InsertCommand: DatabaseCommand {
         let records = progress.isEnabled ? recordTotal(format: format, dimensions: dimensions, path: file, bytes: reader.totalBytes)
                                          : .unknown
         Interrupt.install()
+        stats?.end("open")
         var options = InsertOptions(replace: replace, threads: threads ?? processorCount())
         options.isCancelled = { Interrupt.isRequested }
         let started = monotonicSeconds()
@@ -133,6 +137,16 @@ struct InsertCommand: DatabaseCommand {
             throw CalibyError.badInput(location: labels!, message: "has \(explicitLabels.count) lines for \(done) records")
         }
         progress.finish()
+        stats?.end("insert")
+        if var stats {
+            // Committed here rather than after the command, so the report can time it; the REPL
+            // commits at its own flush, as every command there does.
+            if !session.interactive {
+                try database.flush()
+                stats.end("commit")
+            }
+            try stats.write(statistics.format)
+        }
         if !quiet {
             let seconds = monotonicSeconds() - started
             var line = "inserted \(counted(total.inserted, "vector")) into '\(name)'"

@@ -3,7 +3,8 @@ import CalibyEngine
 /// `search --text` and `search --text --vector --hybrid`: full-text queries, alone or fused with
 /// vector queries, printed in the same table shapes as a vector search.
 extension SearchCommand {
-    func executeText(_ collection: DocumentCollection, _ filter: DocumentCollection.PreparedFilter?, fieldNames: [String], database: Database) throws {
+    func executeText(_ collection: DocumentCollection, _ filter: DocumentCollection.PreparedFilter?, fieldNames: [String], database: Database,
+                     stats: inout RunStatistics?) throws -> String {
         let texts = try readTextQueries(collection)
         let hybridMethod = try hybrid.map(HybridMethod.init(parsing:)) ?? .rrf
         var vectors: VectorBatch?
@@ -14,6 +15,7 @@ extension SearchCommand {
             }
             vectors = batch
         }
+        stats?.end("queries")
         let parameters = searchParameters()
         Interrupt.install()
         let count = vectors?.count ?? texts.count
@@ -43,10 +45,12 @@ extension SearchCommand {
         if warmup {
             if vectors != nil { try database.preload(collection.index) }
             try run()
+            stats?.end("warmup")
         }
         let started = monotonicSeconds()
         try run()
         let elapsed = monotonicSeconds() - started
+        stats?.end("search")
         var table: Table
         if vectors == nil {
             table = Table(columns: ["query", "rank", "id", "score"] + fieldNames)
@@ -68,13 +72,9 @@ extension SearchCommand {
             }
         }
         Terminal.write(table.render(Terminal.format(format)))
-        if stats {
-            let pages = database.pool.pagesRead.load(ordering: .relaxed)
-            Terminal.note("read \(pages) pages of index files; "
-                + "\(String(format1: (monotonicSeconds() - processStart) * 1000)) ms from start to answer")
-            Terminal.note("text: \(count) queries in \(String(format1: elapsed * 1000)) ms "
-                + "(\(Int((Double(count) / max(elapsed, 1e-9)).rounded())) queries/s), \(counted(threads, "thread"))")
-        }
+        stats?.end("output")
+        return "text: \(count) queries in \(String(format1: elapsed * 1000)) ms "
+            + "(\(Int((Double(count) / max(elapsed, 1e-9)).rounded())) queries/s), \(counted(threads, "thread"))"
     }
 
     /// The queries of --text or --text-file, parsed with the index's analyzer; a bad one names its line.

@@ -93,8 +93,7 @@ struct SearchCommand: DatabaseCommand {
         discussion: "The index is read in one sequential pass; when --buffer-size can hold all of it, in 2 MiB pages."))
     var warmup = false
 
-    @Flag(name: .long, help: "Report pages read and time from process start to answer on stderr.")
-    var stats = false
+    @OptionGroup var statistics: RunStatisticsOptions
 
     var access: AccessMode { .readOnly }
 
@@ -121,6 +120,7 @@ struct SearchCommand: DatabaseCommand {
 
     func execute(in session: Session) throws {
         let database = session.database
+        var stats = try statistics.enabled ? RunStatistics(command: "search", index: name, session: session) : nil
         let collection = try database.collection(named: name)
         let index = collection.index
         try refuseOptionsOfTheOtherType(index.info.type)
@@ -131,23 +131,29 @@ struct SearchCommand: DatabaseCommand {
             ?? documents.parsedFilter(for: collection)
         let prepared = try filter.map(collection.prepare)
         let filterSeconds = monotonicSeconds() - filterStarted
+        stats?.end("open")
+        let filterNote = prepared?.matchCount.map {
+            "--where matched \(counted($0, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms"
+        }
         if text != nil || textFile != nil {
-            try executeText(collection, prepared, fieldNames: fieldNames, database: database)
-            if stats, let count = prepared?.matchCount {
-                Terminal.note("--where matched \(counted(count, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms")
-            }
+            let throughput = try executeText(collection, prepared, fieldNames: fieldNames, database: database, stats: &stats)
+            let extra = statistics.format == .text ? [throughput] : []
+            try stats?.write(statistics.format, extraLines: extra + (filterNote.map { [$0] } ?? []))
             return
         }
         let queries = try readQueries(dimensions: index.info.config.dimensions)
+        stats?.end("queries")
         let parameters = searchParameters()
         Interrupt.install()
         if warmup {
             try database.preload(index)
             _ = try runQueries(collection, prepared, queries, parameters)
+            stats?.end("warmup")
         }
         let started = monotonicSeconds()
         let results = try runQueries(collection, prepared, queries, parameters)
         let elapsed = monotonicSeconds() - started
+        stats?.end("search")
         if let groundtruth {
             let truth = try readIvecs(path: groundtruth)
             guard truth.count >= queries.count else {
@@ -178,14 +184,8 @@ struct SearchCommand: DatabaseCommand {
             }
             Terminal.write(table.render(Terminal.format(format)))
         }
-        if stats {
-            let pages = database.pool.pagesRead.load(ordering: .relaxed)
-            Terminal.note("read \(pages) pages of index files; "
-                + "\(String(format1: (monotonicSeconds() - processStart) * 1000)) ms from start to answer")
-            if let count = prepared?.matchCount {
-                Terminal.note("--where matched \(counted(count, "vector")) of \(index.count) in \(String(format1: filterSeconds * 1000)) ms")
-            }
-        }
+        stats?.end("output")
+        try stats?.write(statistics.format, extraLines: filterNote.map { [$0] } ?? [])
     }
 
     /// -k and the options of the index's type.

@@ -267,9 +267,12 @@ public final class Database {
 
     /// Bytes on disk of the index's files (graph and documents).
     package func diskBytes(of info: IndexInfo) throws -> Int {
-        try ([info.fileName] + (info.documentFileName.map { [$0] } ?? [])).reduce(0) {
-            $0 + (try PosixFile(path: directory + "/" + $1, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes())
-        }
+        try ([info.fileName] + (info.documentFileName.map { [$0] } ?? [])).reduce(0) { $0 + (try fileBytes($1)) }
+    }
+
+    /// Bytes one file of the directory takes on disk.
+    func fileBytes(_ name: String) throws -> Int {
+        try PosixFile(path: directory + "/" + name, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
     }
 
     /// Changes what may change of an index's parameters after create (its schema, where its labels

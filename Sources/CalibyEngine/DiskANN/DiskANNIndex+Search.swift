@@ -18,7 +18,11 @@ extension DiskANNIndex {
         s.list.reset(capacity: L)
         s.results.removeAll()
         s.expanded.removeAll(keepingCapacity: true)
+        var accesses = 0, distances = 0
+        defer { s.count(pageAccesses: accesses, distances: distances) }
         for node in entryPoints where s.visited.insert(node) {
+            accesses += 1
+            distances += 1
             try consider(node, q, filter: filter, k: k, allLive: allLive, scratch: s)
         }
         while true {
@@ -34,6 +38,8 @@ extension DiskANNIndex {
                 let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
                     prefetchRecord($0, withState: !skipState)
                 }
+                accesses += 1 + fresh
+                distances += fresh
                 for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, allLive: allLive, scratch: s) }
             }
         }
@@ -58,7 +64,14 @@ extension DiskANNIndex {
         s.visited.clear()
         s.list.reset(capacity: L)
         s.results.removeAll()
-        for node in entryPoints where s.visited.insert(node) { try enqueue(node, table: table, filter: filter, scratch: s) }
+        // Code pages and records read, PQ and exact distances alike.
+        var accesses = 0, distances = 0
+        defer { s.count(pageAccesses: accesses, distances: distances) }
+        for node in entryPoints where s.visited.insert(node) {
+            accesses += filter == nil ? 1 : 2
+            distances += 1
+            try enqueue(node, table: table, filter: filter, scratch: s)
+        }
         let dims = dimensions, metric = self.metric, R = self.R
         while true {
             s.list.takeBeam(width)
@@ -83,6 +96,8 @@ extension DiskANNIndex {
                         space.prefetch(page, offset: offset, lines: 1)
                     }
                 }
+                accesses += 1 + (filter == nil ? fresh : 2 * fresh)
+                distances += 1 + fresh
                 for i in 0..<fresh { try enqueue(Int(s.links[i]), table: table, filter: filter, scratch: s) }
             }
         }

@@ -109,6 +109,11 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
 
     package var count: Int { headerMutex.withLock { header.liveCount } }
 
+    package func storageStatistics() -> (slots: SlotStatistics, parts: [IndexStatistics.Part]) {
+        let header = headerMutex.withLock { self.header }
+        return (SlotStatistics(used: header.nodeCount, deleted: header.deletedCount, free: header.freeCount), layout.parts(header))
+    }
+
     /// The header, label table and codebook as this object holds them (the integrity check
     /// compares them with their pages).
     var checkSnapshot: (header: DiskANNHeader, labelTable: [(label: UInt32, start: Int)], codebook: PQCodebook?) {

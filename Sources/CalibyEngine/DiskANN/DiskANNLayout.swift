@@ -192,6 +192,21 @@ struct NodeRecord {
     func clear(bytes: Int) { base.initializeMemory(as: UInt8.self, repeating: 0, count: bytes) }
 }
 
+extension DiskANNLayout {
+    /// Where the data of `header`'s slots goes (see `IndexStatistics.parts`): a record minus its
+    /// vector (state, labels, links) is the graph; codes count once trained.
+    func parts(_ header: DiskANNHeader) -> [IndexStatistics.Part] {
+        let usable = PageLayout.usableBytes(pageSize)
+        let codes = header.pqTrained ? (codeBase - codebookBase) * usable + header.nodeCount * pqBytes : 0
+        let vectorBytes = 4 * dimensions
+        return [.init("graph", header.nodeCount * (records.recordBytes - vectorBytes)),
+                .init("vectors", header.nodeCount * vectorBytes),
+                .init("id_map", IDMap.pages(slotCount: hashSlots, usableBytes: usable) * usable),
+                .init("codes", codes),
+                .init("labels", header.labelEntries * DiskANNLayout.labelEntryBytes)]
+    }
+}
+
 /// Page 0 of a DiskANN file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct DiskANNHeader: Equatable {

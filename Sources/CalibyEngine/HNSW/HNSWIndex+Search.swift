@@ -7,11 +7,15 @@ extension HNSWIndex {
         var current = entry
         var currentDistance = try distance(query, toNode: entry)
         var level = topLevel
+        var accesses = 1, distances = 1
+        defer { scratch.count(pageAccesses: accesses, distances: distances) }
         while level > target {
             var changed = true
             while changed {
                 changed = false
                 let n = try readLinks(of: current, level: level, into: scratch.links)
+                accesses += 1 + n
+                distances += n
                 for i in 0..<n {
                     let candidate = Int(scratch.links[i])
                     guard candidate < layout.capacity else { throw corruptLink(current, candidate) }
@@ -42,6 +46,8 @@ extension HNSWIndex {
             scratch.results.keepClosest(seed, limit: ef)
         }
         var bound = scratch.results.isEmpty ? Float.infinity : RankedNode.distance(~scratch.results.top)
+        var accesses = 0, distances = 0
+        defer { scratch.count(pageAccesses: accesses, distances: distances) }
         while !scratch.candidates.isEmpty {
             let next = scratch.candidates.pop()
             if RankedNode.distance(next) > bound && scratch.results.count >= ef { break }
@@ -57,6 +63,8 @@ extension HNSWIndex {
                 let (page, offset) = layout.records.locate($0)
                 space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
             }
+            accesses += 1 + fresh
+            distances += fresh
             let stored = self.stored, metric = self.metric, vectorOffset = layout.vectorOffset
             for i in 0..<fresh {
                 let neighbour = Int(scratch.links[i])

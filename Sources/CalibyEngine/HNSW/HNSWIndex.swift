@@ -74,6 +74,11 @@ package final class HNSWIndex: PagedIndex {
 
     package var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }
 
+    package func storageStatistics() -> (slots: SlotStatistics, parts: [IndexStatistics.Part]) {
+        let header = entryMutex.withLock { self.header }
+        return (SlotStatistics(used: header.nodeCount, deleted: header.deletedCount, free: 0), layout.parts(header))
+    }
+
     /// The header as this object holds it (the integrity check compares it with page 0).
     var headerSnapshot: HNSWHeader { entryMutex.withLock { header } }
 

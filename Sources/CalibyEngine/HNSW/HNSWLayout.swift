@@ -84,6 +84,17 @@ extension HNSWLayout: IndexLayout {
     }
 }
 
+extension HNSWLayout {
+    /// Where the data of `header`'s nodes goes (see `IndexStatistics.parts`): the level-0 record
+    /// minus its vector, and the upper levels' slots in use, are the graph.
+    func parts(_ header: HNSWHeader) -> [IndexStatistics.Part] {
+        let usable = PageLayout.usableBytes(pageSize)
+        return [.init("graph", header.nodeCount * (records.recordBytes - stored.byteCount) + header.upperSlotsUsed * upperSlotBytes),
+                .init("vectors", header.nodeCount * stored.byteCount),
+                .init("id_map", IDMap.pages(slotCount: hashSlots, usableBytes: usable) * usable)]
+    }
+}
+
 /// Page 0 of an HNSW file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct HNSWHeader: Equatable {

@@ -25,6 +25,9 @@ package protocol GraphIndex: AnyObject {
     /// each (empty when sound). Damage is reported, not thrown: the check goes on past it. Throws
     /// only what is not damage (an I/O error, a buffer pool too small).
     func checkIntegrity() throws -> [String]
+
+    /// How the slots are used and the bytes each part of the data takes, in one look at the header.
+    func storageStatistics() -> (slots: SlotStatistics, parts: [IndexStatistics.Part])
 }
 
 /// Index types whose deletes leave marked points in the graph until a separate pass takes them out

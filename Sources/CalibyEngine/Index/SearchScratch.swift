@@ -154,6 +154,25 @@ final class VisitedSet {
 /// Everything one search or insert thread needs, reused across calls so the hot path allocates
 /// nothing. DiskANN's scratch extends it with what only DiskANN uses.
 class SearchScratch {
+    /// The work of the searches since the scratch was last handed back, counted here without
+    /// atomics and added to `WorkCounters` once per call (see `PerThreadPool.with`).
+    private var pageAccesses = 0
+    private var distances = 0
+
+    /// Adds one search round's work: a search loop counts in locals and calls this once.
+    @inline(__always) final func count(pageAccesses: Int, distances: Int) {
+        self.pageAccesses &+= pageAccesses
+        self.distances &+= distances
+    }
+
+    final func publishWork() {
+        guard pageAccesses > 0 || distances > 0 else { return }
+        WorkCounters.pageAccesses.wrappingIncrement(by: pageAccesses, ordering: .relaxed)
+        WorkCounters.distances.wrappingIncrement(by: distances, ordering: .relaxed)
+        pageAccesses = 0
+        distances = 0
+    }
+
     let visited: VisitedSet
     let candidates = KeyHeap()
     /// Max-heap of results, as complemented keys.
@@ -219,7 +238,7 @@ class SearchScratch {
 }
 
 /// Hands each thread its own scratch; each index type has its own kind of scratch.
-final class PerThreadPool<Scratch: AnyObject> {
+final class PerThreadPool<Scratch: SearchScratch> {
     private let mutex = Mutex()
     private var free: [Scratch] = []
     private let make: () -> Scratch
@@ -228,7 +247,10 @@ final class PerThreadPool<Scratch: AnyObject> {
 
     func with<R>(_ body: (Scratch) throws -> R) rethrows -> R {
         let scratch = mutex.withLock { free.popLast() } ?? make()
-        defer { mutex.withLock { free.append(scratch) } }
+        defer {
+            scratch.publishWork()
+            mutex.withLock { free.append(scratch) }
+        }
         return try body(scratch)
     }
 }

@@ -47,9 +47,14 @@ package final class BufferPool: @unchecked Sendable {
     /// Victims in flight per space: `forgetAll` waits for its space's to finish (see there).
     private var inFlight: [ObjectIdentifier: Int] = [:]
 
-    /// Pages read from files since the pool was made (a one-shot search reports this).
+    /// Pages read from files since the pool was made (a one-shot search reports this), and their bytes.
     package let pagesRead = ManagedAtomic<Int>(0)
+    package let bytesRead = ManagedAtomic<Int>(0)
+    /// Pages written to files (by eviction, commit, or formatting), and their bytes.
     package let pagesWritten = ManagedAtomic<Int>(0)
+    package let bytesWritten = ManagedAtomic<Int>(0)
+    /// Pages the clock took out of memory.
+    package let evictions = ManagedAtomic<Int>(0)
 
     package init(budgetBytes: Int) throws {
         guard budgetBytes >= 64 * 1024 else {
@@ -123,6 +128,7 @@ package final class BufferPool: @unchecked Sendable {
         for (i, victim) in victims.enumerated() {
             do {
                 if try victim.space.evict(victim.page) {
+                    self.evictions.wrappingIncrement(ordering: .relaxed)
                     evicted += victim.space.pageSize
                 } else {
                     kept.append(victim)

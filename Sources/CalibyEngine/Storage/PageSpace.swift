@@ -262,6 +262,7 @@ package final class PageSpace: @unchecked Sendable {
             }
             let got = try file.read(into: address(page), count: pageSize, at: page * pageSize)
             pool.pagesRead.wrappingIncrement(ordering: .relaxed)
+            pool.bytesRead.wrappingIncrement(by: pageSize, ordering: .relaxed)
             if got < pageSize {
                 throw CalibyError.corrupt(path: path, detail: "page \(page) is truncated")
             }
@@ -370,6 +371,7 @@ package final class PageSpace: @unchecked Sendable {
             for i in 0..<n { PageTrailer.stamp(buffer + i * pageSize, pageSize: pageSize, pageNumber: page + i) }
             try file.write(buffer, count: n * pageSize, at: page * pageSize)
             pool.pagesWritten.wrappingIncrement(by: n, ordering: .relaxed)
+            pool.bytesWritten.wrappingIncrement(by: n * pageSize, ordering: .relaxed)
             page += n
         }
         filePages.store(max(filePages.load(ordering: .acquiring), pages.upperBound), ordering: .releasing)
@@ -382,6 +384,7 @@ package final class PageSpace: @unchecked Sendable {
         PageTrailer.stamp(address(page), pageSize: pageSize, pageNumber: page)
         try file.write(address(page), count: pageSize, at: page * pageSize)
         pool.pagesWritten.wrappingIncrement(ordering: .relaxed)
+        pool.bytesWritten.wrappingIncrement(by: pageSize, ordering: .relaxed)
         flags[page] &= ~PageSpace.dirtyFlag
         txMutex.withLock { wroteSinceSync = true }
         var pages = filePages.load(ordering: .relaxed)
