@@ -1,5 +1,6 @@
 import ArgumentParser
 import CalibyEngine
+import Glibc
 
 /// How `--stats` reports: lines for people, one JSON object, or Prometheus' text format.
 enum RunStatisticsFormat: String, CaseIterable, ExpressibleByArgument {
@@ -12,6 +13,7 @@ struct RunStatistics {
     let command: String
     let index: String
     private let before: EngineCounters
+    private let budget: Int
     private var phases: [(name: String, seconds: Double)] = []
     private var mark: Double
 
@@ -21,6 +23,7 @@ struct RunStatistics {
         self.command = command
         self.index = index
         before = try Caliby.counters()
+        budget = session.database.pool.budgetBytes
         mark = session.interactive ? monotonicSeconds() : processStart
     }
 
@@ -34,6 +37,7 @@ struct RunStatistics {
     func write(_ format: RunStatisticsFormat, extraLines: [String] = []) throws {
         let work = try Caliby.counters() - before
         let total = phases.reduce(0) { $0 + $1.seconds }
+        let peak = peakResidentBytes()
         switch format {
         case .text:
             // The first line is the one scripts read since --stats began (bench/ parses it).
@@ -41,9 +45,11 @@ struct RunStatistics {
             Terminal.note("stats: \(work.pageAccesses) page accesses by graph searches, \(work.poolHits) hits in the pool; "
                           + "\(ByteCount.text(work.bytesRead)) read, \(work.pagesWritten) pages (\(ByteCount.text(work.bytesWritten))) written, "
                           + "\(work.evictions) evictions; \(work.distanceComputations) distances")
-            Terminal.note("stats: " + phases.map { "\($0.name) \(milliseconds($0.seconds))" }.joined(separator: ", "))
+            Terminal.note("stats: " + phases.map { "\($0.name) \(milliseconds($0.seconds))" }.joined(separator: ", ")
+                          + "; peak RSS \(peak.map(ByteCount.text) ?? "unknown") with a \(ByteCount.text(budget)) buffer")
         case .json:
-            let counts = RunStatistics.counts(work).map { "\(jsonString($0)):\($1)" }
+            let counts = (RunStatistics.counts(work) + [("buffer_bytes", budget)] + (peak.map { [("peak_rss_bytes", $0)] } ?? []))
+                .map { "\(jsonString($0)):\($1)" }
             let times = phases.map { "\(jsonString($0.name)):\($0.seconds)" }
             Terminal.note("{\"command\":\(jsonString(command)),\"index\":\(jsonString(index)),"
                           + counts.joined(separator: ",") + ",\"seconds\":\(total),\"phases\":{" + times.joined(separator: ",") + "}}")
@@ -55,6 +61,10 @@ struct RunStatistics {
             }
             out.metric("run_phase_seconds", "gauge", help: "Seconds each phase of the command took.",
                        samples: phases.map { (labels + [("phase", $0.name)], $0.seconds) })
+            out.metric("run_buffer_bytes", "gauge", help: "The buffer pool's budget (--buffer-size).", samples: [(labels, Double(budget))])
+            if let peak {
+                out.metric("run_peak_rss_bytes", "gauge", help: "The process's peak resident memory (VmHWM).", samples: [(labels, Double(peak))])
+            }
             Terminal.note(String(out.text.dropLast()))
         }
         for line in extraLines { Terminal.note(line) }
@@ -80,9 +90,27 @@ struct RunStatistics {
     private func milliseconds(_ seconds: Double) -> String { String(format1: seconds * 1000) + " ms" }
 }
 
+/// The process's peak resident memory, VmHWM of /proc/self/status: what a build's or a search's
+/// memory bound is measured against (nil where the file is not Linux's).
+func peakResidentBytes() -> Int? {
+    guard let file = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(file) }
+    var line: UnsafeMutablePointer<CChar>?
+    var capacity = 0
+    defer { free(line) }
+    while getline(&line, &capacity, file) > 0 {
+        let text = String(cString: line!)
+        guard text.hasPrefix("VmHWM:") else { continue }
+        let fields = text.dropFirst(6).split(whereSeparator: \.isWhitespace)
+        guard fields.count == 2, fields[1].hasPrefix("kB"), let kib = Int(fields[0]) else { return nil }
+        return kib * 1024
+    }
+    return nil
+}
+
 /// `--stats` and `--stats-format`, shared by search and insert.
 struct RunStatisticsOptions: ParsableArguments {
-    @Flag(name: .long, help: "Report on standard error what the command cost: pages read and hit in the buffer pool, bytes read and written, evictions, distances computed, and the time of each phase.")
+    @Flag(name: .long, help: "Report on standard error what the command cost: pages read and hit in the buffer pool, bytes read and written, evictions, distances computed, the time of each phase, and the peak resident memory against the buffer size.")
     var stats = false
 
     @Option(name: .long, help: "How --stats reports (implies --stats): text lines, one JSON object, or Prometheus' text format.")

@@ -93,6 +93,8 @@ final class StatsCLITests: XCTestCase {
         XCTAssertEqual(report["pages_written"] as? Int, 0, "a search writes nothing")
         let phases = try XCTUnwrap(report["phases"] as? [String: Double])
         XCTAssertEqual(Set(phases.keys), ["open", "queries", "search", "output"])
+        XCTAssertEqual(report["buffer_bytes"] as? Int, 64 * 1024)
+        XCTAssertGreaterThan(report["peak_rss_bytes"] as? Int ?? 0, 1 << 20, "a process takes more than a MiB")
 
         let prometheus = try CLI.run(["search", "h", "--file", queries, "--stats-format", "prometheus"], directory: dir)
         let samples = assertExposition(prometheus.stderr)
@@ -108,7 +110,8 @@ final class StatsCLITests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         let lines = result.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 3, result.stderr)
-        XCTAssertTrue(lines[2].hasPrefix("stats: open ") && lines[2].contains(", insert ") && lines[2].contains(", commit "), result.stderr)
+        XCTAssertTrue(lines[2].hasPrefix("stats: open ") && lines[2].contains(", insert ") && lines[2].contains(", commit ")
+                      && lines[2].contains("; peak RSS ") && lines[2].hasSuffix(" with a 2.0 GiB buffer"), result.stderr)
         XCTAssertTrue(lines[1].contains(" distances"), result.stderr)
         XCTAssertEqual(try succeed(["stats", "h", "--format", "jsonl"], in: dir).contains("\"vectors\":300"), true, "the insert was committed")
     }
