@@ -101,7 +101,7 @@ struct InsertCommand: DatabaseCommand {
         var batch = VectorBatch(dimensions: dimensions)
         var done = 0, sinceCommit = 0
         var total = InsertSummary()
-        let batchSize = min(commitEvery ?? Int.max, collection.index.preferredBatchSize)
+        let batchSize = min(commitEvery ?? Int.max, VectorBatch.loadRecords(dimensions: dimensions))
         var readingSeconds = 0.0
         while try timed(&readingSeconds, { try reader.next(into: &batch, maxRecords: batchSize) }) {
             if let explicitIDs {

@@ -123,10 +123,6 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     /// Whether a codebook is trained, so searches can be steered by codes.
     var isCompressed: Bool { headerMutex.withLock { codebook != nil } }
 
-    /// An empty index takes the whole input as one batch, the two-pass bulk build; later batches are
-    /// inserted point by point.
-    package var preferredBatchSize: Int { headerMutex.withLock { header.usedCount == 0 } ? Int.max : 50_000 }
-
     // MARK: Node access (each call takes and drops one latch)
 
     @inline(__always)

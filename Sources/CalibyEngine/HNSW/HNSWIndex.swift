@@ -82,9 +82,6 @@ package final class HNSWIndex: PagedIndex {
     /// The header as this object holds it (the integrity check compares it with page 0).
     var headerSnapshot: HNSWHeader { entryMutex.withLock { header } }
 
-    /// Insertion is point by point, so batches only bound the memory a load holds.
-    package var preferredBatchSize: Int { 50_000 }
-
     // MARK: Node access (each call takes and drops one latch)
 
     @inline(__always)

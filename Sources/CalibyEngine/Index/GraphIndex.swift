@@ -7,9 +7,6 @@ package protocol GraphIndex: AnyObject {
     /// Live (not deleted) vectors.
     var count: Int { get }
 
-    /// How many records the next `insert` call should get at once: some builds depend on seeing the
-    /// whole input (DiskANN's bulk load into an empty index).
-    var preferredBatchSize: Int { get }
 
     /// Inserts a batch; ids come from the batch or, where nil, continue after the largest id so far.
     /// On error the index may be partly changed: the caller rolls the transaction back.
