@@ -75,6 +75,54 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(search.status, 0, search.stderr)
     }
 
+    /// resize copies an index into a new file and swaps it in at commit: a kill leaves the old
+    /// capacity or the new one, every vector found, no file the catalog does not name, and the
+    /// index then fills up to the capacity it shows.
+    func testKillDuringResizeLeavesTheOldOrTheNewIndex() throws {
+        let dir = try makeDataDirectory()
+        let d = 16
+        let vectors = testVectors(count: 3000, dimensions: d, seed: 7)
+        let data = try makeTemporaryFile("base.fvecs", contents: fvecs(Array(vectors[0..<(1000 * d)]), dimensions: d))
+        try succeed(["create", "main", "--dim", "\(d)", "--max-elements", "1000", "--M", "8", "--ef-construction", "40"], in: dir)
+        try succeed(["create", "other", "--type", "diskann", "--dim", "\(d)", "--max-elements", "1000"], in: dir)
+        try succeed(["insert", "main", data, "--quiet"], in: dir)
+        try succeed(["insert", "other", data, "--quiet"], in: dir)
+        func capacities() throws -> [String] {
+            let list = try CLI.run(["list", "--format", "tsv"], directory: dir)
+            XCTAssertEqual(list.status, 0, "reopen after a kill failed: \(list.stderr)")
+            return list.stdout.split(separator: "\n").dropFirst().map { line in
+                let fields = line.split(separator: "\t")
+                return "\(fields[0]) \(fields[4])/\(fields[5])"
+            }
+        }
+        var capacity = 1000
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        for round in 0..<8 {
+            let target = capacity + 250
+            let before = try capacities()
+            if try runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir, within: 60_000,
+                              using: &rng) { killed += 1 }
+            let now = try capacities()
+            let expected = ["main 1000/\(target)", "other 1000/1000"]
+            XCTAssertTrue(now == before || now == expected, "round \(round): \(now) is neither \(before) nor \(expected)")
+            if now == expected { capacity = target }
+            let check = try CLI.run(["check"], directory: dir)
+            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
+            // A writer's open removes a killed resize's unfinished file: two index files remain.
+            try succeed(["flush"], in: dir)
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+            XCTAssertEqual(files.count, 2, "round \(round): \(files)")
+        }
+        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        let more = capacity - 1000
+        let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(1000 * d)..<((1000 + more) * d)]), dimensions: d))
+        try succeed(["insert", "main", rest, "--quiet"], in: dir)
+        XCTAssertEqual(try capacities(), ["main \(capacity)/\(capacity)", "other 1000/1000"])
+        let check = try CLI.run(["check"], directory: dir)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
     /// The same for the document commands: insert with fields, update, alter and index.
     func testKillDuringDocumentCommandsLeavesACommittedState() throws {
         let dir = try makeDataDirectory()

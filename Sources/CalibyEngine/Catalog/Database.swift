@@ -281,6 +281,36 @@ public final class Database {
         catalogChanged = true
     }
 
+    /// Gives index `info` a new file under a new id, laid out for `config` (`resize`): `fill`
+    /// writes the new file, then the catalog entry names it, and the old file goes when the
+    /// transaction commits, as a dropped index's does. Before the commit point the new file is
+    /// one the catalog does not name, removed at the next open (journal invariant 5), so a crash
+    /// anywhere leaves either the old index or the new one. A failure leaves the transaction to
+    /// be rolled back.
+    func replaceFile(of info: IndexInfo, config: IndexConfig, capacityPages: Int,
+                     fill: (IndexInfo, PageSpace) throws -> Void) throws {
+        guard let i = catalog.indexes.firstIndex(where: { $0.id == info.id }) else { throw CalibyError.noSuchIndex(info.name) }
+        let nextID = catalog.nextID + 1
+        if nextID > IndexInfo.documentFileBit { throw CalibyError.capacity(index: info.name, detail: "the catalog has given out every index id") }
+        var replacement = info
+        replacement.id = catalog.nextID
+        replacement.config = config
+        replacement.capacityPages = capacityPages
+        let space = try createFile(id: replacement.id, pageSize: info.pageSize, capacityPages: capacityPages)
+        catalog.nextID = nextID
+        catalogChanged = true
+        do {
+            try fill(replacement, space)
+        } catch {
+            failedChange = "\(error)"
+            throw error
+        }
+        catalog.indexes[i] = replacement
+        openObjects[info.id] = nil
+        if let old = spaces.removeValue(forKey: info.id) { pool.forgetAll(of: old) }
+        deletedAtCommit.append(directory + "/" + info.fileName)
+    }
+
     /// Removes an index and its files; the files go when the transaction commits.
     public func dropIndex(named name: String) throws {
         try requireOpen()
