@@ -134,7 +134,7 @@ extension Database {
             throw CalibyError.noSpace("resize: index '\(name)' at \(maxElements) elements needs \(ByteCount.text(needed)) "
                                       + "written now; \(directory) has \(ByteCount.text(free)) free", lower: ["maxElements"])
         }
-        try replaceFile(of: info, config: config, capacityPages: newLayout.totalPages) { _, space in
+        try replaceFiles(of: info, config: config, capacityPages: newLayout.totalPages) { _, space, _ in
             switch index {
             case let hnsw as HNSWIndex: try hnsw.copy(into: space, newLayout: newLayout as! HNSWLayout)
             case let diskann as DiskANNIndex: try diskann.copy(into: space, newLayout: newLayout as! DiskANNLayout)
