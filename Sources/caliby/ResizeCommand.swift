@@ -11,8 +11,9 @@ struct ResizeCommand: DatabaseCommand {
             copy needs free space for the index's used pages and its larger id map until the old \
             file is removed. An index only grows: to make room within its capacity, delete vectors \
             (an HNSW index reuses deleted slots once its fresh ones are used; a DiskANN index after \
-            caliby consolidate, which insert runs when it needs the room). An index with documents \
-            (fields or labels) cannot be resized yet.
+            caliby consolidate, which insert runs when it needs the room). An index's documents are \
+            rewritten into a new document file at the same time (its directory grows with the \
+            capacity), with their field and text indexes.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -88,20 +88,49 @@ final class ResizeTests: XCTestCase {
         try reopened.close()
     }
 
-    func testResizeRefusesToShrinkAndIndexesWithDocuments() throws {
+    /// The document file's directory grows from one page to three: its documents, field indexes
+    /// and text index are rebuilt at the same nodes, and the new slots take documents too.
+    func testAnIndexWithDocumentsKeepsThemAcrossAResize() throws {
+        for type in IndexType.allCases {
+            let dir = temporaryDirectory(self)
+            try Caliby.initialize(dir)
+            let db = try openDatabase(dir)
+            var withFields = config(type, capacity: 300)
+            withFields.schema = DocumentTests.schema
+            let collection = try db.createCollection(name: "docs", type: type, config: withFields)
+            let vectors = clusteredVectors(count: 1200, dimensions: d, seed: 43)
+            var first = batch(Array(vectors[0..<(300 * d)]), dimensions: d)
+            first.documents = (0..<300).map(DocumentTests.document)
+            _ = try collection.insert(first, options: InsertOptions())
+            XCTAssertEqual(try collection.delete(ids: [5, 6]), 2)
+            try db.flush()
+            try db.resizeIndex("docs", maxElements: 1200)
+            try db.flush()
+            let resized = try db.collection(named: "docs")
+            var rest = batch(Array(vectors[(300 * d)...]), dimensions: d, ids: (300..<1200).map(UInt64.init))
+            rest.documents = (300..<1200).map(DocumentTests.document)
+            _ = try resized.insert(rest, options: InsertOptions(threads: 2))
+            try db.flush()
+            XCTAssertEqual(resized.index.count, 1198)
+            XCTAssertEqual(try resized.checkIntegrity(), [], "\(type)")
+            let ids = (0..<1200).filter { $0 != 5 && $0 != 6 }
+            for (id, document) in zip(ids, try resized.documents(ids: ids.map(UInt64.init))) {
+                XCTAssertEqual(document, DocumentTests.document(id), "\(type) id \(id)")
+            }
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }.count, 2)
+            try db.close()
+        }
+    }
+
+    func testResizeRefusesToShrink() throws {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
         _ = try db.createIndex(name: "v", type: .hnsw, config: config(.hnsw, capacity: 300))
-        var withFields = config(.hnsw, capacity: 300)
-        withFields.schema = Schema(fields: [Field(name: "title", type: .string)])
-        _ = try db.createCollection(name: "docs", type: .hnsw, config: withFields)
         try db.flush()
-        for (name, size, message) in [("v", 300, "index 'v' has maxElements 300; resize only grows an index, to more than 300"),
-                                      ("v", 100, "index 'v' has maxElements 300; resize only grows an index, to more than 300"),
-                                      ("docs", 600, "index 'docs' has documents (fields or labels); resize grows only an index without them")] {
-            XCTAssertThrowsError(try db.resizeIndex(name, maxElements: size)) {
-                XCTAssertEqual($0 as? CalibyError, .invalidArgument(message))
+        for size in [300, 100] {
+            XCTAssertThrowsError(try db.resizeIndex("v", maxElements: size)) {
+                XCTAssertEqual($0 as? CalibyError, .invalidArgument("index 'v' has maxElements 300; resize only grows an index, to more than 300"))
             }
         }
         XCTAssertThrowsError(try db.resizeIndex("v", maxElements: IndexConfig.maxCapacity + 1)) {

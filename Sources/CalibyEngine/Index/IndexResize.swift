@@ -5,7 +5,10 @@ import Glibc
 /// reserves the file's address range by it), so growing is a copy into a new file with the new
 /// layout, swapped in at commit (`Database.replaceFile`). Node numbers, links, upper slots and the
 /// free list do not change, so the graph is copied page by page, never rebuilt; only the id map is
-/// re-hashed into its larger table.
+/// re-hashed into its larger table. The document file's directory is laid out by capacity too, and
+/// its page numbers are everywhere in it (directory, B+trees, overflow chains, text segments), so it
+/// is rebuilt rather than moved: each live node's document and labels are put again at the same
+/// node in a new document file, which also rebuilds its field indexes and text index compactly.
 struct ResizePlan {
     /// Old pages → first new page, for regions the new file formats empty first (written over).
     var intoFormatted: [(Range<Int>, Int)] = []
@@ -97,9 +100,9 @@ extension Database {
     /// removes the old file.
     ///
     /// - Throws: ``CalibyError/invalidArgument(_:)`` when `maxElements` is not more than the
-    ///   current capacity (an index never shrinks: its node numbers are its addresses) or the index
-    ///   has documents (fields or labels), which resize does not move yet;
-    ///   ``CalibyError/invalidParameter(name:requirement:value:)`` beyond the largest capacity;
+    ///   current capacity (an index never shrinks: its node numbers are its addresses);
+    ///   ``CalibyError/invalidParameter(name:requirement:value:)`` beyond the largest capacity, or
+    ///   when an explicit `documentBytes` cannot hold the larger document directory;
     ///   ``CalibyError/noSpace(_:lower:)`` when the file system cannot take the copy;
     ///   ``CalibyError/tooLarge(_:lower:)`` when the file could outgrow what a file may take.
     ///   A failure during the copy leaves the transaction to ``rollback()``.
@@ -112,12 +115,10 @@ extension Database {
         guard maxElements > old else {
             throw CalibyError.invalidArgument("index '\(name)' has maxElements \(old); resize only grows an index, to more than \(old)")
         }
-        guard !info.config.hasDocumentFile else {
-            throw CalibyError.invalidArgument("index '\(name)' has documents (fields or labels); resize grows only an index without them")
-        }
         var config = info.config
         config.maxElements = maxElements
         try config.validate()
+        if config.hasDocumentFile { try requireDocumentRoom(config) }
         let footprint = CreateFootprint(type: info.type, config: config)
         try footprint.requireWithinSizeLimit(config: config, command: "resize")
         let index = try self.index(named: name)
@@ -128,18 +129,44 @@ extension Database {
         case let diskann as DiskANNIndex: plan = diskann.resizePlan(to: newLayout as! DiskANNLayout)
         default: preconditionFailure("an index of a directory is HNSW or DiskANN")
         }
-        let needed = plan.pagesWritten(formatted: newLayout.formattedPages.upperBound) * newLayout.pageSize
+        // The rebuilt document file is at most the size of the old one plus its larger directory.
+        let documentBytes = try info.documentFileName.map {
+            try PosixFile(path: directory + "/" + $0, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
+                + DocumentLayout(config: config).directoryPages * DocumentLayout.pageSize
+        } ?? 0
+        let needed = plan.pagesWritten(formatted: newLayout.formattedPages.upperBound) * newLayout.pageSize + documentBytes
         let free = try FreeSpace.available(at: directory)
         guard needed <= free else {
             throw CalibyError.noSpace("resize: index '\(name)' at \(maxElements) elements needs \(ByteCount.text(needed)) "
                                       + "written now; \(directory) has \(ByteCount.text(free)) free", lower: ["maxElements"])
         }
-        try replaceFiles(of: info, config: config, capacityPages: newLayout.totalPages) { _, space, _ in
+        let collection = try self.collection(named: name)
+        try replaceFiles(of: info, config: config, capacityPages: newLayout.totalPages) { replacement, space, documentSpace in
             switch index {
             case let hnsw as HNSWIndex: try hnsw.copy(into: space, newLayout: newLayout as! HNSWLayout)
             case let diskann as DiskANNIndex: try diskann.copy(into: space, newLayout: newLayout as! DiskANNLayout)
             default: preconditionFailure("an index of a directory is HNSW or DiskANN")
             }
+            if let documentSpace {
+                let store = try DocumentStore(creating: documentSpace, of: name, layout: DocumentLayout(config: replacement.config),
+                                              schema: replacement.config.schema, analyzer: replacement.config.analyzer)
+                // Registered before it is filled: its pending text is written at commit (`writePendingChanges`).
+                openObjects[replacement.documentFileID] = store
+                try collection.copyDocuments(into: store)
+            }
         }
+    }
+}
+
+extension DocumentCollection {
+    /// Puts every live node's document and labels into `target` at the same node (resize keeps
+    /// node numbers).
+    func copyDocuments(into target: DocumentStore) throws {
+        guard let store else { return }
+        let empty = Document(fieldCount: schema.fields.count)
+        try host.forEachLiveNode { node in
+            try target.put(store.document(of: node) ?? empty, labels: store.labels(of: node), node: node)
+        }
+        try target.finishChanges()
     }
 }
