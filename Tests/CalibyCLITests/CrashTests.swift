@@ -81,12 +81,15 @@ final class CrashTests: XCTestCase {
     func testKillDuringResizeLeavesTheOldOrTheNewIndex() throws {
         let dir = try makeDataDirectory()
         let d = 16
-        let vectors = testVectors(count: 3000, dimensions: d, seed: 7)
-        let data = try makeTemporaryFile("base.fvecs", contents: fvecs(Array(vectors[0..<(1000 * d)]), dimensions: d))
-        try succeed(["create", "main", "--dim", "\(d)", "--max-elements", "1000", "--M", "8", "--ef-construction", "40"], in: dir)
+        // Large enough that a resize takes a few tens of milliseconds, so most kills land inside it.
+        let start = 20_000, rounds = 12, step = 250
+        let vectors = testVectors(count: start + rounds * step, dimensions: d, seed: 7)
+        let data = try makeTemporaryFile("base.fvecs", contents: fvecs(Array(vectors[0..<(start * d)]), dimensions: d))
+        let small = try makeTemporaryFile("small.fvecs", contents: fvecs(Array(vectors[0..<(1000 * d)]), dimensions: d))
+        try succeed(["create", "main", "--dim", "\(d)", "--max-elements", "\(start)", "--M", "8", "--ef-construction", "40"], in: dir)
         try succeed(["create", "other", "--type", "diskann", "--dim", "\(d)", "--max-elements", "1000"], in: dir)
         try succeed(["insert", "main", data, "--quiet"], in: dir)
-        try succeed(["insert", "other", data, "--quiet"], in: dir)
+        try succeed(["insert", "other", small, "--quiet"], in: dir)
         func capacities() throws -> [String] {
             let list = try CLI.run(["list", "--format", "tsv"], directory: dir)
             XCTAssertEqual(list.status, 0, "reopen after a kill failed: \(list.stderr)")
@@ -95,16 +98,16 @@ final class CrashTests: XCTestCase {
                 return "\(fields[0]) \(fields[4])/\(fields[5])"
             }
         }
-        var capacity = 1000
+        var capacity = start
         var rng = SystemRandomNumberGenerator()
         var killed = 0
-        for round in 0..<8 {
-            let target = capacity + 250
+        for round in 0..<rounds {
+            let target = capacity + step
             let before = try capacities()
-            if try runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir, within: 60_000,
+            if try runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir, within: 25_000,
                               using: &rng) { killed += 1 }
             let now = try capacities()
-            let expected = ["main 1000/\(target)", "other 1000/1000"]
+            let expected = ["main \(start)/\(target)", "other 1000/1000"]
             XCTAssertTrue(now == before || now == expected, "round \(round): \(now) is neither \(before) nor \(expected)")
             if now == expected { capacity = target }
             let check = try CLI.run(["check"], directory: dir)
@@ -115,8 +118,7 @@ final class CrashTests: XCTestCase {
             XCTAssertEqual(files.count, 2, "round \(round): \(files)")
         }
         XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
-        let more = capacity - 1000
-        let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(1000 * d)..<((1000 + more) * d)]), dimensions: d))
+        let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(start * d)..<(capacity * d)]), dimensions: d))
         try succeed(["insert", "main", rest, "--quiet"], in: dir)
         XCTAssertEqual(try capacities(), ["main \(capacity)/\(capacity)", "other 1000/1000"])
         let check = try CLI.run(["check"], directory: dir)
