@@ -125,8 +125,9 @@ extension CalibyError {
             return description + " (run 'caliby init --dir \(directory)' first)"
         case .journalDamaged:
             return description + " (see 'caliby recover --help')"
-        case .capacity:
+        case .capacity(let index, _):
             return description.replacing("(maxElements", with: "(--max-elements")
+                .replacing(CalibyError.noRoomRemedy, with: "delete vectors or run 'caliby resize \(index) --max-elements N' to make room")
         case .noSpace(let message, let lower), .tooLarge(let message, let lower):
             return "\(message) (lower \(lower.map(CreateCommand.option(setting:)).joined(separator: " or ")))"
         case .invalidParameter("precision", _, let value):

@@ -11,8 +11,9 @@ struct StatsCommand: DatabaseCommand {
         commandName: "stats",
         abstract: "Show how each index's slots are used and where its bytes go.",
         discussion: """
-            One row per index: live vectors, deleted ones whose slots no insert can take yet, free \
-            slots (freed by consolidate, taken by the next inserts), capacity, fill (live / capacity), \
+            One row per index: live vectors, deleted ones whose slots are not free yet (DiskANN frees \
+            them when it consolidates; HNSW gives them to new vectors once its never-used slots run \
+            out), free slots (freed by consolidate, taken by the next inserts), capacity, fill (live / capacity), \
             the bytes of each part of the data (graph: links and node state; vectors; id map; PQ codes; \
             DiskANN's label table; documents: the documents file), and the files' bytes on disk.
 
@@ -57,7 +58,7 @@ struct StatsCommand: DatabaseCommand {
                        samples: statistics.map { ([("index", $0.name), ("type", $0.type.rawValue)], value($0)) })
         }
         gauge("index_vectors", "Live vectors: what a search can return.") { Double($0.live) }
-        gauge("index_deleted", "Deleted vectors whose slots no insert can take yet.") { Double($0.deleted) }
+        gauge("index_deleted", "Deleted vectors whose slots are not free yet.") { Double($0.deleted) }
         gauge("index_free_slots", "Slots freed and waiting for the next inserts.") { Double($0.freeSlots) }
         gauge("index_capacity", "Slots the index was laid out for (max elements).") { Double($0.capacity) }
         gauge("index_fill_ratio", "Live vectors as a fraction of capacity.") { $0.fillFactor }

@@ -126,10 +126,12 @@ final class ArgumentTests: XCTestCase {
         let dir = try makeDataDirectory()
         try succeed(["create", "tiny", "--dim", "2", "--max-elements", "2"], in: dir)
         try expectError(["insert", "tiny", "--input-format", "csv"], in: dir, input: "1,2\n3,4\n5,6\n", status: 68,
-                        "index 'tiny' is full: 3 vectors do not fit in the 2 free slots (--max-elements 2)")
+                        "index 'tiny' is full: 3 vectors do not fit in the 2 free slots (--max-elements 2); "
+                        + "delete vectors or run 'caliby resize tiny --max-elements N' to make room")
         try succeed(["insert", "tiny", "--input-format", "csv"], in: dir, input: "1,2\n3,4\n")
         try expectError(["insert", "tiny", "--input-format", "csv"], in: dir, input: "5,6\n", status: 68,
-                        "index 'tiny' is full: 1 vector does not fit in the 0 free slots (--max-elements 2)")
+                        "index 'tiny' is full: 1 vector does not fit in the 0 free slots (--max-elements 2); "
+                        + "delete vectors or run 'caliby resize tiny --max-elements N' to make room")
     }
 
     func testCreateRefusesAnIndexLargerThanTheSizeLimit() throws {

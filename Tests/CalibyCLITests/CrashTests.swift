@@ -75,6 +75,92 @@ final class CrashTests: XCTestCase {
         XCTAssertEqual(search.status, 0, search.stderr)
     }
 
+    /// resize copies an index into a new file and swaps it in at commit: a kill leaves the old
+    /// capacity or the new one, every vector found, no file the catalog does not name, and the
+    /// index then fills up to the capacity it shows.
+    func testKillDuringResizeLeavesTheOldOrTheNewIndex() throws {
+        let dir = try makeDataDirectory()
+        let d = 16
+        // Large enough that a resize takes a few tens of milliseconds, so most kills land inside it.
+        let start = 20_000, rounds = 12, step = 250
+        let vectors = testVectors(count: start + rounds * step, dimensions: d, seed: 7)
+        let data = try makeTemporaryFile("base.fvecs", contents: fvecs(Array(vectors[0..<(start * d)]), dimensions: d))
+        let small = try makeTemporaryFile("small.fvecs", contents: fvecs(Array(vectors[0..<(1000 * d)]), dimensions: d))
+        try succeed(["create", "main", "--dim", "\(d)", "--max-elements", "\(start)", "--M", "8", "--ef-construction", "40"], in: dir)
+        try succeed(["create", "other", "--type", "diskann", "--dim", "\(d)", "--max-elements", "1000"], in: dir)
+        try succeed(["insert", "main", data, "--quiet"], in: dir)
+        try succeed(["insert", "other", small, "--quiet"], in: dir)
+        func capacities() throws -> [String] {
+            let list = try CLI.run(["list", "--format", "tsv"], directory: dir)
+            XCTAssertEqual(list.status, 0, "reopen after a kill failed: \(list.stderr)")
+            return list.stdout.split(separator: "\n").dropFirst().map { line in
+                let fields = line.split(separator: "\t")
+                return "\(fields[0]) \(fields[4])/\(fields[5])"
+            }
+        }
+        var capacity = start
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        for round in 0..<rounds {
+            let target = capacity + step
+            let before = try capacities()
+            if try runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir, within: 25_000,
+                              using: &rng) { killed += 1 }
+            let now = try capacities()
+            let expected = ["main \(start)/\(target)", "other 1000/1000"]
+            XCTAssertTrue(now == before || now == expected, "round \(round): \(now) is neither \(before) nor \(expected)")
+            if now == expected { capacity = target }
+            let check = try CLI.run(["check"], directory: dir)
+            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
+            // A writer's open removes a killed resize's unfinished file: two index files remain.
+            try succeed(["flush"], in: dir)
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+            XCTAssertEqual(files.count, 2, "round \(round): \(files)")
+        }
+        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(start * d)..<(capacity * d)]), dimensions: d))
+        try succeed(["insert", "main", rest, "--quiet"], in: dir)
+        XCTAssertEqual(try capacities(), ["main \(capacity)/\(capacity)", "other 1000/1000"])
+        let check = try CLI.run(["check"], directory: dir)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
+    }
+
+    /// vacuum rebuilds into new files swapped in at commit: a kill leaves every live vector and
+    /// document, a sound directory, and no file the catalog does not name once a writer opens it.
+    func testKillDuringVacuumLeavesTheOldOrTheNewIndex() throws {
+        let dir = try makeDataDirectory()
+        let d = 16
+        let count = 3000
+        let lines = (0..<count).map { i in
+            "{\"id\": \(i), \"vector\": [\((0..<d).map { "\(Double(($0 * 7 + i) % 13) + Double(i % 97) / 97)" }.joined(separator: ","))], "
+                + "\"category\": \"c\(i % 3)\"}"
+        }
+        let data = try makeTemporaryFile("docs.jsonl", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        try succeed(["create", "docs", "--dim", "\(d)", "--max-elements", "\(count)", "--M", "8", "--ef-construction", "40",
+                     "--field", "category:string", "--index-field", "category"], in: dir)
+        try succeed(["insert", "docs", data, "--quiet"], in: dir)
+        try succeed(["delete", "docs"] + (0..<count).filter { $0 % 2 == 1 }.map(String.init), in: dir)
+        func documents() throws -> String {
+            let result = try CLI.run(["get", "docs", "--where", "category = 'c1'", "--format", "tsv"], directory: dir)
+            XCTAssertEqual(result.status, 0, "reopen after a kill failed: \(result.stderr)")
+            return result.stdout
+        }
+        let committed = try documents()
+        XCTAssertEqual(committed.split(separator: "\n").count, 1 + count / 6)
+        var rng = SystemRandomNumberGenerator()
+        var killed = 0
+        for round in 0..<6 {
+            if try runAndKill(["vacuum", "docs", "--buffer-size", "96K"], in: dir, within: 300_000, using: &rng) { killed += 1 }
+            XCTAssertEqual(try documents(), committed, "round \(round)")
+            let check = try CLI.run(["check"], directory: dir)
+            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
+            try succeed(["flush"], in: dir)
+            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+            XCTAssertEqual(files.count, 2, "round \(round): \(files)")
+        }
+        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+    }
+
     /// The same for the document commands: insert with fields, update, alter and index.
     func testKillDuringDocumentCommandsLeavesACommittedState() throws {
         let dir = try makeDataDirectory()

@@ -119,7 +119,8 @@ final class LibraryAPITests: XCTestCase {
         XCTAssertThrowsError(try index.insert(vectors(60, seed: 9), ids: (100..<160).map(UInt64.init))) {
             guard case .capacity = $0 as? CalibyError else { return XCTFail("\($0)") }
             // The library's own terms, not the command line's options.
-            XCTAssertEqual("\($0)", "index 'small' is full: 60 vectors do not fit in the 40 free slots (maxElements 50)")
+            XCTAssertEqual("\($0)", "index 'small' is full: 60 vectors do not fit in the 40 free slots (maxElements 50); "
+                           + "delete vectors or resize the index to make room")
         }
         XCTAssertThrowsError(try db.flush()) {
             guard case .transactionAborted = $0 as? CalibyError else { return XCTFail("\($0)") }

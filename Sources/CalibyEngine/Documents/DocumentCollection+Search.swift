@@ -95,7 +95,7 @@ extension Database {
         return DocumentCollection(index: index, store: store, database: self)
     }
 
-    private func requireDocumentRoom(_ config: IndexConfig) throws {
+    func requireDocumentRoom(_ config: IndexConfig) throws {
         let minimum = DocumentLayout.minimumBytes(nodeCapacity: config.maxElements)
         if config.resolvedDocumentBytes < minimum {
             throw CalibyError.invalidParameter(name: "documentBytes", requirement: "at least \(ByteCount.text(minimum)) for \(config.maxElements) elements",

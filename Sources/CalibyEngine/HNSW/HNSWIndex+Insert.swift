@@ -17,7 +17,7 @@ extension HNSWIndex {
     /// every candidate already kept — spreads links across directions. `sorted` is closest first.
     /// Each candidate is copied out of its page once, into the slot after the kept ones, so the
     /// pairwise distances run on cached copies (this was a quarter of build time read from pages).
-    private func selectNeighbours(_ sorted: [UInt64], limit: Int, scratch: SearchScratch) throws -> [Int] {
+    func selectNeighbours(_ sorted: [UInt64], limit: Int, scratch: SearchScratch) throws -> [Int] {
         guard sorted.count > limit else { return sorted.map(RankedNode.node) }
         precondition(limit <= layout.maxLinks0, "selection beyond the scratch's kept slots")
         var kept: [Int] = []
@@ -86,7 +86,7 @@ extension HNSWIndex {
         }
     }
 
-    private func readList(_ p: UnsafeRawPointer, _ offset: Int, _ limit: Int) -> [Int] {
+    func readList(_ p: UnsafeRawPointer, _ offset: Int, _ limit: Int) -> [Int] {
         let n = min(Int(p.load(fromByteOffset: offset, as: UInt32.self)), limit)
         return (0..<n).map { Int(p.load(fromByteOffset: offset + 4 + 4 * $0, as: UInt32.self)) }
     }
@@ -98,10 +98,12 @@ extension HNSWIndex {
         return min(Int(-log(uniform) * levelMultiplier), HNSWLayout.maxLevel)
     }
 
-    /// Reserves a node number and its upper slots, creating their pages when they are new.
-    private func allocateNode() throws -> (node: Int, level: Int, firstSlot: Int) {
+    /// Reserves a node number and its upper slots, creating their pages when they are new; once
+    /// every slot has been used, a deleted node's slot that `claimDeletedSlots` set aside (`reused`).
+    private func allocateNode() throws -> (node: Int, level: Int, firstSlot: Int, reused: Bool) {
         try entryMutex.withLock {
             guard header.nodeCount < layout.capacity else {
+                if let node = claimedSlots.popLast() { return (node, 0, 0, true) }
                 throw CalibyError.noRoom(index: info.name, needed: 1, free: 0, capacity: layout.capacity)
             }
             let node = header.nodeCount
@@ -113,7 +115,7 @@ extension HNSWIndex {
             }
             header.nodeCount += 1
             header.upperSlotsUsed += level
-            return (node, level, firstSlot)
+            return (node, level, firstSlot, false)
         }
     }
 
@@ -125,7 +127,11 @@ extension HNSWIndex {
             try update(existing, vector: q, scratch: scratch)
             return false
         }
-        let (node, level, firstSlot) = try allocateNode()
+        let (node, level, firstSlot, reused) = try allocateNode()
+        if reused {
+            try reuse(node, id: id, vector: q, scratch: scratch)
+            return true
+        }
         if let clash = try idMap.insert(id, node: node), clash != node {
             throw CalibyError.duplicateID(index: info.name, id: id)
         }
@@ -140,8 +146,10 @@ extension HNSWIndex {
         return true
     }
 
-    /// Wires a node (already written) into the graph from the current entry point.
-    private func link(_ node: Int, level: Int, query q: UnsafePointer<Float>, scratch: SearchScratch) throws {
+    /// Wires a node (already written) into the graph from the current entry point. A reused node
+    /// may be the entry point itself: its search then starts at its own old links, as hnswlib's
+    /// repairConnectionsForUpdate does, and `connect` leaves it out of its own candidates.
+    func link(_ node: Int, level: Int, query q: UnsafePointer<Float>, scratch: SearchScratch, reused: Bool = false) throws {
         levelMutex.lock()
         var holdsLevelMutex = true
         defer { if holdsLevelMutex { levelMutex.unlock() } }
@@ -150,7 +158,7 @@ extension HNSWIndex {
             levelMutex.unlock()
             holdsLevelMutex = false
         }
-        if entry >= 0 && entry != node {
+        if entry >= 0 && (entry != node || reused) {
             var (current, currentDistance) = try descend(q, from: entry, topLevel: top, to: level, scratch: scratch)
             for lc in stride(from: min(level, top), through: 0, by: -1) {
                 try searchLevel(q, from: [RankedNode.key(currentDistance, UInt32(current))], ef: efConstruction,
@@ -212,12 +220,7 @@ extension HNSWIndex {
         let ids = try assignIDs(batch)
         summary.firstID = ids.first
         summary.lastID = ids.last
-        if !options.replace {
-            let free = entryMutex.withLock { layout.capacity - header.nodeCount }
-            if ids.count > free {
-                throw CalibyError.noRoom(index: info.name, needed: ids.count, free: free, capacity: layout.capacity)
-            }
-        }
+        try claimDeletedSlots(for: ids, replace: options.replace)
         space.preload(beforeInserting: ids.count, into: count)
         let inserted = ManagedAtomic<Int>(0)
         var failure: Error?

@@ -34,6 +34,9 @@ package final class HNSWIndex: PagedIndex {
     let levelMutex = Mutex()
     @TrackedHeader var header: HNSWHeader
     let scratch: ScratchPool
+    /// Deleted nodes set aside for the running insert once the fresh slots run out, their old ids
+    /// already gone from the id map (HNSWIndex+Reuse.swift). Guarded by `entryMutex`.
+    var claimedSlots: [Int] = []
 
     /// Formats a new, empty index in `space`.
     convenience init(creating info: IndexInfo, space: PageSpace, writable: Bool) throws {

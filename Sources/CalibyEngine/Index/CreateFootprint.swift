@@ -38,10 +38,10 @@ struct CreateFootprint {
     }
 
     /// The first of `requireRoom`'s refusals, alone for a temporary index, which has no directory.
-    func requireWithinSizeLimit(config: IndexConfig) throws {
+    func requireWithinSizeLimit(config: IndexConfig, command: String = "create") throws {
         guard fullBytes <= IndexConfig.maxFileBytes else {
             throw CalibyError.tooLarge(
-                "create: an index of \(config.maxElements) elements of \(config.dimensions) dimensions may grow to "
+                "\(command): an index of \(config.maxElements) elements of \(config.dimensions) dimensions may grow to "
                 + "\(ByteCount.text(fullBytes)); an index may grow to at most \(ByteCount.text(IndexConfig.maxFileBytes))",
                 lower: ["maxElements", "dimensions"])
         }

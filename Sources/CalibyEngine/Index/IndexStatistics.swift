@@ -12,9 +12,10 @@ public struct IndexStatistics: Sendable, Equatable {
     public let capacity: Int
     /// Vectors a search can return.
     public let live: Int
-    /// Vectors deleted whose slots no insert can take yet (until a consolidation frees them).
+    /// Vectors deleted whose slots are not free yet: DiskANN frees them when it consolidates; HNSW
+    /// gives them to new vectors once its never-used slots run out.
     public let deleted: Int
-    /// Slots freed and waiting for the next inserts.
+    /// Slots freed and waiting for the next inserts (DiskANN's, after a consolidation).
     public let freeSlots: Int
     /// Slots ever used: live, deleted and free together.
     public let slotsUsed: Int

@@ -58,10 +58,15 @@ extension PagedIndex {
 
 extension CalibyError {
     /// An insert of `needed` vectors into an index with `free` of its `capacity` slots left: the
-    /// one wording of a full index, in the library's terms (the CLI names the option).
+    /// one wording of a full index, in the library's terms (the CLI names the option and command).
+    /// It ends with what makes room, since a full index is no dead end: deleted slots are reused
+    /// (HNSW at once, DiskANN after consolidation) and `resize` grows the index.
     static func noRoom(index: String, needed: Int, free: Int, capacity: Int, note: String? = nil) -> CalibyError {
         let vectors = needed == 1 ? "1 vector does" : "\(needed) vectors do"
         let slots = free == 1 ? "the 1 free slot" : "the \(free) free slots"
-        return .capacity(index: index, detail: "\(vectors) not fit in \(slots) (maxElements \(capacity))" + (note.map { "; \($0)" } ?? ""))
+        return .capacity(index: index, detail: "\(vectors) not fit in \(slots) (maxElements \(capacity))" + (note.map { "; \($0)" } ?? "")
+                         + "; \(noRoomRemedy)")
     }
+
+    package static let noRoomRemedy = "delete vectors or resize the index to make room"
 }

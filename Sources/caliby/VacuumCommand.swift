@@ -1,0 +1,37 @@
+import ArgumentParser
+import CalibyEngine
+
+struct VacuumCommand: DatabaseCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vacuum",
+        abstract: "Rebuild indexes compactly after many deletes, so their files shrink.",
+        discussion: """
+            Each index is rebuilt from its live vectors, ids, labels and documents into new files \
+            (a fresh graph, so recall is that of a new build), which replace the old ones when the \
+            command commits; a crash leaves the indexes as they were. The live vectors are held in \
+            memory while an index is rebuilt, and its new files need free space until the old ones \
+            are removed. Without a name, every index is vacuumed, one transaction for all.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Index name (default: every index).", completion: .indexName)
+    var name: String?
+
+    @Option(name: .long, parsing: .unconditional, help: "Threads (default: all cores).")
+    var threads: Int?
+
+    var access: AccessMode { .readWrite }
+
+    func validate() throws {
+        try requireAtLeastOne(threads, "--threads")
+    }
+
+    func execute(in session: Session) throws {
+        let names = try name.map { [try session.database.info(named: $0).name] } ?? session.database.listIndexes().map(\.name)
+        for name in names {
+            try session.database.vacuumIndex(name, threads: threads ?? processorCount())
+            Terminal.note("vacuumed '\(name)'")
+        }
+    }
+}
