@@ -3,42 +3,6 @@ import XCTest
 
 /// `caliby backup` and `caliby restore` as a user runs them (issue 16).
 final class BackupTests: XCTestCase {
-    /// The fixture's HNSW, DiskANN and document indexes, and a larger HNSW index so a copy takes a while.
-    func makeSource() throws -> String {
-        let dir = try copyOfFixture()
-        let data = try makeTemporaryFile("big.fvecs", contents: fvecs(testVectors(count: 3000, dimensions: 32, seed: 5), dimensions: 32))
-        try succeed(["create", "big", "--dim", "32", "--max-elements", "5000"], in: dir)
-        try succeed(["insert", "big", data, "--quiet"], in: dir)
-        return dir
-    }
-
-    private lazy var bigQueries: String = {
-        try! makeTemporaryFile("q.fvecs", contents: fvecs(testVectors(count: 20, dimensions: 32, seed: 6), dimensions: 32))
-    }()
-
-    /// What a user compares: the list and the answers of every index to the same queries.
-    func answers(_ dir: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
-        let queries = FormatFixtureTests.fixtures + "/format-1/queries.csv"
-        return try [listWithoutBytes(dir, file: file, line: line),
-                    succeed(["search", "big", "--file", bigQueries, "-k", "10"], in: dir, file: file, line: line),
-                    succeed(["search", "docs", "--text", "gamma lock", "--fields", "title"], in: dir, file: file, line: line)]
-            + ["h", "a", "docs"].map { try succeed(["search", $0, "--file", queries, "-k", "5"], in: dir, file: file, line: line) }
-    }
-
-    /// Runs a bash script with the built caliby first on PATH.
-    func shell(_ script: String) throws -> CLIResult {
-        guard let bash = Tools.find("bash") else { throw XCTSkip("bash is not installed") }
-        return try Tools.run(bash, ["-c", script], environment: ["PATH": Tools.pathWithCaliby])
-    }
-
-    /// Names in `dir`'s parent that a backup or restore stages under.
-    func leftovers(_ dir: String) throws -> [String] {
-        let url = URL(fileURLWithPath: dir)
-        let base = url.lastPathComponent
-        return try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
-            .filter { $0.hasPrefix(base + ".backup-") || $0.hasPrefix(base + ".restore-") }
-    }
-
     func testBackupWhileSearchesRunEqualsTheSource() throws {
         let source = try makeSource()
         let expected = try answers(source)
@@ -46,7 +10,7 @@ final class BackupTests: XCTestCase {
         // A search that holds the shared lock throughout, and others starting and ending meanwhile.
         let reader = try hold(["search", "big", "--file", "-", "--format", "csv"], in: source)
         let result = try shell("""
-            (for i in $(seq 10); do caliby search big --file '\(bigQueries)' --dir '\(source)' > /dev/null || exit 9; done) &
+            (for i in $(seq 10); do caliby search big --file '\(try bigQueries())' --dir '\(source)' > /dev/null || exit 9; done) &
             loop=$!
             caliby backup '\(destination)' --dir '\(source)' || exit 1
             wait $loop
@@ -185,6 +149,46 @@ final class BackupTests: XCTestCase {
     private func answersOfTarget(_ dir: String) throws -> [String] {
         let queries = FormatFixtureTests.fixtures + "/format-1/queries.csv"
         return try [listWithoutBytes(dir)] + ["h", "docs"].map { try succeed(["search", $0, "--file", queries], in: dir) }
+    }
+}
+
+/// What the backup tests share.
+extension XCTestCase {
+    /// The fixture's HNSW, DiskANN and document indexes, and a larger HNSW index so a copy takes a while.
+    func makeSource() throws -> String {
+        let dir = try copyOfFixture()
+        let data = try makeTemporaryFile("big.fvecs", contents: fvecs(testVectors(count: 3000, dimensions: 32, seed: 5), dimensions: 32))
+        try succeed(["create", "big", "--dim", "32", "--max-elements", "5000"], in: dir)
+        try succeed(["insert", "big", data, "--quiet"], in: dir)
+        return dir
+    }
+
+    /// 20 queries for `big`.
+    func bigQueries() throws -> String {
+        try makeTemporaryFile("q.fvecs", contents: fvecs(testVectors(count: 20, dimensions: 32, seed: 6), dimensions: 32))
+    }
+
+    /// What a user compares: the list and the answers of every index to the same queries.
+    func answers(_ dir: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String] {
+        let queries = FormatFixtureTests.fixtures + "/format-1/queries.csv"
+        return try [listWithoutBytes(dir, file: file, line: line),
+                    succeed(["search", "big", "--file", bigQueries(), "-k", "10"], in: dir, file: file, line: line),
+                    succeed(["search", "docs", "--text", "gamma lock", "--fields", "title"], in: dir, file: file, line: line)]
+            + ["h", "a", "docs"].map { try succeed(["search", $0, "--file", queries, "-k", "5"], in: dir, file: file, line: line) }
+    }
+
+    /// Runs a bash script with the built caliby first on PATH.
+    func shell(_ script: String) throws -> CLIResult {
+        guard let bash = Tools.find("bash") else { throw XCTSkip("bash is not installed") }
+        return try Tools.run(bash, ["-c", script], environment: ["PATH": Tools.pathWithCaliby])
+    }
+
+    /// Names in `dir`'s parent that a backup or restore stages under.
+    func leftovers(_ dir: String) throws -> [String] {
+        let url = URL(fileURLWithPath: dir)
+        let base = url.lastPathComponent
+        return try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
+            .filter { $0.hasPrefix(base + ".backup-") || $0.hasPrefix(base + ".restore-") }
     }
 
     /// Every file's bytes, by name (the lock file aside).
