@@ -58,17 +58,29 @@ final class StagingDirectory {
         try FileSystem.syncDirectory(path)
         try FileSystem.renameNoReplace(path, target)
         published = true
-        try FileSystem.syncDirectory(parent)
+        try syncParentAfterRename()
     }
 
     /// Puts the staging directory in place of the directory NAME (invariant 4), then removes the
-    /// old one.
+    /// old one. Should the parent's sync fail, the old directory stays under the staging name: a
+    /// power loss may yet give NAME back to it, so its files must still be there; the next run
+    /// removes it.
     func swap() throws {
         try FileSystem.syncDirectory(path)
         try FileSystem.exchange(path, target)
         published = true
-        try FileSystem.syncDirectory(parent)
+        try syncParentAfterRename()
         try FileSystem.removeTree(path)
         try FileSystem.syncDirectory(parent)
+    }
+
+    /// The rename is the commit point, as the catalog's is for a transaction: a failure after it
+    /// says that the change is made but may not survive a power loss, never that nothing happened.
+    private func syncParentAfterRename() throws {
+        do {
+            try FileSystem.syncDirectory(parent)
+        } catch let error as CalibyError {
+            throw CalibyError.committedButNotDurable(error.description)
+        }
     }
 }
