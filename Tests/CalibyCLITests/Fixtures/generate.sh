@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Regenerates format-1/: a small data directory written by the current formats (catalog 1, HNSW 1,
-# DiskANN 2, document file 1, text index 1), and the outputs FixtureTests expects of it. Run it
+# Writes NAME/ (format-1 now): a small data directory written by the current formats (catalog 1, HNSW 1,
+# DiskANN 2, document file 1, text index 1), and the outputs FormatFixtureTests expects of it. Run it
 # only when a new format version is introduced, into a new directory (format-N/), and keep the
 # old ones: FormatFixtureTests proves that every committed fixture still opens, checks, lists and
 # searches as it did. The vectors are computed here, so the script needs nothing but caliby.
 #
-# usage: CALIBY=.build/release/caliby Tests/CalibyCLITests/Fixtures/generate.sh [NAME]
+# A fixture records what an older caliby wrote, so an existing one is never overwritten unless
+# --replace says so (only while its format is still the current one).
+#
+# usage: CALIBY=.build/release/caliby Tests/CalibyCLITests/Fixtures/generate.sh [--replace] NAME
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 caliby=${CALIBY:-caliby}
-name=${1:-format-1}
+replace=false
+if [[ ${1:-} == --replace ]]; then replace=true; shift; fi
+name=${1:?usage: generate.sh [--replace] NAME (e.g. format-2)}
 out=$here/$name
+if [[ -e $out ]] && ! $replace; then
+    echo "generate.sh: $out exists; it records an older format and must stay (--replace only while it is current)" >&2
+    exit 1
+fi
 rm -rf "$out"
 mkdir -p "$out"
 data=$out/data
