@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|drop|flush|check|recover|backup|restore|upgrade|repl|exit-codes|help)
+    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|drop|flush|check|recover|repl|exit-codes|backup|restore|upgrade|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate drop flush check recover backup restore upgrade repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate drop flush check recover repl exit-codes backup restore upgrade help' -- "${cur}"))
         ;;
     esac
 }
@@ -816,6 +816,44 @@ _caliby_recover() {
     esac
 }
 
+_caliby_repl() {
+    repeating_flags=()
+    non_repeating_flags=(--read-only --bail --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+}
+
+_caliby_exit-codes() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--format)
+    __caliby_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--format')
+        __caliby_add_completions -W 'table'$'\n''tsv'$'\n''csv'$'\n''json'$'\n''jsonl'
+        return
+        ;;
+    esac
+}
+
 _caliby_backup() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
@@ -905,44 +943,6 @@ _caliby_upgrade() {
         return
         ;;
     '--wait')
-        return
-        ;;
-    esac
-}
-
-_caliby_repl() {
-    repeating_flags=()
-    non_repeating_flags=(--read-only --bail --version -h --help)
-    repeating_options=()
-    non_repeating_options=(--dir --buffer-size --wait)
-    __caliby_offer_flags_options 0
-
-    # Offer option value completions
-    case "${prev}" in
-    '--dir')
-        __caliby_add_completions -d
-        return
-        ;;
-    '--buffer-size')
-        return
-        ;;
-    '--wait')
-        return
-        ;;
-    esac
-}
-
-_caliby_exit-codes() {
-    repeating_flags=()
-    non_repeating_flags=(--version -h --help)
-    repeating_options=()
-    non_repeating_options=(--format)
-    __caliby_offer_flags_options 0
-
-    # Offer option value completions
-    case "${prev}" in
-    '--format')
-        __caliby_add_completions -W 'table'$'\n''tsv'$'\n''csv'$'\n''json'$'\n''jsonl'
         return
         ;;
     esac

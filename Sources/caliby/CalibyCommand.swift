@@ -23,8 +23,8 @@ struct CalibyCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, InfoCommand.self, InsertCommand.self,
             SearchCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, AlterCommand.self, IndexCommand.self, ConsolidateCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self, RecoverCommand.self,
-            BackupCommand.self, RestoreCommand.self, UpgradeCommand.self,
             ReplCommand.self, ExitCodesCommand.self,
+            BackupCommand.self, RestoreCommand.self, UpgradeCommand.self,
         ])
 
     /// Engine errors become one line on stderr and their documented exit status; everything else
