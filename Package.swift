@@ -40,7 +40,9 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "CalibyCLITests",
-            dependencies: ["caliby"]),
+            dependencies: ["caliby"],
+            // Data directories FormatFixtureTests copies and opens (Fixtures/generate.sh).
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

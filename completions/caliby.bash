@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|resize|vacuum|drop|flush|check|recover|stats|repl|exit-codes|help)
+    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|resize|vacuum|drop|flush|check|recover|stats|backup|restore|upgrade|repl|exit-codes|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate resize vacuum drop flush check recover stats repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate resize vacuum drop flush check recover stats backup restore upgrade repl exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -919,6 +919,100 @@ _caliby_stats() {
     case "${positional_number}" in
     *)
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion stats -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_backup() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait --to)
+    __caliby_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--to')
+        __caliby_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -d
+        return
+        ;;
+    *)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion backup -- positional@1 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_restore() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait --into)
+    __caliby_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    '--into')
+        __caliby_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_caliby_upgrade() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
         return
         ;;
     esac

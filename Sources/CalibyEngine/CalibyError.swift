@@ -72,11 +72,13 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
     case dimensionMismatch(index: String, expected: Int, actual: Int, record: Int?)
     /// Parallel inputs of different lengths ("3 vectors but 2 ids").
     case countMismatch(expected: String, actual: String)
+    /// A file written by a newer caliby in a format this build does not read (see `FileFormat`).
+    case newerFormat(path: String, kind: String, found: Int, supported: Int)
 
     /// Kinds of failure, for a program that reacts to a kind rather than a case (the CLI maps
     /// each to an exit status).
     public enum Category: Sendable {
-        case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted
+        case usage, data, notFound, exists, io, locked, corrupt, capacity, interrupted, newerFormat
     }
 
     /// The kind of failure this is.
@@ -92,6 +94,7 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
         case .badInput: return .data
         case .capacity, .bufferPoolExhausted, .noSpace: return .capacity
         case .interrupted: return .interrupted
+        case .newerFormat: return .newerFormat
         }
     }
 
@@ -160,6 +163,8 @@ public enum CalibyError: Error, CustomStringConvertible, Equatable {
             return "\(record.map { "vector \($0)" } ?? "vector") has \(actual) values, but index '\(index)' has \(expected) dimensions"
         case .countMismatch(let expected, let actual):
             return "\(expected) but \(actual)"
+        case .newerFormat(let path, let kind, let found, let supported):
+            return "\(path) was written by a newer caliby (\(kind) format \(found); this caliby reads up to \(supported))"
         }
     }
 }

@@ -14,6 +14,7 @@ enum ExitStatus: Int32, CaseIterable {
     case io = 74
     case locked = 75
     case damaged = 76
+    case newerFormat = 78
     case interrupted = 130
 
     init(_ category: CalibyError.Category) {
@@ -27,6 +28,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .locked: self = .locked
         case .corrupt: self = .damaged
         case .interrupted: self = .interrupted
+        case .newerFormat: self = .newerFormat
         }
     }
 
@@ -43,6 +45,7 @@ enum ExitStatus: Int32, CaseIterable {
         case .locked: return "Data directory is already locked by another process"
         case .damaged: return "a checksum or structure check failed: the data is damaged"
         case .interrupted: return "interrupted (Ctrl-C); nothing was committed"
+        case .newerFormat: return "a file was written by a newer caliby in a format this one does not read"
         }
     }
 }

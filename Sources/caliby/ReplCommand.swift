@@ -48,6 +48,7 @@ struct ReplCommand: ParsableCommand {
         (InitCommand.self, "the session's directory exists already (run 'caliby init' from a shell for another one)"),
         (ReplCommand.self, "this is a REPL already"),
         (RecoverCommand.self, "the session opened the directory, so it is recovered already (run 'caliby recover' from a shell)"),
+        (RestoreCommand.self, "it replaces the session's directory (run 'caliby restore' from a shell)"),
     ]
 
     /// The REPL's own words, besides the commands, as `help` shows them.

@@ -19,20 +19,6 @@ final class CrashTests: XCTestCase {
         return State(counts: counts)
     }
 
-    /// Starts `caliby` with `operation` and sends SIGKILL at a random instant within `microseconds`;
-    /// true when the signal ended it (false: it had finished).
-    private func runAndKill(_ operation: [String], in dir: String, within microseconds: UInt32,
-                            using rng: inout SystemRandomNumberGenerator) throws -> Bool {
-        let process = CLI.start(operation, directory: dir)
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        try process.run()
-        usleep(UInt32.random(in: 0..<microseconds, using: &rng))
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
-    }
-
     func testKillAtRandomInstantsAlwaysLeavesACommittedState() throws {
         let dir = try makeDataDirectory()
         let d = 16
@@ -260,3 +246,18 @@ final class CrashTests: XCTestCase {
     }
 }
 
+extension XCTestCase {
+    /// Starts `caliby` with `operation` and sends SIGKILL at a random instant within `microseconds`;
+    /// true when the signal ended it (false: it had finished).
+    func runAndKill(_ operation: [String], in dir: String, within microseconds: UInt32,
+                            using rng: inout SystemRandomNumberGenerator) throws -> Bool {
+        let process = CLI.start(operation, directory: dir)
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        usleep(UInt32.random(in: 0..<microseconds, using: &rng))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+    }
+}

@@ -14,21 +14,6 @@ final class LockTests: XCTestCase {
         try hold(["search", "held", "--file", "-"], in: dir)
     }
 
-    /// Runs a command that blocks on its standard input, and returns once it holds the directory.
-    /// The holder waits for the lock (`--wait`) because the probe that watches for it takes the
-    /// write lock for an instant too.
-    private func hold(_ arguments: [String], in dir: String) throws -> RunningProcess {
-        let holder = try RunningProcess(CLI.start(arguments + ["--wait", "30"], directory: dir))
-        let locked = poll(timeout: 10, every: 0.05) {
-            !holder.process.isRunning || (try? CLI.run(["flush"], directory: dir))?.status == 75
-        }
-        guard locked, holder.process.isRunning else {
-            XCTFail("the holder never took the lock: \(holder.stderr)")
-            throw CocoaError(.fileLocking)
-        }
-        return holder
-    }
-
     func testSecondWriterIsRefusedWithTheSeedMessageAndChangesNothing() throws {
         let dir = try makeDataDirectory()
         let holder = try holdWriteLock(dir)
@@ -96,5 +81,22 @@ final class LockTests: XCTestCase {
         XCTAssertEqual(list.status, 0, list.stderr)
         XCTAssertTrue(list.stdout.contains("held\thnsw\t2\tl2\t0\t10"), "the killed insert committed nothing: \(list.stdout)")
         try succeed(["create", "after", "--dim", "2", "--max-elements", "10"], in: dir)
+    }
+}
+
+extension XCTestCase {
+    /// Runs a command that blocks on its standard input, and returns once it holds the directory.
+    /// The holder waits for the lock (`--wait`) because the probe that watches for it takes the
+    /// write lock for an instant too.
+    func hold(_ arguments: [String], in dir: String) throws -> RunningProcess {
+        let holder = try RunningProcess(CLI.start(arguments + ["--wait", "30"], directory: dir))
+        let locked = poll(timeout: 10, every: 0.05) {
+            !holder.process.isRunning || (try? CLI.run(["flush"], directory: dir))?.status == 75
+        }
+        guard locked, holder.process.isRunning else {
+            XCTFail("the holder never took the lock: \(holder.stderr)")
+            throw CocoaError(.fileLocking)
+        }
+        return holder
     }
 }

@@ -20,9 +20,13 @@ struct CatalogFile: Codable, Equatable {
         generation = try c.decodeIfPresent(UInt64.self, forKey: .generation) ?? 0
     }
 
+    /// Only the version, which every catalog format must keep where it is.
+    private struct Version: Decodable { var format: Int }
+
+    /// Stays as it is across versions; the version is `format`.
     private static let magic = Array("CLBCAT01".utf8)
-    /// The only format this build reads and writes.
-    static let currentFormat = 1
+    /// The only format this build reads and writes (see FileFormat).
+    package static let currentFormat = 1
     /// Bounds on what a catalog may ask the storage layer to map. The largest page a layout makes is
     /// 512 KiB (a record of 65536 float32 dimensions) and the largest index under 2^28 pages, so
     /// these only catch damage, and keep pageSize · capacityPages far from overflowing.
@@ -53,6 +57,10 @@ struct CatalogFile: Codable, Equatable {
         let json = Array(bytes[16...])
         let stored = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self) }
         guard stored == checksum(json) else { throw CalibyError.corrupt(path: path, detail: "catalog checksum mismatch") }
+        // The version first: a newer catalog may not decode as this one, and must not read as damage.
+        if let declared = try? JSONDecoder().decode(Version.self, from: Data(json)), declared.format > currentFormat {
+            throw CalibyError.newerFormat(path: path, kind: "catalog", found: declared.format, supported: currentFormat)
+        }
         let catalog: CatalogFile
         do {
             catalog = try JSONDecoder().decode(CatalogFile.self, from: Data(json))
@@ -72,7 +80,7 @@ struct CatalogFile: Codable, Equatable {
     /// the catalog needs no knowledge of the layouts.
     func problems() -> [String] {
         guard format == CatalogFile.currentFormat else {
-            return ["catalog format \(format) is not supported (this caliby reads format \(CatalogFile.currentFormat))"]
+            return ["catalog format \(format) is not one caliby ever wrote (this caliby reads format \(CatalogFile.currentFormat))"]
         }
         var found: [String] = []
         if nextID == 0 || nextID > IndexInfo.documentFileBit {

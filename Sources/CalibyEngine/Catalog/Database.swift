@@ -100,7 +100,7 @@ public final class Database {
     private let lock: DirectoryLock
     let journal: Journal
 
-    private var catalog: CatalogFile
+    private(set) var catalog: CatalogFile
     private var catalogChanged = false
     private var spaces: [UInt32: PageSpace] = [:]
     private var deletedAtCommit: [String] = []

@@ -249,7 +249,7 @@ struct DiskANNHeader: Equatable {
     /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: DiskANNLayout, metric: Metric, path: String) throws -> DiskANNHeader {
         let f = HeaderFields(page: page, path: path, names: fieldNames)
-        try f.expect(0, equals: magic, from: "the DiskANN magic")
+        try f.expectFormat(.diskann)
         try f.expect(1, equals: UInt64(layout.dimensions))
         try f.expect(2, equals: UInt64(layout.R))
         try f.expect(3, equals: UInt64(layout.capacity))

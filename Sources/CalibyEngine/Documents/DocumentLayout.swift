@@ -127,7 +127,7 @@ struct DocumentHeader: Equatable {
     static func load(from page: UnsafeRawPointer, layout: DocumentLayout, schema: Schema, path: String) throws -> DocumentHeader {
         let names = fieldNames + (fieldNames.count..<rootsField).map { "reserved\($0)" } + schema.fields.map { "root(\($0.name))" }
         let f = HeaderFields(page: page, path: path, names: names)
-        try f.expect(0, equals: magic, from: "the document file magic")
+        try f.expectFormat(.documents)
         try f.expect(1, equals: UInt64(DocumentLayout.pageSize), from: "the document page size")
         try f.expect(2, equals: UInt64(layout.capacityPages))
         try f.expect(3, equals: UInt64(layout.nodeCapacity))

@@ -127,7 +127,7 @@ struct HNSWHeader: Equatable {
     /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: HNSWLayout, metric: Metric, path: String) throws -> HNSWHeader {
         let f = HeaderFields(page: page, path: path, names: fieldNames)
-        try f.expect(0, equals: magic, from: "the HNSW magic")
+        try f.expectFormat(.hnsw)
         try f.expect(1, equals: UInt64(layout.dimensions))
         try f.expect(2, equals: UInt64(layout.M))
         try f.expect(3, equals: UInt64(layout.capacity))

@@ -41,7 +41,7 @@ import Glibc
 ///    lock was bypassed, e.g. by a removed lock file) and refuses to touch it.
 final class Journal: @unchecked Sendable {
     static let fileName = "caliby.journal"
-    private static let magic: UInt64 = 0x324C_4E52_4A42_4C43  // "CLBJRNL2"
+    static let magic: UInt64 = 0x324C_4E52_4A42_4C43  // "CLBJRNL2"
     /// Format 1 (before record counts and generations), recognised only to say so.
     private static let formerMagic: UInt64 = 0x314C_4E52_4A42_4C43  // "CLBJRNL1"
     static let headerSize = 512
@@ -228,6 +228,8 @@ final class Journal: @unchecked Sendable {
         let outcome: JournalRecovery
         let fields = header.withUnsafeBytes { h in (0..<5).map { h.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
         let sum = header.withUnsafeBytes { PageTrailer.checksum($0.baseAddress!, count: 32) }
+        // A newer journal's header may not even checksum the same way: its version decides first.
+        _ = try FileFormat.journal.accept(fields[0], path: path)
         if fields[0] == formerMagic {
             throw CalibyError.journalDamaged(
                 path: path, detail: "it was written by an older caliby (journal format 1): recover with that version")

@@ -135,7 +135,7 @@ struct TextRoot: Equatable {
             ["sequence", "mapPage", "byteLength", "termCount", "postings", "level"].map { "segment\(i).\($0)" }
         }
         let f = HeaderFields(page: page, path: path, names: names)
-        try f.expect(0, equals: magic, from: "the text index magic")
+        try f.expectFormat(.text)
         try f.expect(1, equals: analyzer.code, from: "the catalog's analyzer code")
         var root = TextRoot(analyzer: analyzer)
         root.documents = try f.count(2, atMost: nodes, "the node capacity")

@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+/// Data directories written by earlier formats (Fixtures/format-N, made by Fixtures/generate.sh)
+/// must keep opening, checking and answering as they did when they were written; files of a
+/// newer format are refused by name, with both versions and exit 78.
+final class FormatFixtureTests: XCTestCase {
+    static let fixtures = Tools.packageRoot + "/Tests/CalibyCLITests/Fixtures"
+
+    private func expected(_ fixture: String, _ file: String) throws -> String {
+        try String(contentsOfFile: Self.fixtures + "/" + fixture + "/" + file, encoding: .utf8)
+    }
+
+    func testEveryFixtureOpensChecksListsAndSearchesAsRecorded() throws {
+        let fixtures = try FileManager.default.contentsOfDirectory(atPath: Self.fixtures).filter { $0.hasPrefix("format-") }
+        XCTAssertFalse(fixtures.isEmpty)
+        for fixture in fixtures {
+            let dir = try copyOfFixture(fixture)
+            let queries = Self.fixtures + "/" + fixture + "/queries.csv"
+            XCTAssertEqual(try succeed(["check"], in: dir), "h: ok\na: ok\ndocs: ok\n", fixture)
+            XCTAssertEqual(try listWithoutBytes(dir), try expected(fixture, "list.tsv"), fixture)
+            for index in ["h", "a", "docs"] {
+                XCTAssertEqual(try succeed(["search", index, "--file", queries, "-k", "5", "--format", "tsv"], in: dir),
+                               try expected(fixture, "search-\(index).tsv"), "\(fixture) \(index)")
+            }
+            XCTAssertEqual(try succeed(["search", "docs", "--text", "gamma lock", "-k", "5", "--fields", "title,year", "--format", "tsv"], in: dir),
+                           try expected(fixture, "text-docs.tsv"), fixture)
+            XCTAssertEqual(try succeed(["get", "docs", "3", "12", "--format", "tsv"], in: dir), try expected(fixture, "get-docs.tsv"), fixture)
+        }
+    }
+
+    func testFilesOfANewerFormatAreRefusedNamingTheFileAndBothVersions() throws {
+        let graph = try copyOfFixture()
+        // The version is the magic's last byte: "CLBHNSW1" becomes "CLBHNSW3".
+        try patchPage(graph + "/index_1.dat", page: 0) { $0.storeBytes(of: UInt8(ascii: "3"), toByteOffset: 7, as: UInt8.self) }
+        for command in [["search", "h", "--vector", "1,1,1,1"], ["check", "h"], ["upgrade"]] {
+            try expectFailure(command, in: graph, status: 78,
+                              mentions: ["\(graph)/index_1.dat was written by a newer caliby (HNSW format 3; this caliby reads up to 1)"])
+        }
+        // The other indexes are unaffected.
+        try succeed(["search", "a", "--vector", "1,1,1,1"], in: graph)
+
+        let documents = try copyOfFixture()
+        try patchPage(documents + "/index_3.docs", page: 0) { $0.storeBytes(of: UInt8(ascii: "2"), toByteOffset: 7, as: UInt8.self) }
+        try expectFailure(["get", "docs", "3"], in: documents, status: 78,
+                          mentions: ["index_3.docs was written by a newer caliby (document file format 2; this caliby reads up to 1)"])
+
+        let catalog = try copyOfFixture()
+        try patchCatalog(catalog) { $0["format"] = 2; $0["indexes"] = "a shape this caliby does not know" }
+        try expectFailure(["list"], in: catalog, status: 78,
+                          mentions: ["caliby_catalog was written by a newer caliby (catalog format 2; this caliby reads up to 1)"])
+    }
+
+    func testUpgradeReportsEveryFileCurrentAndRewritesNothing() throws {
+        let dir = try copyOfFixture()
+        let names = ["caliby_catalog", "index_1.dat", "index_2.dat", "index_3.dat", "index_3.docs"]
+        let before = try names.map { try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0)) }
+        XCTAssertEqual(try succeed(["upgrade"], in: dir), """
+            caliby_catalog: catalog format 1 (current)
+            index_1.dat: HNSW format 1 (current)
+            index_2.dat: DiskANN format 2 (current)
+            index_3.dat: HNSW format 1 (current)
+            index_3.docs: document file format 1 (current)
+            index_3.docs: text index format 1 (current)
+            \(dir): every file is in the current format; nothing to rewrite
+
+            """)
+        XCTAssertEqual(try names.map { try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0)) }, before)
+    }
+}
+
+extension XCTestCase {
+    /// A writable copy of a fixture's data directory (commands create the lock file in it).
+    func copyOfFixture(_ name: String = "format-1") throws -> String {
+        let dir = try makeTemporaryDirectory() + "/data"
+        try FileManager.default.copyItem(atPath: FormatFixtureTests.fixtures + "/" + name + "/data", toPath: dir)
+        return dir
+    }
+
+    /// `list` as TSV without its bytes column: disk usage, which holes and copies change.
+    func listWithoutBytes(_ dir: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try succeed(["list", "--format", "tsv"], in: dir, file: file, line: line).split(separator: "\n").map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).enumerated().filter { $0.offset != 6 }.map(\.element)
+                .joined(separator: "\t")
+        }.joined(separator: "\n") + "\n"
+    }
+}
