@@ -18,8 +18,9 @@ extension Database {
     /// try database.flush()
     /// ```
     ///
-    /// The live vectors are held in memory while the new graph is built, and the new files need
-    /// free space until the commit removes the old ones.
+    /// The live vectors go over in batches, as a load takes its input (`VectorBatch.loadBytes` at a
+    /// time), so memory stays bounded by the buffer; the new files need free space until the commit
+    /// removes the old ones.
     ///
     /// - Throws: ``CalibyError/noSuchIndex(_:)``; a failure during the rebuild leaves the
     ///   transaction to ``rollback()``.
@@ -29,7 +30,9 @@ extension Database {
         try requireWritable("vacuum")
         let info = try info(named: name)
         let old = try collection(named: name)
-        let records = try old.liveRecords()
+        var live: [Int] = []
+        try old.host.forEachLiveNode { live.append($0) }
+        let perBatch = VectorBatch.loadRecords(dimensions: info.config.dimensions)
         try replaceFiles(of: info, config: info.config, capacityPages: info.capacityPages) { replacement, space, documentSpace in
             let index = try replacement.type.format(replacement, space: space)
             openObjects[replacement.id] = index
@@ -40,22 +43,25 @@ extension Database {
                 openObjects[replacement.documentFileID] = store
             }
             let rebuilt = DocumentCollection(index: index, store: store, database: self)
-            if records.count > 0 { _ = try rebuilt.insert(records, options: InsertOptions(threads: threads)) }
+            for start in stride(from: 0, to: live.count, by: perBatch) {
+                let records = try old.records(ofNodes: live[start..<min(start + perBatch, live.count)])
+                _ = try rebuilt.insert(records, options: InsertOptions(threads: threads))
+            }
             try rebuilt.continueAutomaticIDs(from: old.host.nextAutoID)
         }
     }
 }
 
 extension DocumentCollection {
-    /// Every live vector as an insert would take it back: id, vector as stored (normalized for
-    /// cosine, rounded to the stored precision, so storing it again changes nothing), labels and
-    /// document.
-    func liveRecords() throws -> VectorBatch {
+    /// The vectors of `nodes` as an insert would take them back: id, vector as stored (normalized
+    /// for cosine, rounded to the stored precision, so storing it again changes nothing), labels
+    /// and document.
+    func records(ofNodes nodes: ArraySlice<Int>) throws -> VectorBatch {
         let d = index.info.config.dimensions
         var batch = VectorBatch(dimensions: d)
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: d)
         defer { buffer.deallocate() }
-        try host.forEachLiveNode { node in
+        for node in nodes {
             var labels: [UInt32] = []
             switch index {
             case let hnsw as HNSWIndex: try hnsw.copyVector(of: node, into: buffer)
