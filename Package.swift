@@ -19,11 +19,12 @@ let package = Package(
     targets: [
         .target(
             name: "CalibyEngine",
-            dependencies: ["CDistance", "CPrefetch", "CFileSystem", .product(name: "Atomics", package: "swift-atomics")],
+            dependencies: ["CDistance", "CPrefetch", "CFileSystem", "CMemory", .product(name: "Atomics", package: "swift-atomics")],
             exclude: ["Text/generate-folding.py"]),
         .target(name: "CDistance"),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CFileSystem"),
+        .systemLibrary(name: "CMemory"),
         .systemLibrary(
             name: "CReadline",
             providers: [.apt(["libreadline-dev"])]),

@@ -73,11 +73,11 @@ package final class BufferPool: @unchecked Sendable {
     /// evicts), not one page: writing back a dirty page first syncs the journal if records were
     /// added since its last sync, and a batch pays that pair of fsyncs once instead of per page.
     ///
-    /// The victims are only chosen under the mutex; their write-back and `madvise` run after it
-    /// is released, so other threads go on faulting (and evicting) meanwhile. A victim stays
-    /// `marked` until the moment it is written: a thread that uses it in between takes the mark
-    /// off, and the eviction then keeps it. So a page is locked for its own `pwrite` only, and
-    /// nobody waits for a whole batch.
+    /// The victims are only chosen under the mutex; their write-back and discard run after it is
+    /// released, so other threads go on faulting (and evicting) meanwhile. A victim stays `marked`
+    /// until its write-back starts: a thread that uses it before takes the mark off, and the
+    /// eviction keeps it. From then it is locked until the batch's memory is discarded, in one
+    /// call for the whole batch (`PageDiscard`); a thread that needs it sleeps meanwhile (`backoff`).
     func admit(_ space: PageSpace, page: Int) throws {
         let victims = try mutex.withLock { () throws -> [Victim] in
             var victims: [Victim] = []
@@ -116,7 +116,7 @@ package final class BufferPool: @unchecked Sendable {
     }
 
     /// Writes back and drops the victims `admit` chose (no mutex held), then settles the counts.
-    /// A failed write-back returns it and the victims not yet visited to the clock, still resident.
+    /// A failed write-back returns every victim of the batch to the clock, still resident.
     private func evict(_ victims: [Victim]) throws {
         var evicted = 0, kept: [Victim] = []
         defer { mutex.withLock { finish(victims, kept: kept, evicted: evicted) } }
@@ -125,19 +125,27 @@ package final class BufferPool: @unchecked Sendable {
         for victim in victims where synced.insert(ObjectIdentifier(victim.space)).inserted {
             try victim.space.prepareEviction()
         }
-        for (i, victim) in victims.enumerated() {
-            do {
-                if try victim.space.evict(victim.page) {
-                    self.evictions.wrappingIncrement(ordering: .relaxed)
-                    evicted += victim.space.pageSize
+        var claimed: [(victim: Victim, word: UInt64)] = []
+        do {
+            for victim in victims {
+                if let word = try victim.space.claimForEviction(victim.page) {
+                    claimed.append((victim, word))
                 } else {
                     kept.append(victim)
                 }
-            } catch {
-                kept += victims[i...]
-                throw error
             }
+        } catch {
+            for (victim, word) in claimed { victim.space.releaseFromEviction(victim.page, claimed: word) }
+            kept = victims
+            throw error
         }
+        // One discard for the batch: each call costs every other core a TLB flush (see PageDiscard).
+        PageDiscard.discard(claimed.map { $0.victim.space.range(of: $0.victim.page) })
+        for (victim, word) in claimed {
+            victim.space.finishEviction(victim.page, claimed: word)
+            evicted += victim.space.pageSize
+        }
+        evictions.wrappingIncrement(by: claimed.count, ordering: .relaxed)
     }
 
     /// Ends a batch of evictions (mutex held): `evicted` bytes left memory, `kept` go back on the clock.

@@ -296,33 +296,44 @@ package final class PageSpace: @unchecked Sendable {
         }
     }
 
-    /// Before a batch of `evict` calls (no latch held): makes the journal durable once, so the
+    /// Before a batch of evictions (no latch held): makes the journal durable once, so the
     /// victims' write-backs find nothing left to sync while they hold their pages locked.
     func prepareEviction() throws {
         try journal?.makeDurable()
     }
 
-    /// Evicts a page the clock chose (pool mutex not held): writes it back if dirty, returns its
-    /// memory. False if it was used since it was chosen, and stays.
-    func evict(_ page: Int) throws -> Bool {
+    /// Takes a page the clock chose for eviction (pool mutex not held): locks it, and writes it
+    /// back if dirty. Returns the state word to finish or release it with, or nil if the page was
+    /// used since it was chosen and stays. On a write-back error the page is released, resident.
+    func claimForEviction(_ page: Int) throws -> UInt64? {
         let word = state(page)
         let current = word.load(ordering: .acquiring)
-        let version = current & PageSpace.versionMask
         guard current >> PageSpace.stateShift == PageSpace.marked,
-              word.compareExchange(expected: current, desired: version | (PageSpace.locked << PageSpace.stateShift),
-                                   ordering: .acquiring).exchanged else { return false }
+              word.compareExchange(expected: current, desired: (current & PageSpace.versionMask) | (PageSpace.locked << PageSpace.stateShift),
+                                   ordering: .acquiring).exchanged else { return nil }
         if flags[page] & PageSpace.dirtyFlag != 0 {
             do {
                 try writeBack(page)
             } catch {
-                word.store(current, ordering: .releasing)
+                releaseFromEviction(page, claimed: current)
                 throw error
             }
         }
-        madvise(address(page), pageSize, MADV_DONTNEED)
-        word.store(((version &+ 1) & PageSpace.versionMask) | (PageSpace.evicted << PageSpace.stateShift),
-                   ordering: .releasing)
-        return true
+        return current
+    }
+
+    /// The memory of a claimed page, for `PageDiscard`.
+    func range(of page: Int) -> (start: UnsafeMutableRawPointer, bytes: Int) { (address(page), pageSize) }
+
+    /// Ends the eviction of a claimed page whose memory was discarded: it is evicted.
+    func finishEviction(_ page: Int, claimed: UInt64) {
+        state(page).store((((claimed & PageSpace.versionMask) &+ 1) & PageSpace.versionMask) | (PageSpace.evicted << PageSpace.stateShift),
+                          ordering: .releasing)
+    }
+
+    /// Gives up the eviction of a claimed page: it stays resident, marked as the clock left it.
+    func releaseFromEviction(_ page: Int, claimed: UInt64) {
+        state(page).store(claimed, ordering: .releasing)
     }
 
     // MARK: Transactions (see Journal for the protocol)
