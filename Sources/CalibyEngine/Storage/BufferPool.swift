@@ -112,7 +112,13 @@ package final class BufferPool: @unchecked Sendable {
             return victims
         }
         guard !victims.isEmpty else { return }
-        try evict(victims)
+        do {
+            try evict(victims)
+        } catch {
+            // The caller gives the page up (it stays evicted): it must not stay counted.
+            forget(space, page: page)
+            throw error
+        }
     }
 
     /// Writes back and drops the victims `admit` chose (no mutex held), then settles the counts.
@@ -122,8 +128,13 @@ package final class BufferPool: @unchecked Sendable {
         defer { mutex.withLock { finish(victims, kept: kept, evicted: evicted) } }
         // One journal sync for the batch before any victim is locked, not inside the first write-back.
         var synced = Set<ObjectIdentifier>()
-        for victim in victims where synced.insert(ObjectIdentifier(victim.space)).inserted {
-            try victim.space.prepareEviction()
+        do {
+            for victim in victims where synced.insert(ObjectIdentifier(victim.space)).inserted {
+                try victim.space.prepareEviction()
+            }
+        } catch {
+            kept = victims
+            throw error
         }
         var claimed: [(victim: Victim, word: UInt64)] = []
         do {
