@@ -71,18 +71,22 @@ extension HNSWIndex {
                     keyed.sort()
                     updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)
                 }
-                // Rewrite only if the list is as we read it: another thread may have changed it while
-                // we re-selected. (Contents, not the page version: evictions move the version.)
-                let written = try space.write(page) { p -> Bool in
-                    guard readList(UnsafeRawPointer(p), offset, limit) == links else { return false }
-                    p.storeBytes(of: UInt32(updated.count), toByteOffset: offset, as: UInt32.self)
-                    for (i, link) in updated.enumerated() {
-                        p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self)
-                    }
-                    return true
-                }
-                if written { break }
+                if try replaceList(page, offset, limit, expected: links, with: updated) { break }
             }
+        }
+    }
+
+    /// Writes `updated` over the link list at (`page`, `offset`) if it still holds `expected`:
+    /// another thread may have changed it while this one re-selected. False when it had, and the
+    /// caller reads and re-selects again. (Contents, not the page version: evictions move the version.)
+    func replaceList(_ page: Int, _ offset: Int, _ limit: Int, expected: [Int], with updated: [Int]) throws -> Bool {
+        try space.write(page) { p -> Bool in
+            guard readList(UnsafeRawPointer(p), offset, limit) == expected else { return false }
+            p.storeBytes(of: UInt32(updated.count), toByteOffset: offset, as: UInt32.self)
+            for (i, link) in updated.enumerated() {
+                p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self)
+            }
+            return true
         }
     }
 

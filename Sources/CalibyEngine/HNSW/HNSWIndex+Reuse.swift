@@ -108,16 +108,7 @@ extension HNSWIndex {
             let pivot = UnsafePointer(scratch.pivot)
             let keyed = try candidates.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }.sorted()
             let updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)
-            // As in `connect`: rewrite only if the list is still what was read.
-            let written = try space.write(page) { p -> Bool in
-                guard readList(UnsafeRawPointer(p), offset, limit) == links else { return false }
-                p.storeBytes(of: UInt32(updated.count), toByteOffset: offset, as: UInt32.self)
-                for (i, link) in updated.enumerated() {
-                    p.storeBytes(of: UInt32(link), toByteOffset: offset + 4 + 4 * i, as: UInt32.self)
-                }
-                return true
-            }
-            if written { return }
+            if try replaceList(page, offset, limit, expected: links, with: updated) { return }
         }
     }
 }
