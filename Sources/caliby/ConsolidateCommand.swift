@@ -18,21 +18,16 @@ struct ConsolidateCommand: DatabaseCommand {
     @Argument(help: "Index name.", completion: .indexName)
     var name: String
 
-    @Option(name: .long, parsing: .unconditional, help: "Threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threads: AllCoresThreads
 
     var access: AccessMode { .readWrite }
-
-    func validate() throws {
-        try requireAtLeastOne(threads, "--threads")
-    }
 
     func execute(in session: Session) throws {
         let index = try session.database.index(named: name)
         guard let consolidating = index as? Consolidating else {
             throw CalibyError.invalidArgument("'\(name)' is an \(index.info.type.rawValue) index, whose deletes need no consolidation")
         }
-        let freed = try consolidating.consolidate(threads: threads ?? processorCount())
+        let freed = try consolidating.consolidate(threads: threads.count)
         Terminal.note("freed \(freed) slots in '\(name)'")
     }
 }

@@ -133,6 +133,18 @@ enum ByteSize {
 
 /// The check of every count option (threads, -k, list sizes, columns), so each says its range and
 /// the value it got in the same words.
+/// `--threads` of the commands that rebuild an index (consolidate, vacuum): all cores unless told.
+struct AllCoresThreads: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional, help: "Threads (default: all cores).")
+    var threads: Int?
+
+    var count: Int { threads ?? processorCount() }
+
+    func validate() throws {
+        try requireAtLeastOne(threads, "--threads")
+    }
+}
+
 func requireAtLeastOne(_ value: Int?, _ option: String, because reason: String? = nil) throws {
     guard let value, value < 1 else { return }
     throw ValidationError("\(option) must be at least 1\(reason.map { " (\($0))" } ?? ""), got \(value)")

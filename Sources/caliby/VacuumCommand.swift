@@ -18,19 +18,14 @@ struct VacuumCommand: DatabaseCommand {
     @Argument(help: "Index name (default: every index).", completion: .indexName)
     var name: String?
 
-    @Option(name: .long, parsing: .unconditional, help: "Threads (default: all cores).")
-    var threads: Int?
+    @OptionGroup var threads: AllCoresThreads
 
     var access: AccessMode { .readWrite }
-
-    func validate() throws {
-        try requireAtLeastOne(threads, "--threads")
-    }
 
     func execute(in session: Session) throws {
         let names = try name.map { [try session.database.info(named: $0).name] } ?? session.database.listIndexes().map(\.name)
         for name in names {
-            try session.database.vacuumIndex(name, threads: threads ?? processorCount())
+            try session.database.vacuumIndex(name, threads: threads.count)
             Terminal.note("vacuumed '\(name)'")
         }
     }

@@ -55,4 +55,24 @@ enum FileIO {
         }
         return result
     }
+
+    /// Reads until `count` bytes or the end of the file, retrying interrupted calls; returns how
+    /// many arrived. `read` makes one call for the bytes after the first `done` and returns its
+    /// result; `offset` is where a positioned read starts (nil for a stream).
+    @inline(__always)
+    static func readFully(path: String, fd: Int32, count: Int, at offset: Int?, _ read: (_ done: Int) -> Int) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = perform(FileOperation(kind: .read, path: path, fd: fd, offset: offset.map { $0 + done } ?? 0, count: count - done)) {
+                read(done)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CalibyError.io(path: path, operation: "read", errno: errno)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
 }

@@ -49,19 +49,9 @@ final class PosixFile {
     /// Reads exactly `count` bytes at `offset`; returns how many were read before end of file.
     @discardableResult
     func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) throws -> Int {
-        var done = 0
-        while done < count {
-            let n = FileIO.perform(FileOperation(kind: .read, path: path, fd: fd, offset: offset + done, count: count - done)) {
-                pread(fd, buffer + done, count - done, off_t(offset + done))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CalibyError.io(path: path, operation: "read", errno: errno)
-            }
-            if n == 0 { break }
-            done += n
+        try FileIO.readFully(path: path, fd: fd, count: count, at: offset) { done in
+            pread(fd, buffer + done, count - done, off_t(offset + done))
         }
-        return done
     }
 
     func write(_ buffer: UnsafeRawPointer, count: Int, at offset: Int) throws {

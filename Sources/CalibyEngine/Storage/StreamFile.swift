@@ -36,18 +36,6 @@ final class StreamFile {
 
     /// Reads until `count` bytes or the end of the stream; returns how many arrived.
     func read(into buffer: UnsafeMutableRawPointer, count: Int) throws -> Int {
-        var done = 0
-        while done < count {
-            let n = FileIO.perform(FileOperation(kind: .read, path: path, fd: fd, count: count - done)) {
-                Glibc.read(fd, buffer + done, count - done)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CalibyError.io(path: path, operation: "read", errno: errno)
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
+        try FileIO.readFully(path: path, fd: fd, count: count, at: nil) { done in Glibc.read(fd, buffer + done, count - done) }
     }
 }
