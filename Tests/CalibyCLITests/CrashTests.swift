@@ -96,12 +96,7 @@ final class CrashTests: XCTestCase {
             let expected = ["main \(start)/\(target)", "other 1000/1000"]
             XCTAssertTrue(now == before || now == expected, "round \(round): \(now) is neither \(before) nor \(expected)")
             if now == expected { capacity = target }
-            let check = try CLI.run(["check"], directory: dir)
-            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
-            // A writer's open removes a killed resize's unfinished file: two index files remain.
-            try succeed(["flush"], in: dir)
-            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
-            XCTAssertEqual(files.count, 2, "round \(round): \(files)")
+            try assertSoundAfterKill(dir, indexFiles: 2, round: round)
         }
         XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
         let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(start * d)..<(capacity * d)]), dimensions: d))
@@ -138,11 +133,7 @@ final class CrashTests: XCTestCase {
         for round in 0..<6 {
             if try runAndKill(["vacuum", "docs", "--buffer-size", "96K"], in: dir, within: 300_000, using: &rng) { killed += 1 }
             XCTAssertEqual(try documents(), committed, "round \(round)")
-            let check = try CLI.run(["check"], directory: dir)
-            XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
-            try succeed(["flush"], in: dir)
-            let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
-            XCTAssertEqual(files.count, 2, "round \(round): \(files)")
+            try assertSoundAfterKill(dir, indexFiles: 2, round: round)
         }
         XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
     }
@@ -247,6 +238,17 @@ final class CrashTests: XCTestCase {
 }
 
 extension XCTestCase {
+    /// After a round of a command that writes new files and swaps them in at commit: the directory
+    /// checks sound, and once a writer has opened it (which removes a killed command's unfinished
+    /// file) exactly `indexFiles` index files remain.
+    func assertSoundAfterKill(_ dir: String, indexFiles: Int, round: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let check = try CLI.run(["check"], directory: dir)
+        XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)", file: file, line: line)
+        try succeed(["flush"], in: dir)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
+        XCTAssertEqual(files.count, indexFiles, "round \(round): \(files)", file: file, line: line)
+    }
+
     /// Starts `caliby` with `operation` and sends SIGKILL at a random instant within `microseconds`;
     /// true when the signal ended it (false: it had finished).
     func runAndKill(_ operation: [String], in dir: String, within microseconds: UInt32,
