@@ -9,21 +9,20 @@ final class BackupCrashTests: XCTestCase {
         let source = try makeSource()
         let expected = try answers(source)
         let parent = try makeTemporaryDirectory()
-        // Kills land within the time a whole backup takes, so most of them land mid-command.
+        // Kills land within the time a whole backup takes (less after rounds that finish first), so most land mid-command.
         let window = try microseconds { try succeed(["backup", parent + "/timed"], in: source) }
-        var rng = SystemRandomNumberGenerator()
-        var killed = 0
+        var kills = KillSchedule(within: window)
         for round in 0..<15 {
             // Three names, reused, so that later rounds meet what earlier kills left.
             let destination = parent + "/b\(round % 3)"
             try? FileManager.default.removeItem(atPath: destination)
-            if try runAndKill(["backup", destination], in: source, within: window, using: &rng) { killed += 1 }
+            try kills.runAndKill(["backup", destination], in: source)
             if FileManager.default.fileExists(atPath: destination) {
                 XCTAssertEqual(try succeed(["check"], in: destination), "h: ok\na: ok\ndocs: ok\nbig: ok\n", "round \(round)")
                 XCTAssertEqual(try listWithoutBytes(destination), expected[0], "round \(round)")
             }
         }
-        XCTAssertGreaterThan(killed, 2, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 2, "some rounds should be killed mid-command")
         for n in 0..<3 {
             let destination = parent + "/b\(n)"
             try? FileManager.default.removeItem(atPath: destination)
@@ -43,17 +42,16 @@ final class BackupCrashTests: XCTestCase {
         let states = [try listWithoutBytes(target), try listWithoutBytes(backups + "/new")]
         XCTAssertNotEqual(states[0], states[1])
         let window = try microseconds { try succeed(["restore", backups + "/old", "--into", target], in: source) }
-        var rng = SystemRandomNumberGenerator()
-        var killed = 0
+        var kills = KillSchedule(within: window)
         for round in 0..<14 {
             let backup = backups + (round % 2 == 0 ? "/new" : "/old")
-            if try runAndKill(["restore", backup, "--into", target], in: source, within: window, using: &rng) { killed += 1 }
+            try kills.runAndKill(["restore", backup, "--into", target], in: source)
             let now = try listWithoutBytes(target)
             XCTAssertTrue(states.contains(now), "round \(round): \(now)")
             let check = try CLI.run(["check"], directory: target)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
         }
-        XCTAssertGreaterThan(killed, 2, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 2, "some rounds should be killed mid-command")
         try succeed(["restore", backups + "/new", "--into", target], in: source)
         XCTAssertEqual(try leftovers(target), [])
         XCTAssertEqual(try answers(target), try answers(source))

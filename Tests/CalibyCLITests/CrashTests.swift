@@ -26,8 +26,7 @@ final class CrashTests: XCTestCase {
         let data = try makeTemporaryFile("chunk.fvecs", contents: fvecs(testVectors(count: chunk, dimensions: d, seed: 1), dimensions: d))
         try succeed(["create", "main", "--dim", "\(d)", "--max-elements", "100000", "--M", "8", "--ef-construction", "40"], in: dir)
         var committed = try state(dir)
-        var rng = SystemRandomNumberGenerator()
-        var killed = 0
+        var kills = KillSchedule(within: 250_000)
         for round in 0..<24 {
             // A small pool forces dirty pages out to the files before commit, so recovery has
             // real work to undo.
@@ -48,14 +47,14 @@ final class CrashTests: XCTestCase {
                 next.counts.removeValue(forKey: victim)
             }
             possible.append(next)
-            if try runAndKill(operation, in: dir, within: 250_000, using: &rng) { killed += 1 }
+            try kills.runAndKill(operation, in: dir)
             let now = try state(dir)
             XCTAssertTrue(possible.contains(now), "round \(round) \(operation[0]): \(now) is neither \(possible[0]) nor \(possible[1])")
             let check = try CLI.run(["check"], directory: dir)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
             committed = now
         }
-        XCTAssertGreaterThan(killed, 5, "most rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 5, "most rounds should be killed mid-command")
         let search = try CLI.run(["search", "main", "--vector", Array(repeating: "1", count: d).joined(separator: ","), "-k", "3"],
                                  directory: dir)
         XCTAssertEqual(search.status, 0, search.stderr)
@@ -85,20 +84,18 @@ final class CrashTests: XCTestCase {
             }
         }
         var capacity = start
-        var rng = SystemRandomNumberGenerator()
-        var killed = 0
+        var kills = KillSchedule(within: 25_000)
         for round in 0..<rounds {
             let target = capacity + step
             let before = try capacities()
-            if try runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir, within: 25_000,
-                              using: &rng) { killed += 1 }
+            try kills.runAndKill(["resize", "main", "--max-elements", "\(target)", "--buffer-size", "96K"], in: dir)
             let now = try capacities()
             let expected = ["main \(start)/\(target)", "other 1000/1000"]
             XCTAssertTrue(now == before || now == expected, "round \(round): \(now) is neither \(before) nor \(expected)")
             if now == expected { capacity = target }
             try assertSoundAfterKill(dir, indexFiles: 2, round: round)
         }
-        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 1, "some rounds should be killed mid-command")
         let rest = try makeTemporaryFile("rest.fvecs", contents: fvecs(Array(vectors[(start * d)..<(capacity * d)]), dimensions: d))
         try succeed(["insert", "main", rest, "--quiet"], in: dir)
         XCTAssertEqual(try capacities(), ["main \(capacity)/\(capacity)", "other 1000/1000"])
@@ -128,14 +125,13 @@ final class CrashTests: XCTestCase {
         }
         let committed = try documents()
         XCTAssertEqual(committed.split(separator: "\n").count, 1 + count / 6)
-        var rng = SystemRandomNumberGenerator()
-        var killed = 0
+        var kills = KillSchedule(within: 300_000)
         for round in 0..<6 {
-            if try runAndKill(["vacuum", "docs", "--buffer-size", "96K"], in: dir, within: 300_000, using: &rng) { killed += 1 }
+            try kills.runAndKill(["vacuum", "docs", "--buffer-size", "96K"], in: dir)
             XCTAssertEqual(try documents(), committed, "round \(round)")
             try assertSoundAfterKill(dir, indexFiles: 2, round: round)
         }
-        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 1, "some rounds should be killed mid-command")
     }
 
     /// The same for the document commands: insert with fields, update, alter and index.
@@ -153,8 +149,8 @@ final class CrashTests: XCTestCase {
             return fields + "\n" + prices.stdout
         }
         var committed = try documentState()
-        var rng = SystemRandomNumberGenerator()
-        var nextID = 0, killed = 0
+        var kills = KillSchedule(within: 80_000)
+        var nextID = 0
         for round in 0..<16 {
             let operation: [String]
             switch round % 4 {
@@ -172,7 +168,7 @@ final class CrashTests: XCTestCase {
             default:
                 operation = ["index", "docs", "f\(round - 1)"]
             }
-            if try runAndKill(operation, in: dir, within: 80_000, using: &rng) { killed += 1 }
+            try kills.runAndKill(operation, in: dir)
             let check = try CLI.run(["check"], directory: dir)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
             let now = try documentState()
@@ -186,7 +182,7 @@ final class CrashTests: XCTestCase {
             if round % 4 == 0 && now != committed { nextID += 1500 }
             committed = try documentState()
         }
-        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 1, "some rounds should be killed mid-command")
     }
 
     func testKillDuringTextHeavyCommandsLeavesACommittedState() throws {
@@ -203,8 +199,8 @@ final class CrashTests: XCTestCase {
             return state
         }
         var committed = try textState()
-        var rng = SystemRandomNumberGenerator()
-        var nextID = 0, killed = 0
+        var kills = KillSchedule(within: 150_000)
+        var nextID = 0
         for round in 0..<12 {
             let operation: [String]
             switch round % 3 {
@@ -220,7 +216,7 @@ final class CrashTests: XCTestCase {
             default:
                 operation = ["delete", "docs"] + (0..<min(nextID, 40)).map { String($0 * 3 + round) }
             }
-            if try runAndKill(operation, in: dir, within: 150_000, using: &rng) { killed += 1 }
+            try kills.runAndKill(operation, in: dir)
             let check = try CLI.run(["check"], directory: dir)
             XCTAssertEqual(check.status, 0, "round \(round): \(check.stdout) \(check.stderr)")
             let now = try textState()
@@ -233,7 +229,7 @@ final class CrashTests: XCTestCase {
             if round % 3 == 0 { nextID += 2000 }
             committed = try textState()
         }
-        XCTAssertGreaterThan(killed, 1, "some rounds should be killed mid-command")
+        XCTAssertGreaterThan(kills.killed, 1, "some rounds should be killed mid-command")
     }
 }
 
@@ -248,18 +244,37 @@ extension XCTestCase {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("index_") }
         XCTAssertEqual(files.count, indexFiles, "round \(round): \(files)", file: file, line: line)
     }
+}
 
-    /// Starts `caliby` with `operation` and sends SIGKILL at a random instant within `microseconds`;
-    /// true when the signal ended it (false: it had finished).
-    func runAndKill(_ operation: [String], in dir: String, within microseconds: UInt32,
-                            using rng: inout SystemRandomNumberGenerator) throws -> Bool {
+/// Sends SIGKILL to commands at random instants within a window. Whenever a command finishes
+/// before its kill, the window shrinks by a third: a guess measured on a cold first run, or made
+/// for a slower machine, would otherwise let most rounds finish and leave the test checking
+/// little but whole commands.
+struct KillSchedule {
+    private(set) var window: UInt32
+    private(set) var killed = 0
+    private var rng = SystemRandomNumberGenerator()
+
+    init(within microseconds: UInt32) {
+        window = max(1000, microseconds)
+    }
+
+    /// Starts `caliby` with `operation` and kills it within the window; true when the signal
+    /// ended it (false: it had finished).
+    @discardableResult
+    mutating func runAndKill(_ operation: [String], in dir: String) throws -> Bool {
         let process = CLI.start(operation, directory: dir)
         process.standardOutput = Pipe()
         process.standardError = Pipe()
         try process.run()
-        usleep(UInt32.random(in: 0..<microseconds, using: &rng))
+        usleep(UInt32.random(in: 0..<window, using: &rng))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        return process.terminationReason == .uncaughtSignal
+        if process.terminationReason == .uncaughtSignal {
+            killed += 1
+            return true
+        }
+        window = max(1000, window / 3 * 2)
+        return false
     }
 }
