@@ -21,10 +21,14 @@ struct RankedNode {
     @inline(__always) static func node(_ key: UInt64) -> Int { Int(UInt32(truncatingIfNeeded: key)) }
 }
 
-/// Cache lines of a neighbour's vector a graph search prefetches: the whole vector, up to 2 KiB.
-/// Measured with HNSW on 100k×128 (ef 32): 1 line gave +20% QPS over none, 2 lines +27%, all 8
-/// lines +70% — the stream prefetcher does not start in time.
-func vectorPrefetchLines(vectorBytes: Int) -> Int { min(32, (vectorBytes + 63) / 64) }
+/// Cache lines of a neighbour's vector a graph search prefetches: the first 8 (512 bytes, a
+/// whole 128-d float vector). Measured with HNSW on 100k×128 (ef 32): 1 line gave +20% QPS over
+/// none, 2 lines +27%, all 8 lines +70% — the stream prefetcher does not start in time. More
+/// than 8 is slower: a search prefetches every fresh neighbour at once, and 16 neighbours of 24
+/// lines (384-d) overflow the core's line-fill buffers, so the prefetching loop itself stalls
+/// (20k real 384-d, ef 64: 24 lines 6,900 QPS, 8 lines 8,300, 4 lines 8,300; BENCHMARKS.md).
+/// The hardware prefetcher streams the rest once the distance loop reads the first lines.
+func vectorPrefetchLines(vectorBytes: Int) -> Int { min(8, (vectorBytes + 63) / 64) }
 
 /// A binary min-heap of keys over raw storage: it lives in long-lived scratch and is mutated on
 /// the hottest path, where an Array's uniqueness and bounds checks showed up in profiles. A max-heap
