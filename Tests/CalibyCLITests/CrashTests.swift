@@ -264,8 +264,8 @@ struct KillSchedule {
     @discardableResult
     mutating func runAndKill(_ operation: [String], in dir: String) throws -> Bool {
         let process = CLI.start(operation, directory: dir)
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
         usleep(UInt32.random(in: 0..<window, using: &rng))
         kill(process.processIdentifier, SIGKILL)

@@ -56,11 +56,20 @@ enum Tools {
         _ = FileManager.default.createFile(atPath: scratch + "/in", contents: Data((input ?? "").utf8))
         _ = FileManager.default.createFile(atPath: scratch + "/out", contents: nil)
         _ = FileManager.default.createFile(atPath: scratch + "/err", contents: nil)
-        process.standardInput = input == nil ? FileHandle.nullDevice : try FileHandle(forReadingFrom: URL(fileURLWithPath: scratch + "/in"))
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/out"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/err"))
+        let handles = [input == nil ? nil : try FileHandle(forReadingFrom: URL(fileURLWithPath: scratch + "/in")),
+                       try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/out")),
+                       try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + "/err"))]
+        // Closed here, not when the Process goes: a test run starts hundreds of processes, and
+        // descriptors past 1024 crashed Foundation's Process.run (SIGSEGV in its memcpy).
+        defer { for handle in handles { try? handle?.close() } }
+        process.standardInput = handles[0] ?? FileHandle.nullDevice
+        process.standardOutput = handles[1]
+        process.standardError = handles[2]
         try process.run()
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+        // Weak: a strong capture kept every Process, with its handles, alive for `timeout`.
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak process] in
+            if let process, process.isRunning { process.terminate() }
+        }
         process.waitUntilExit()
         return CLIResult(status: process.terminationStatus,
                          stdout: try String(contentsOfFile: scratch + "/out", encoding: .utf8),
@@ -121,7 +130,9 @@ final class RunningProcess {
     /// that a hang fails the test instead of the whole run.
     func finish(timeout: TimeInterval = 120) -> CLIResult {
         let process = self.process
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [weak process] in
+            if let process, process.isRunning { process.terminate() }
+        }
         process.waitUntilExit()
         drained.wait()
         return CLIResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
