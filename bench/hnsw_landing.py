@@ -28,7 +28,7 @@ import numpy as np
 from texmex import read_vecs
 
 TRAILER = 16  # PageTrailer.size: every page ends with magic, page number and checksum
-HNSW_MAGIC = 0x3157_534E_4842_4C43  # HNSWHeader.magic, "CLBHNSW1"
+HNSW_MAGIC = 0x3157_534E_4842_4C43  # HNSW format 1 ("CLBHNSW1"): an index without int8 codes
 
 
 class Graph:

@@ -210,7 +210,7 @@ _caliby_create() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--field --index-field)
-    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --R --L --alpha --pq-bytes --analyzer --schema --document-space)
+    non_repeating_options=(--dir --buffer-size --wait --type --dim --max-elements --metric --precision --M --ef-construction --quantization --R --L --alpha --pq-bytes --analyzer --schema --document-space)
     __caliby_offer_flags_options 1
 
     # Offer option value completions
@@ -247,6 +247,10 @@ _caliby_create() {
         return
         ;;
     '--ef-construction')
+        return
+        ;;
+    '--quantization')
+        __caliby_add_completions -W 'none'$'\n''int8'
         return
         ;;
     '--R')

@@ -50,6 +50,42 @@ KERNEL(l2_f32, float, load_f32, one_f32, l2_term, l2_one)
 KERNEL(dot_f32, float, load_f32, one_f32, dot_term, dot_one)
 KERNEL(l2_f16, uint16_t, load_f16, one_f16, l2_term, l2_one)
 KERNEL(dot_f16, uint16_t, load_f16, one_f16, dot_term, dot_one)
+// Int8 codes against an int16 query: sixteen components per `vpmaddwd`, int32 lanes converted to
+// float every 2048 components (see cdistance_i8_fn), the tail in scalar code.
+TARGET static inline __m256i codes_i16(const int8_t *p) { return _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)p)); }
+TARGET static inline __m256i l2_i16(__m256i q, __m256i c) {
+    __m256i d = _mm256_sub_epi16(q, c);
+    return _mm256_madd_epi16(d, d);
+}
+TARGET static inline __m256i dot_i16(__m256i q, __m256i c) { return _mm256_madd_epi16(q, c); }
+static inline int32_t l2_i16_one(int32_t q, int32_t c) { return (q - c) * (q - c); }
+static inline int32_t dot_i16_one(int32_t q, int32_t c) { return q * c; }
+
+#define KERNEL_I8(NAME, TERM, TERM_ONE)                                                          \
+    TARGET static float NAME(const int16_t *q, const int8_t *c, size_t n) {                      \
+        float total = 0;                                                                         \
+        size_t i = 0;                                                                            \
+        while (i < n) {                                                                          \
+            size_t end = n - i > 2048 ? i + 2048 : n;                                            \
+            __m256i s0 = _mm256_setzero_si256(), s1 = s0;                                        \
+            for (; i + 32 <= end; i += 32) {                                                     \
+                s0 = _mm256_add_epi32(s0, TERM(_mm256_loadu_si256((const __m256i *)(q + i)), codes_i16(c + i))); \
+                s1 = _mm256_add_epi32(s1, TERM(_mm256_loadu_si256((const __m256i *)(q + i + 16)), codes_i16(c + i + 16))); \
+            }                                                                                    \
+            for (; i + 16 <= end; i += 16)                                                       \
+                s0 = _mm256_add_epi32(s0, TERM(_mm256_loadu_si256((const __m256i *)(q + i)), codes_i16(c + i))); \
+            int32_t lanes[8];                                                                    \
+            int64_t sum = 0;                                                                     \
+            _mm256_storeu_si256((__m256i *)lanes, _mm256_add_epi32(s0, s1));                    \
+            for (int l = 0; l < 8; l++) sum += lanes[l];                                         \
+            for (; i < end; i++) sum += TERM_ONE(q[i], c[i]);                                    \
+            total += (float)sum;                                                                 \
+        }                                                                                        \
+        return total;                                                                            \
+    }
+
+KERNEL_I8(l2_i8, l2_i16, l2_i16_one)
+KERNEL_I8(dot_i8, dot_i16, dot_i16_one)
 
 // Eight centroids at a time, their partial sums kept in a register across the subspace's width.
 TARGET static void pq_table(const float *centroids, const float *sub, size_t width, int dot, float *out) {
@@ -77,6 +113,6 @@ TARGET static void from_f16(const uint16_t *from, float *to, size_t n) {
 }
 
 const cdistance_kernels cdistance_avx2 = {
-    CDISTANCE_AVX2, "avx2", l2_f32, dot_f32, l2_f16, dot_f16, pq_table, to_f16, from_f16,
+    CDISTANCE_AVX2, "avx2", l2_f32, dot_f32, l2_f16, dot_f16, l2_i8, dot_i8, pq_table, to_f16, from_f16,
 };
 #endif

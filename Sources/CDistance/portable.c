@@ -71,6 +71,18 @@ KERNEL(l2_f32, float, AS_FLOAT, (x - y) * (x - y))
 KERNEL(dot_f32, float, AS_FLOAT, x * y)
 KERNEL(l2_f16, uint16_t, half_to_float, (x - y) * (x - y))
 KERNEL(dot_f16, uint16_t, half_to_float, x * y)
+// Int8 codes against an int16 query, exactly, in 64-bit sums.
+static float l2_i8(const int16_t *q, const int8_t *c, size_t n) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += (int64_t)(q[i] - c[i]) * (q[i] - c[i]);
+    return (float)sum;
+}
+
+static float dot_i8(const int16_t *q, const int8_t *c, size_t n) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += (int64_t)q[i] * c[i];
+    return (float)sum;
+}
 
 static void pq_table(const float *centroids, const float *sub, size_t width, int dot, float *out) {
     for (size_t c = 0; c < 256; c++) out[c] = 0;
@@ -93,5 +105,5 @@ static void from_f16(const uint16_t *from, float *to, size_t n) {
 }
 
 const cdistance_kernels cdistance_portable = {
-    CDISTANCE_PORTABLE, "portable", l2_f32, dot_f32, l2_f16, dot_f16, pq_table, to_f16, from_f16,
+    CDISTANCE_PORTABLE, "portable", l2_f32, dot_f32, l2_f16, dot_f16, l2_i8, dot_i8, pq_table, to_f16, from_f16,
 };

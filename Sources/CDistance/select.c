@@ -20,9 +20,10 @@ static unsigned detect(void) {
     // XMM and YMM state (bits 1, 2); for AVX-512 also opmask and both ZMM halves (bits 5-7).
     int ymm = (xcr0_lo & 0x6) == 0x6, zmm = (xcr0_lo & 0xe6) == 0xe6;
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return supported;
-    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+    // The int8 kernels of the AVX-512 set use BW's 16-bit lanes: every AVX-512 CPU since Skylake has it.
+    int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1;
     if (ymm && avx2 && f16c) supported |= 1u << CDISTANCE_AVX2;
-    if (zmm && avx512f) supported |= 1u << CDISTANCE_AVX512;
+    if (zmm && avx512f && avx512bw) supported |= 1u << CDISTANCE_AVX512;
     return supported;
 }
 #else

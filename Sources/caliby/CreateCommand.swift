@@ -4,6 +4,7 @@ import CalibyEngine
 extension IndexType: ExpressibleByArgument {}
 extension Metric: ExpressibleByArgument {}
 extension VectorPrecision: ExpressibleByArgument {}
+extension VectorQuantization: ExpressibleByArgument {}
 extension SearchDistances: ExpressibleByArgument {}
 extension Analyzer: ExpressibleByArgument {}
 
@@ -59,6 +60,12 @@ struct CreateCommand: DatabaseCommand {
     @Option(name: .long, parsing: .unconditional, help: "HNSW: candidate list size while building (default: \(HNSWConfig().efConstruction)).")
     var efConstruction: Int?
 
+    @Option(name: .long, help: ArgumentHelp("""
+        HNSW: int8 keeps one byte per dimension beside each vector, which searches walk the graph by \
+        before re-ranking by the vectors (faster on wide vectors; learned from the first insert), or none.
+        """, valueName: "none|int8"))
+    var quantization: VectorQuantization?
+
     @Option(name: .customLong("R"), parsing: .unconditional, help: "DiskANN: maximum out-degree (default: \(DiskANNConfig().R)).")
     var R: Int?
 
@@ -91,7 +98,7 @@ struct CreateCommand: DatabaseCommand {
     func validate() throws {
         let foreign: [(String, Bool)] = type == .hnsw
             ? [("--R", R != nil), ("--L", L != nil), ("--alpha", alpha != nil), ("--pq-bytes", pqBytes != nil)]
-            : [("--M", M != nil), ("--ef-construction", efConstruction != nil)]
+            : [("--M", M != nil), ("--ef-construction", efConstruction != nil), ("--quantization", quantization != nil)]
         if let (option, _) = foreign.first(where: \.1) {
             throw ValidationError("\(option) is not an option of \(type.rawValue) indexes")
         }
@@ -106,6 +113,7 @@ struct CreateCommand: DatabaseCommand {
         var hnsw = HNSWConfig(), diskann = DiskANNConfig(pqBytes: pqBytes)
         if let M { hnsw.M = M }
         if let efConstruction { hnsw.efConstruction = efConstruction }
+        if let quantization { hnsw.quantization = quantization }
         if let R { diskann.R = R }
         if let L { diskann.L = L }
         if let alpha { diskann.alpha = alpha }

@@ -47,7 +47,9 @@ struct InfoCommand: DatabaseCommand {
             ("page_size", .int(info.pageSize)), ("file", .text(database.directory + "/" + info.fileName)),
             ("created", .text(isoTimestamp(info.createdAt))),
         ]
-        if let hnsw = info.config.hnsw { rows += [("M", .int(hnsw.M)), ("ef_construction", .int(hnsw.efConstruction))] }
+        if let hnsw = info.config.hnsw {
+            rows += [("M", .int(hnsw.M)), ("ef_construction", .int(hnsw.efConstruction)), ("quantization", .text(hnsw.quantization.rawValue))]
+        }
         if let diskann = info.config.diskann {
             rows += [("R", .int(diskann.R)), ("L", .int(diskann.L)), ("alpha", .real(diskann.alpha)),
                      ("pq_bytes", .int(diskann.resolvedPQBytes(dimensions: info.config.dimensions)))]

@@ -136,6 +136,8 @@ final class CommandTests: XCTestCase {
                           in: dir, status: 64, mentions: ["--M", "diskann"])
         try expectFailure(["create", "h", "--dim", "3", "--max-elements", "5", "--pq-bytes", "2"],
                           in: dir, status: 64, mentions: ["--pq-bytes", "hnsw"])
+        try expectFailure(["create", "d", "--type", "diskann", "--dim", "3", "--max-elements", "5", "--quantization", "int8"],
+                          in: dir, status: 64, mentions: ["--quantization is not an option of diskann indexes"])
         XCTAssertEqual(try succeed(["list", "--names-only"], in: dir), "", "nothing was created")
         try succeed(["create", "h", "--dim", "3", "--max-elements", "5", "--M", "8"], in: dir)
         XCTAssertTrue(try succeed(["info", "h", "--format", "tsv"], in: dir).contains("M\t8\n"))
@@ -155,6 +157,27 @@ final class CommandTests: XCTestCase {
                           mentions: ["--ef is for hnsw indexes, and 'd' is diskann; use --L"])
         XCTAssertEqual(try succeed(["search", "d", "--vector", "1,2,3", "--L", "8", "--beam-width", "2", "--distances", "exact",
                                     "--format", "tsv"], in: dir), "query\trank\tid\tdistance\n0\t1\t0\t0.0\n")
+    }
+
+    /// An index searched by int8 codes: the same hits and distances as without codes on a small
+    /// set, its parameters shown by info, its file HNSW format 2 (one without codes stays format 1).
+    func testInt8QuantizationIsShownAndSearchesGiveTheVectorsDistances() throws {
+        let dir = try makeDataDirectory()
+        let data = try makeTemporaryFile("v.fvecs", contents: fvecs(testVectors(count: 300, dimensions: 16, seed: 5), dimensions: 16))
+        let queries = try makeTemporaryFile("q.fvecs", contents: fvecs(testVectors(count: 5, dimensions: 16, seed: 6), dimensions: 16))
+        for (name, quantization) in [("plain", "none"), ("coded", "int8")] {
+            try succeed(["create", name, "--dim", "16", "--max-elements", "300", "--quantization", quantization], in: dir)
+            try succeed(["insert", name, data, "--quiet", "--threads", "1"], in: dir)
+            XCTAssertTrue(try succeed(["info", name, "--format", "tsv"], in: dir).contains("quantization\t\(quantization)\n"))
+        }
+        func search(_ name: String) throws -> String {
+            try succeed(["search", name, "--file", queries, "-k", "5", "--ef", "300", "--format", "tsv"], in: dir)
+        }
+        XCTAssertEqual(try search("coded"), try search("plain"), "at ef 300 both find the exact neighbours")
+        let upgrade = try succeed(["upgrade"], in: dir)
+        XCTAssertTrue(upgrade.contains("index_1.dat: HNSW format 1 (current)"), upgrade)
+        XCTAssertTrue(upgrade.contains("index_2.dat: HNSW format 2 (current)"), upgrade)
+        XCTAssertEqual(try succeed(["check"], in: dir), "plain: ok\ncoded: ok\n")
     }
 
     func testDamagedPageGivesAClearErrorNotACrash() throws {

@@ -35,7 +35,7 @@ final class FormatFixtureTests: XCTestCase {
         try patchPage(graph + "/index_1.dat", page: 0) { $0.storeBytes(of: UInt8(ascii: "3"), toByteOffset: 7, as: UInt8.self) }
         for command in [["search", "h", "--vector", "1,1,1,1"], ["check", "h"], ["upgrade"]] {
             try expectFailure(command, in: graph, status: 78,
-                              mentions: ["\(graph)/index_1.dat was written by a newer caliby (HNSW format 3; this caliby reads up to 1)"])
+                              mentions: ["\(graph)/index_1.dat was written by a newer caliby (HNSW format 3; this caliby reads up to 2)"])
         }
         // The other indexes are unaffected.
         try succeed(["search", "a", "--vector", "1,1,1,1"], in: graph)

@@ -35,6 +35,13 @@ final class DistanceKernelTests: XCTestCase {
             let dot = zip(a, b).map { Double($0) * Double($1) }
             let l2Half = zip(a, widened).map { (Double($0) - $1) * (Double($0) - $1) }
             let dotHalf = zip(a, widened).map { Double($0) * $1 }
+            // Codes span the whole int8 range (−128 included), the query the int16 range the
+            // kernels are specified for.
+            let codes = (0..<count).map { _ in Int8.random(in: .min ... .max, using: &generator) }
+            let limit = Int16(CDISTANCE_I8_QUERY_LIMIT)
+            let query = (0..<count).map { _ in Int16.random(in: -limit ... limit, using: &generator) }
+            let l2Codes = zip(query, codes).map { (Double($0) - Double($1)) * (Double($0) - Double($1)) }
+            let dotCodes = zip(query, codes).map { Double($0) * Double($1) }
             for k in runnable {
                 let name = String(cString: k.name)
                 a.withUnsafeBufferPointer { a in
@@ -46,6 +53,33 @@ final class DistanceKernelTests: XCTestCase {
                         let h = h.baseAddress!.assumingMemoryBound(to: UInt16.self)
                         assertClose(k.l2_f16(a.baseAddress, h, count), l2Half, "\(name) l2 f16 at \(count)")
                         assertClose(k.dot_f16(a.baseAddress, h, count), dotHalf, "\(name) dot f16 at \(count)")
+                    }
+                }
+                query.withUnsafeBufferPointer { q in
+                    codes.withUnsafeBufferPointer { c in
+                        assertClose(k.l2_i8(q.baseAddress, c.baseAddress, count), l2Codes, "\(name) l2 i8 at \(count)")
+                        assertClose(k.dot_i8(q.baseAddress, c.baseAddress, count), dotCodes, "\(name) dot i8 at \(count)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The int8 kernels at the extremes their int32 lanes must hold (the query at ±limit against
+    /// codes of the other sign, −128 included), across the 2048-component blocks they sum in.
+    func testInt8KernelsDoNotOverflowAtTheirLimits() {
+        let limit = Int16(CDISTANCE_I8_QUERY_LIMIT)
+        for count in [31, 2047, 2048, 2049, 6200, 65_536] {
+            let query = (0..<count).map { $0 % 2 == 0 ? limit : -limit }
+            let codes = (0..<count).map { $0 % 2 == 0 ? Int8.min : Int8.max }
+            let l2 = zip(query, codes).map { (Double($0) - Double($1)) * (Double($0) - Double($1)) }
+            let dot = zip(query, codes).map { Double($0) * Double($1) }
+            for k in runnable {
+                let name = String(cString: k.name)
+                query.withUnsafeBufferPointer { q in
+                    codes.withUnsafeBufferPointer { c in
+                        assertClose(k.l2_i8(q.baseAddress, c.baseAddress, count), l2, "\(name) l2 i8 at \(count)")
+                        assertClose(k.dot_i8(q.baseAddress, c.baseAddress, count), dot, "\(name) dot i8 at \(count)")
                     }
                 }
             }

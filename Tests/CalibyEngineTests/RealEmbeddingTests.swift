@@ -19,12 +19,13 @@ final class RealEmbeddingTests: XCTestCase {
         return (bytes[20...].map { Float(Int8(bitPattern: $0)) * scale }, dimensions)
     }
 
-    private func build(_ type: IndexType, _ base: [Float], dimensions d: Int) throws -> (Database, GraphIndex) {
+    private func build(_ type: IndexType, _ base: [Float], dimensions d: Int,
+                       quantization: VectorQuantization = .none) throws -> (Database, GraphIndex) {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
         let config = IndexConfig(dimensions: d, maxElements: base.count / d, metric: .cosine,
-                                 hnsw: type == .hnsw ? HNSWConfig(M: 16, efConstruction: 100) : nil,
+                                 hnsw: type == .hnsw ? HNSWConfig(M: 16, efConstruction: 100, quantization: quantization) : nil,
                                  diskann: type == .diskann ? DiskANNConfig(R: 32, L: 64, alpha: 1.2, pqBytes: 48) : nil)
         let index = try db.createIndex(name: "minilm", type: type, config: config)
         var options = InsertOptions()
@@ -50,6 +51,11 @@ final class RealEmbeddingTests: XCTestCase {
         let hnswHigh = try recall(hnsw, queries, truth) { $0.ef = 100 }
         try hnswDB.discardAndClose()
 
+        let (codedDB, coded) = try build(.hnsw, base, dimensions: d, quantization: .int8)
+        let codedLow = try recall(coded, queries, truth) { $0.ef = 10 }
+        let codedHigh = try recall(coded, queries, truth) { $0.ef = 100 }
+        try codedDB.discardAndClose()
+
         let (diskannDB, diskann) = try build(.diskann, base, dimensions: d)
         XCTAssertTrue((diskann as! DiskANNIndex).isCompressed, "1,100 vectors train the PQ codebook (it needs 4 × 256)")
         let exact = try recall(diskann, queries, truth) { $0.searchL = 50; $0.distances = .exact }
@@ -60,8 +66,12 @@ final class RealEmbeddingTests: XCTestCase {
         // ef 10 and 1.0 at ef 100; DiskANN 0.997 at L 50 with exact distances and with PQ codes.
         XCTAssertGreaterThan(hnswLow, 0.83, "HNSW at ef 10")
         XCTAssertGreaterThan(hnswHigh, 0.99, "HNSW at ef 100")
+        // The same graph walked by int8 codes and re-ranked (measured: 0.862 and 1.0).
+        XCTAssertGreaterThan(codedLow, 0.83, "HNSW by int8 codes at ef 10")
+        XCTAssertGreaterThan(codedHigh, 0.99, "HNSW by int8 codes at ef 100")
         XCTAssertGreaterThan(exact, 0.98, "DiskANN with exact distances")
         XCTAssertGreaterThan(compressed, 0.97, "DiskANN steered by PQ codes, re-ranked exactly")
-        print("real embeddings: HNSW ef 10 \(hnswLow), ef 100 \(hnswHigh); DiskANN exact \(exact), PQ \(compressed)")
+        print("real embeddings: HNSW ef 10 \(hnswLow), ef 100 \(hnswHigh); int8 codes ef 10 \(codedLow), ef 100 \(codedHigh); "
+              + "DiskANN exact \(exact), PQ \(compressed)")
     }
 }

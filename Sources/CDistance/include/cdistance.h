@@ -3,14 +3,20 @@
 
 // Distance kernels in three instruction sets, one of which is chosen once per process from the
 // CPU (and the CALIBY_KERNELS environment variable) so that the package needs no target-CPU flags
-// and runs on any CPU. The query is always float32; the stored operand is float32 or IEEE half
-// (the bits Swift's Float16 stores). Pointers need no alignment; any length is handled.
+// and runs on any CPU. The query is float32 against float32 or IEEE half (the bits Swift's Float16
+// stores); against int8 codes (an index's quantized copy) it is int16, already moved into code
+// units, and the arithmetic is integer. Pointers need no alignment; any length is handled.
 
 #include <stddef.h>
 #include <stdint.h>
 
 typedef float (*cdistance_f32_fn)(const float *query, const float *stored, size_t count);
 typedef float (*cdistance_f16_fn)(const float *query, const uint16_t *stored, size_t count);
+/// Squared distance or dot product of int16 query components within ±CDISTANCE_I8_QUERY_LIMIT and
+/// int8 codes, exactly as integers (every 2048 components are summed in int32 lanes, which that
+/// limit keeps far from overflow), returned as a float.
+typedef float (*cdistance_i8_fn)(const int16_t *query, const int8_t *stored, size_t count);
+#define CDISTANCE_I8_QUERY_LIMIT 2047
 /// Product-quantization table of one subspace: for each of 256 centroids c, the squared L2
 /// (dot = 0) or minus the inner product (dot = 1) between `sub[0..<width]` and the centroid whose
 /// coordinate t is `centroids[t * 256 + c]`, written to `out[c]`.
@@ -22,7 +28,7 @@ typedef void (*cdistance_from_f16_fn)(const uint16_t *from, float *to, size_t co
 typedef enum {
     CDISTANCE_PORTABLE = 0,
     CDISTANCE_AVX2 = 1,   // AVX2 and F16C, with the OS saving YMM state
-    CDISTANCE_AVX512 = 2, // AVX-512F, with the OS saving ZMM state
+    CDISTANCE_AVX512 = 2, // AVX-512F and BW, with the OS saving ZMM state
 } cdistance_isa;
 
 typedef struct {
@@ -32,6 +38,8 @@ typedef struct {
     cdistance_f32_fn dot_f32;
     cdistance_f16_fn l2_f16;
     cdistance_f16_fn dot_f16;
+    cdistance_i8_fn l2_i8;
+    cdistance_i8_fn dot_i8;
     cdistance_pq_fn pq_table;
     cdistance_to_f16_fn to_f16;
     cdistance_from_f16_fn from_f16;

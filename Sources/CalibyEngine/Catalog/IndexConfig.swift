@@ -32,16 +32,38 @@ public enum VectorPrecision: String, Codable, Sendable, CaseIterable {
     package var bytesPerComponent: Int { self == .float32 ? 4 : 2 }
 }
 
-/// HNSW's build parameters (hnswlib's `M` and `ef_construction`).
+/// A compressed copy of each vector that an index's searches walk the graph by, besides the
+/// vector itself, which still gives every returned distance.
+public enum VectorQuantization: String, Codable, Sendable, CaseIterable {
+    /// Searches compare full vectors at every hop.
+    case none
+    /// One signed byte per component (a shared scale and per-component offsets learned from the
+    /// first insert): searches walk the graph by these codes, a quarter of float32's bytes, then
+    /// re-rank their candidate list by the full vectors. Costs one byte per dimension per vector.
+    case int8
+}
+
+/// HNSW's build parameters (hnswlib's `M` and `ef_construction`) and how searches traverse.
 public struct HNSWConfig: Codable, Sendable, Equatable {
     /// Links per node on upper levels; level 0 keeps 2·M.
     public var M: Int = 16
     /// Candidate list size while inserting: larger builds a better graph, slower.
     public var efConstruction: Int = 200
-    /// hnswlib's defaults.
-    public init(M: Int = 16, efConstruction: Int = 200) {
+    /// Codes that searches traverse by (the graph is built from full vectors either way).
+    public var quantization: VectorQuantization = .none
+    /// hnswlib's defaults, no quantization.
+    public init(M: Int = 16, efConstruction: Int = 200, quantization: VectorQuantization = .none) {
         self.M = M
         self.efConstruction = efConstruction
+        self.quantization = quantization
+    }
+
+    /// Catalogs written before `quantization` existed hold unquantized indexes.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        M = try c.decode(Int.self, forKey: .M)
+        efConstruction = try c.decode(Int.self, forKey: .efConstruction)
+        quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization) ?? .none
     }
 }
 

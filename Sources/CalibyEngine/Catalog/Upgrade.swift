@@ -11,8 +11,8 @@ extension Database {
     /// `caliby upgrade`: reads the format of every file (the catalog when the directory opened;
     /// each index's headers as it opens here, which refuses a newer one with `newerFormat`) and
     /// rewrites, in this transaction, each one older than this build writes. No format has
-    /// changed since versions were introduced (FileFormat), so every file that opens is current
-    /// and nothing is rewritten: the report says so, file by file.
+    /// changed in a way that needs a rewrite since versions were introduced (FileFormat), so every
+    /// file that opens is current and nothing is rewritten: the report says so, file by file.
     package func upgrade() throws -> [FileFormatReport] {
         try requireOpen()
         try requireWritable("upgrade")
@@ -21,7 +21,9 @@ extension Database {
         for info in listIndexes() {
             let collection = try collection(named: info.name)
             let graph: FileFormat = info.type == .hnsw ? .hnsw : .diskann
-            report.append(FileFormatReport(file: info.fileName, kind: graph.kind, version: graph.current, current: graph.current))
+            // HNSW without codes is written as format 1 (HNSWLayout.formatVersion): current for it.
+            let version = info.type == .hnsw ? HNSWLayout(config: info.config).formatVersion : graph.current
+            report.append(FileFormatReport(file: info.fileName, kind: graph.kind, version: version, current: version))
             if let documents = info.documentFileName {
                 let format = FileFormat.documents
                 report.append(FileFormatReport(file: documents, kind: format.kind, version: format.current, current: format.current))

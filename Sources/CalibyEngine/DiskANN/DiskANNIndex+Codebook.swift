@@ -38,22 +38,12 @@ extension DiskANNIndex {
     }
 
     private func storeCodebook(_ book: PQCodebook) throws {
-        let perPage = layout.codebookFloatsPerPage
-        for first in stride(from: 0, to: book.floatCount, by: perPage) {
-            let n = min(perPage, book.floatCount - first)
-            try space.write(layout.codebookBase + first / perPage) { $0.copyMemory(from: book.coordinates + first, byteCount: n * 4) }
-        }
+        try space.writeFloats(UnsafeBufferPointer(start: book.coordinates, count: book.floatCount), from: layout.codebookBase)
     }
 
     static func loadCodebook(space: PageSpace, layout: DiskANNLayout) throws -> PQCodebook {
         let book = PQCodebook(dimensions: layout.dimensions, subspaces: layout.pqBytes)
-        let perPage = layout.codebookFloatsPerPage
-        for first in stride(from: 0, to: book.floatCount, by: perPage) {
-            let n = min(perPage, book.floatCount - first)
-            try space.read(layout.codebookBase + first / perPage) {
-                UnsafeMutableRawPointer(book.coordinates + first).copyMemory(from: $0, byteCount: n * 4)
-            }
-        }
+        try space.readFloats(into: UnsafeMutableBufferPointer(start: book.coordinates, count: book.floatCount), from: layout.codebookBase)
         guard UnsafeBufferPointer(start: book.coordinates, count: book.floatCount).allSatisfy(\.isFinite) else {
             throw CalibyError.corrupt(path: space.path, detail: "the PQ codebook holds a value that is not finite")
         }

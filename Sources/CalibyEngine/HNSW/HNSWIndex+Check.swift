@@ -1,3 +1,5 @@
+import Glibc
+
 /// `caliby check` for HNSW: every page of the file, then each invariant the index code relies on,
 /// reporting every violation and skipping only what lies on pages that could not be read.
 extension HNSWIndex {
@@ -13,7 +15,8 @@ extension HNSWIndex {
                 if onDisk != header { report.add("header page differs from the open index's counters") }
             }
         }
-        let nodes = try checkNodes(header, readable: readable, complete: !scan.foundDamage, report: report)
+        let quantizer = try checkQuantizer(header, readable: readable, report: report)
+        let nodes = try checkNodes(header, quantizer: quantizer, readable: readable, complete: !scan.foundDamage, report: report)
         try checkLinks(header, nodes: nodes, readable: readable, report: report)
         try checkUnusedSlots(header, readable: readable, report: report)
         var mapped = 0
@@ -36,8 +39,30 @@ extension HNSWIndex {
         var level: Int
     }
 
-    private func checkNodes(_ header: HNSWHeader, readable: (Int) -> Bool, complete: Bool,
+    /// The quantizer's pages read back to the open index's quantizer; nil when there is none to
+    /// check codes against.
+    private func checkQuantizer(_ header: HNSWHeader, readable: (Int) -> Bool, report: CheckReport) throws -> ScalarQuantizer? {
+        guard header.quantizerTrained, (1..<layout.hashBase).allSatisfy(readable) else { return nil }
+        let open = entryMutex.withLock { quantizer }
+        var onDisk: ScalarQuantizer?
+        try report.guarding {
+            var floats = [Float](repeating: 0, count: layout.quantizerFloats)
+            try floats.withUnsafeMutableBufferPointer { try space.readFloats(into: $0, from: 1) }
+            onDisk = try ScalarQuantizer(floats: floats, path: space.path)
+        }
+        if let onDisk, onDisk != open { report.add("the int8 quantizer's pages differ from the open index's quantizer") }
+        return onDisk
+    }
+
+    private func checkNodes(_ header: HNSWHeader, quantizer: ScalarQuantizer?, readable: (Int) -> Bool, complete: Bool,
                             report: CheckReport) throws -> [NodeFacts?] {
+        // Each node's codes are made again from its vector: the two must agree byte for byte.
+        let vector = UnsafeMutablePointer<Float>.allocate(capacity: dimensions)
+        let codes = UnsafeMutableRawPointer.allocate(byteCount: max(1, layout.codeBytes), alignment: 16)
+        defer {
+            vector.deallocate()
+            codes.deallocate()
+        }
         var facts = [NodeFacts?](repeating: nil, count: header.nodeCount)
         // Nodes take their upper slots in allocation order, so a node's first slot is the sum of
         // the levels before it (resynchronized after a node that could not be read).
@@ -53,11 +78,18 @@ extension HNSWIndex {
             }
             func problem(_ text: String) { report.add("node \(node): \(text)") }
             try report.guarding {
-                let (id, word, firstSlot, vectorOK) = try space.read(page) { p in
-                    (p.load(fromByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self),
-                     p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self),
-                     Int(p.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)),
-                     stored.isFinite(p + offset + layout.vectorOffset))
+                let (id, word, firstSlot, vectorOK, codesOK) = try space.read(page) { p in
+                    let vectorOK = stored.isFinite(p + offset + layout.vectorOffset)
+                    var codesOK = true
+                    if let quantizer, vectorOK {
+                        stored.decode(p + offset + layout.vectorOffset, into: vector)
+                        quantizer.encode(vector, into: codes)
+                        codesOK = memcmp(codes, p + offset + layout.codeOffset, dimensions) == 0
+                    }
+                    return (p.load(fromByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self),
+                            p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self),
+                            Int(p.load(fromByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)),
+                            vectorOK, codesOK)
                 }
                 let level = Int(word & 0xFF)
                 facts[node] = NodeFacts(id: id, level: level)
@@ -73,6 +105,7 @@ extension HNSWIndex {
                 expectedSlot = firstSlot + level
                 slotsSeen += level
                 if !vectorOK { problem("vector is not finite") }
+                if !codesOK { problem("int8 codes differ from those of its vector") }
                 largestID = max(largestID ?? 0, id)
                 if mapReadable, try idMap.lookup(id) != node { problem("id \(id) does not map back to it") }
             }

@@ -34,15 +34,11 @@ extension HNSWIndex: FilteredSearching, FilteredGraph {
         }
     }
 
-    /// A record's links lead it and its vector follows them (the level word is on the first line).
+    /// A record's links lead it (the level word is on the first line) and its vector ends it.
     @inline(__always)
     func prefetch(_ node: Int, links: Bool) {
         let (page, offset) = layout.records.locate(node)
-        if links {
-            space.prefetch(page, offset: offset, lines: linkLines + prefetchLines)
-        } else {
-            space.prefetch(page, offset: offset, lines: 1)
-            space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
-        }
+        space.prefetch(page, offset: offset, lines: links ? linkLines : 1)
+        space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
     }
 }

@@ -123,17 +123,17 @@ extension HNSWIndex {
         }
     }
 
-    private func insertOne(id: UInt64, vector: UnsafePointer<Float>, replace: Bool,
+    private func insertOne(id: UInt64, vector: UnsafePointer<Float>, replace: Bool, quantizer: ScalarQuantizer?,
                            scratch: SearchScratch) throws -> Bool {
         let q = preparedForStorage(vector, scratch: scratch)
         if let existing = try node(of: id) {
             guard replace else { throw CalibyError.duplicateID(index: info.name, id: id) }
-            try update(existing, vector: q, scratch: scratch)
+            try update(existing, vector: q, quantizer: quantizer, scratch: scratch)
             return false
         }
         let (node, level, firstSlot, reused) = try allocateNode()
         if reused {
-            try reuse(node, id: id, vector: q, scratch: scratch)
+            try reuse(node, id: id, vector: q, quantizer: quantizer, scratch: scratch)
             return true
         }
         if let clash = try idMap.insert(id, node: node), clash != node {
@@ -144,7 +144,7 @@ extension HNSWIndex {
             p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self)
             p.storeBytes(of: UInt32(level), toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
             p.storeBytes(of: UInt32(firstSlot), toByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)
-            stored.encode(q, into: p + offset + layout.vectorOffset)
+            storeVector(q, intoRecord: p + offset, quantizer: quantizer)
         }
         try link(node, level: level, query: q, scratch: scratch)
         return true
@@ -184,7 +184,7 @@ extension HNSWIndex {
     }
 
     /// `--replace`: new vector, then relink the node as hnswlib's updatePoint does.
-    private func update(_ node: Int, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
+    private func update(_ node: Int, vector q: UnsafePointer<Float>, quantizer: ScalarQuantizer?, scratch: SearchScratch) throws {
         let (page, offset) = layout.records.locate(node)
         let (level, undeleted) = try space.write(page) { p -> (Int, Bool) in
             let word = p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
@@ -195,7 +195,7 @@ extension HNSWIndex {
             }
             let undeleted = word & HNSWLayout.deletedBit != 0
             if undeleted { p.storeBytes(of: word & ~HNSWLayout.deletedBit, toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) }
-            stored.encode(q, into: p + offset + layout.vectorOffset)
+            storeVector(q, intoRecord: p + offset, quantizer: quantizer)
             return (level, undeleted)
         }
         if undeleted {
@@ -225,6 +225,7 @@ extension HNSWIndex {
         summary.firstID = ids.first
         summary.lastID = ids.last
         try claimDeletedSlots(for: ids, replace: options.replace)
+        let quantizer = try trainQuantizerIfDue(batch)
         space.preload(beforeInserting: ids.count, into: count)
         let inserted = ManagedAtomic<Int>(0)
         var failure: Error?
@@ -233,7 +234,7 @@ extension HNSWIndex {
                 try forEachInParallel(ids.count, options: options) { i in
                     try scratch.with { scratch in
                         if try insertOne(id: ids[i], vector: vectors.baseAddress! + i * dimensions,
-                                         replace: options.replace, scratch: scratch) {
+                                         replace: options.replace, quantizer: quantizer, scratch: scratch) {
                             inserted.wrappingIncrement(ordering: .relaxed)
                         }
                     }
@@ -247,6 +248,32 @@ extension HNSWIndex {
         summary.inserted = inserted.load(ordering: .relaxed)
         summary.replaced = ids.count - summary.inserted
         return summary
+    }
+
+    /// With int8 quantization, the quantizer the batch's codes are made with: trained from this
+    /// batch (as stored: normalized for cosine, rounded to the precision) when it is the first.
+    private func trainQuantizerIfDue(_ batch: VectorBatch) throws -> ScalarQuantizer? {
+        guard layout.quantization == .int8 else { return nil }
+        if let trained = entryMutex.withLock({ quantizer }) { return trained }
+        let chosen = Array(ScalarQuantizer.trainingSample(count: batch.count))
+        var sample = [Float](repeating: 0, count: chosen.count * dimensions)
+        scratch.with { scratch in
+            batch.vectors.withUnsafeBufferPointer { vectors in
+                sample.withUnsafeMutableBufferPointer { sample in
+                    for (slot, i) in chosen.enumerated() {
+                        let q = preparedForStorage(vectors.baseAddress! + i * dimensions, scratch: scratch)
+                        (sample.baseAddress! + slot * dimensions).update(from: q, count: dimensions)
+                    }
+                }
+            }
+        }
+        let trained = sample.withUnsafeBufferPointer { ScalarQuantizer(training: $0.baseAddress!, count: chosen.count, dimensions: dimensions) }
+        try trained.floats.withUnsafeBufferPointer { try space.writeFloats($0, from: 1) }
+        entryMutex.withLock {
+            quantizer = trained
+            header.quantizerTrained = true
+        }
+        return trained
     }
 
     private func assignIDs(_ batch: VectorBatch) throws -> [UInt64] {

@@ -49,7 +49,7 @@ extension HNSWIndex {
     }
 
     /// Gives deleted node `node` (claimed, its old id unmapped) the id `id` and vector `q`.
-    func reuse(_ node: Int, id: UInt64, vector q: UnsafePointer<Float>, scratch: SearchScratch) throws {
+    func reuse(_ node: Int, id: UInt64, vector q: UnsafePointer<Float>, quantizer: ScalarQuantizer?, scratch: SearchScratch) throws {
         if let clash = try idMap.insert(id, node: node), clash != node {
             throw CalibyError.duplicateID(index: info.name, id: id)
         }
@@ -71,7 +71,7 @@ extension HNSWIndex {
         try space.write(page) { p in
             p.storeBytes(of: id, toByteOffset: offset + HNSWLayout.idOffset, as: UInt64.self)
             p.storeBytes(of: UInt32(level), toByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self)
-            stored.encode(q, into: p + offset + layout.vectorOffset)
+            storeVector(q, intoRecord: p + offset, quantizer: quantizer)
         }
         // After the latch is dropped (the lock order, see HNSWIndex).
         try entryMutex.withLock {

@@ -1,11 +1,13 @@
 /// Searching: greedy descent through the upper levels, then hnswlib's best-first search of one
-/// level, started at level 1 from several nodes (see `levelOneListSize`).
+/// level, started at level 1 from several nodes (see `levelOneListSize`). With int8 quantization a
+/// search walks all levels by the codes (`codes`, a CodeQuery) and re-ranks level 0's list by the
+/// vectors; inserts and filtered searches always walk by the vectors.
 extension HNSWIndex {
     /// Greedy descent through levels above `target`, returning the closest node found.
     func descend(_ query: UnsafePointer<Float>, from entry: Int, topLevel: Int, to target: Int,
-                         scratch: SearchScratch) throws -> (Int, Float) {
+                 codes: CodeQuery? = nil, scratch: SearchScratch) throws -> (Int, Float) {
         var current = entry
-        var currentDistance = try distance(query, toNode: entry)
+        var currentDistance = try distance(query, toNode: entry, codes: codes)
         var level = topLevel
         var accesses = 1, distances = 1
         defer { scratch.count(pageAccesses: accesses, distances: distances) }
@@ -19,7 +21,7 @@ extension HNSWIndex {
                 for i in 0..<n {
                     let candidate = Int(scratch.links[i])
                     guard candidate < layout.capacity else { throw corruptLink(current, candidate) }
-                    let d = try distance(query, toNode: candidate)
+                    let d = try distance(query, toNode: candidate, codes: codes)
                     if d < currentDistance {
                         currentDistance = d
                         current = candidate
@@ -36,7 +38,7 @@ extension HNSWIndex {
     /// nodes already measured). Leaves up to `ef` results in `scratch.results` (complemented keys, a
     /// max-heap); deleted nodes are walked but not returned.
     func searchLevel(_ query: UnsafePointer<Float>, from seeds: [UInt64], ef: Int, level: Int,
-                             skipDeleted: Bool, scratch: SearchScratch) throws {
+                     skipDeleted: Bool, codes: CodeQuery? = nil, scratch: SearchScratch) throws {
         scratch.visited.clear()
         scratch.candidates.removeAll()
         scratch.results.removeAll()
@@ -48,6 +50,7 @@ extension HNSWIndex {
         var bound = scratch.results.isEmpty ? Float.infinity : RankedNode.distance(~scratch.results.top)
         var accesses = 0, distances = 0
         defer { scratch.count(pageAccesses: accesses, distances: distances) }
+        let (hopOffset, hopLines) = codes == nil ? (layout.vectorOffset, prefetchLines) : (layout.codeOffset, codePrefetchLines)
         while !scratch.candidates.isEmpty {
             let next = scratch.candidates.pop()
             if RankedNode.distance(next) > bound && scratch.results.count >= ef { break }
@@ -61,18 +64,18 @@ extension HNSWIndex {
             let n = try readLinks(of: node, level: level, into: scratch.links)
             let fresh = try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
                 let (page, offset) = layout.records.locate($0)
-                space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
+                space.prefetch(page, offset: offset + hopOffset, lines: hopLines)
             }
             accesses += 1 + fresh
             distances += fresh
-            let stored = self.stored, metric = self.metric, vectorOffset = layout.vectorOffset
+            let stored = self.stored, metric = self.metric
             for i in 0..<fresh {
                 let neighbour = Int(scratch.links[i])
                 // Written out rather than calling distance(_:toNode:): the compiler kept that call
                 // out of line here, a quarter of build time in profiles.
                 let (page, offset) = layout.records.locate(neighbour)
                 let (d, deleted) = try space.readOptimistic(page) { p in
-                    (stored.distance(query, p + offset + vectorOffset, metric: metric),
+                    (codes?.distance(p + offset + hopOffset) ?? stored.distance(query, p + offset + hopOffset, metric: metric),
                      skipDeleted && p.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0)
                 }
                 guard scratch.results.count < ef || d < bound else { continue }
@@ -99,33 +102,43 @@ extension HNSWIndex {
         return try scratch.with { scratch in
             let q = scratch.prepared(query, metric: metric)
             let listSize = parameters.listSize(.hnsw)
-            let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, scratch: scratch)
-            try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, scratch: scratch)
-            return try hits(scratch.results, k: parameters.k)
+            let codes = entry.quantizer?.prepare(q, metric: metric, into: scratch.codeQuery)
+            let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, codes: codes, scratch: scratch)
+            try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, codes: codes, scratch: scratch)
+            guard codes != nil else { return try hits(scratch.results, k: parameters.k) }
+            // The whole list, re-measured by the vectors: its order by codes is only near the true one.
+            let exact = try scratch.results.drainComplemented().map { key in
+                let node = RankedNode.node(key)
+                return RankedNode.key(try distance(q, toNode: node), UInt32(node))
+            }
+            scratch.count(pageAccesses: exact.count, distances: exact.count)
+            return try hits(sorted: exact.sorted(), k: parameters.k)
         }
     }
 
     /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
     /// index, k = 0). Refuses a label filter: an HNSW graph's records keep no labels (its documents
     /// do, and `DocumentCollection.search` filters by them).
-    func searchEntry(_ parameters: SearchParameters) throws -> (node: Int, top: Int, deleted: Int)? {
-        let (entry, top, deleted) = entryMutex.withLock { (header.entryPoint, header.maxLevel, header.deletedCount) }
+    func searchEntry(_ parameters: SearchParameters) throws -> (node: Int, top: Int, deleted: Int, quantizer: ScalarQuantizer?)? {
+        let (entry, top, deleted, quantizer) = entryMutex.withLock { (header.entryPoint, header.maxLevel, header.deletedCount, self.quantizer) }
         if parameters.filter != nil {
             throw CalibyError.invalidArgument("index '\(info.name)' is hnsw, whose graph keeps no labels: "
                                               + "filter by label through its documents (a filter 'labels CONTAINS n')")
         }
         guard entry >= 0, parameters.k > 0 else { return nil }
-        return (entry, top, deleted)
+        return (entry, top, deleted, quantizer)
     }
 
     /// The upper levels' part of a search: greedy descent to level 1, then a level-1 search whose
     /// list becomes level 0's starting points (keys of measured nodes).
-    func levelZeroSeeds(_ q: UnsafePointer<Float>, entry: (node: Int, top: Int, deleted: Int), listSize: Int,
-                        scratch: SearchScratch) throws -> [UInt64] {
-        let (start, startDistance) = try descend(q, from: entry.node, topLevel: entry.top, to: min(entry.top, 1), scratch: scratch)
+    func levelZeroSeeds(_ q: UnsafePointer<Float>, entry: (node: Int, top: Int, deleted: Int, quantizer: ScalarQuantizer?),
+                        listSize: Int, codes: CodeQuery? = nil, scratch: SearchScratch) throws -> [UInt64] {
+        let (start, startDistance) = try descend(q, from: entry.node, topLevel: entry.top, to: min(entry.top, 1), codes: codes,
+                                                 scratch: scratch)
         let seeds = [RankedNode.key(startDistance, UInt32(start))]
         guard entry.top >= 1 else { return seeds }
-        try searchLevel(q, from: seeds, ef: HNSWIndex.levelOneListSize(listSize), level: 1, skipDeleted: false, scratch: scratch)
+        try searchLevel(q, from: seeds, ef: HNSWIndex.levelOneListSize(listSize), level: 1, skipDeleted: false, codes: codes,
+                        scratch: scratch)
         return scratch.results.drainComplemented()
     }
 }

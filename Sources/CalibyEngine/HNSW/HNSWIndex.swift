@@ -26,6 +26,8 @@ package final class HNSWIndex: PagedIndex {
     let levelMultiplier: Double
     /// Cache lines of each neighbour's vector to prefetch.
     let prefetchLines: Int
+    /// The same for its codes, when a search walks by them.
+    let codePrefetchLines: Int
     /// Cache lines from a node record's start through its level-0 links (one more than their
     /// bytes need: a record does not start on a line boundary).
     let linkLines: Int
@@ -37,13 +39,16 @@ package final class HNSWIndex: PagedIndex {
     /// Deleted nodes set aside for the running insert once the fresh slots run out, their old ids
     /// already gone from the id map (HNSWIndex+Reuse.swift). Guarded by `entryMutex`.
     var claimedSlots: [Int] = []
+    /// With int8 quantization, the codes' quantizer once the first insert has trained it; then
+    /// fixed for the index's life (`vacuum` trains a new one). Guarded by `entryMutex`.
+    var quantizer: ScalarQuantizer?
 
     /// Formats a new, empty index in `space`.
     convenience init(creating info: IndexInfo, space: PageSpace, writable: Bool) throws {
         self.init(info: info, space: space, writable: writable, header: HNSWHeader())
         let (layout, header, metric) = (self.layout, self.header, self.metric)
         try space.create(0) { header.store(into: $0, layout: layout, metric: metric) }
-        try space.formatEmptyPages(layout.hashBase..<layout.upperBase)
+        try space.formatEmptyPages(1..<layout.upperBase)
     }
 
     /// Opens an existing index: reads page 0 only. The caller checked the catalog's page size and
@@ -54,6 +59,11 @@ package final class HNSWIndex: PagedIndex {
             try HNSWHeader.load(from: $0, layout: layout, metric: info.config.metric, path: space.path)
         }
         self.init(info: info, space: space, writable: writable, header: header)
+        if header.quantizerTrained {
+            var floats = [Float](repeating: 0, count: layout.quantizerFloats)
+            try floats.withUnsafeMutableBufferPointer { try space.readFloats(into: $0, from: 1) }
+            quantizer = try ScalarQuantizer(floats: floats, path: space.path)
+        }
     }
 
     private init(info: IndexInfo, space: PageSpace, writable: Bool, header: HNSWHeader) {
@@ -70,6 +80,7 @@ package final class HNSWIndex: PagedIndex {
         stored = layout.stored
         levelMultiplier = 1 / log(Double(max(M, 2)))
         prefetchLines = vectorPrefetchLines(vectorBytes: layout.stored.byteCount)
+        codePrefetchLines = vectorPrefetchLines(vectorBytes: layout.codeBytes)
         linkLines = (HNSWLayout.linksOffset + 4 * layout.maxLinks0 + 63) / 64 + 1
         self.header = header
         scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
@@ -87,9 +98,14 @@ package final class HNSWIndex: PagedIndex {
 
     // MARK: Node access (each call takes and drops one latch)
 
+    /// The distance from `query` to a node's vector, or its estimate from the node's codes.
     @inline(__always)
-    func distance(_ query: UnsafePointer<Float>, toNode node: Int) throws -> Float {
+    func distance(_ query: UnsafePointer<Float>, toNode node: Int, codes: CodeQuery? = nil) throws -> Float {
         let (page, offset) = layout.records.locate(node)
+        if let codes {
+            let codeOffset = offset + layout.codeOffset
+            return try space.readOptimistic(page) { codes.distance($0 + codeOffset) }
+        }
         let vectorOffset = offset + layout.vectorOffset
         let stored = self.stored, metric = self.metric
         return try space.readOptimistic(page) { stored.distance(query, $0 + vectorOffset, metric: metric) }
@@ -100,6 +116,13 @@ package final class HNSWIndex: PagedIndex {
         return try space.readOptimistic(page) {
             $0.load(fromByteOffset: offset + HNSWLayout.levelOffset, as: UInt32.self) & HNSWLayout.deletedBit != 0
         }
+    }
+
+    /// Writes a node's vector (already as stored: normalized, rounded) and, when the index has a
+    /// quantizer, its codes, into the record at `record`.
+    func storeVector(_ q: UnsafePointer<Float>, intoRecord record: UnsafeMutableRawPointer, quantizer: ScalarQuantizer?) {
+        stored.encode(q, into: record + layout.vectorOffset)
+        quantizer?.encode(q, into: record + layout.codeOffset)
     }
 
     func copyVector(of node: Int, into buffer: UnsafeMutablePointer<Float>) throws {

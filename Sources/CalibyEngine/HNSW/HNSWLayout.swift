@@ -2,6 +2,8 @@
 /// region has a fixed place and the file grows only as regions fill (unused tails are holes).
 ///
 ///     page 0                          header (see HNSWHeader)
+///     [1, hashBase)                   int8 quantizer (scale, then one offset per dimension,
+///                                     ScalarQuantizer), packed floats; none without quantization
 ///     [hashBase, upperBase)           id map (IDMap), written empty at create
 ///     [upperBase, records.firstPage)  upper-level link slots, allocated in order
 ///     [records.firstPage, totalPages) node records (RecordRegion), allocated in order
@@ -12,8 +14,13 @@
 ///     12  UInt32  first upper slot (levels 1...level use consecutive slots)
 ///     16  UInt32  level-0 link count
 ///     20  UInt32  level-0 links [2·M]
+///     c   Int8    codes [dimensions] with int8 quantization, rounded up to 16 bytes; else nothing,
+///         c = 20 + 8·M rounded up to 16
 ///     v   vector [dimensions] in the index's precision (Float or Float16, see StoredVector),
-///         v = 20 + 8·M rounded up to 16
+///         v = c + the codes' bytes
+///
+/// The codes sit between the links and the vector so that a search's hop reads links and codes
+/// from the record's first lines and touches the vector only to re-rank.
 ///
 /// Upper slot: UInt32 link count, UInt32 links [M].
 struct HNSWLayout {
@@ -33,6 +40,10 @@ struct HNSWLayout {
     /// The highest level a node gets (levels are geometric with ratio 1/M; 32 is never reached).
     static let maxLevel = 32
 
+    let quantization: VectorQuantization
+    let codeOffset: Int
+    /// The codes' bytes in a record (0 without quantization).
+    let codeBytes: Int
     let vectorOffset: Int
     let records: RecordRegion
     let upperSlotBytes: Int
@@ -40,7 +51,10 @@ struct HNSWLayout {
     let upperSlotCapacity: Int
     let hashSlots: Int
 
-    let hashBase = 1
+    /// Floats of the quantizer region: the scale, then one offset per dimension.
+    let quantizerFloats: Int
+    let quantizerFloatsPerPage: Int
+    let hashBase: Int
     let upperBase: Int
     let totalPages: Int
 
@@ -50,7 +64,10 @@ struct HNSWLayout {
         M = config.hnsw?.M ?? 16
         maxLinks0 = 2 * M
         capacity = config.maxElements
-        vectorOffset = (HNSWLayout.linksOffset + 4 * maxLinks0 + 15) / 16 * 16
+        quantization = config.hnsw?.quantization ?? .none
+        codeOffset = (HNSWLayout.linksOffset + 4 * maxLinks0 + 15) / 16 * 16
+        codeBytes = quantization == .int8 ? (dimensions + 15) / 16 * 16 : 0
+        vectorOffset = codeOffset + codeBytes
         let recordBytes = (vectorOffset + stored.byteCount + 15) / 16 * 16
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
@@ -60,11 +77,18 @@ struct HNSWLayout {
         // a margin is never reached in practice, and a node that would overflow gets a lower level.
         upperSlotCapacity = 2 * (capacity + M - 2) / (M - 1) + 64
         hashSlots = IDMap.slotCount(capacity: capacity)
+        quantizerFloats = quantization == .int8 ? 1 + dimensions : 0
+        quantizerFloatsPerPage = usable / 4
+        hashBase = 1 + (quantizerFloats + quantizerFloatsPerPage - 1) / quantizerFloatsPerPage
         upperBase = hashBase + IDMap.pages(slotCount: hashSlots, usableBytes: usable)
         records = RecordRegion(firstPage: upperBase + (upperSlotCapacity + upperSlotsPerPage - 1) / upperSlotsPerPage,
                                recordBytes: recordBytes, usableBytes: usable, capacity: capacity)
         totalPages = records.endPage
     }
+
+    /// HNSW format 2 is format 1 plus int8 codes: an index without them is still written as
+    /// format 1, which every caliby since format versions reads.
+    var formatVersion: Int { quantization == .none ? 1 : 2 }
 
     @inline(__always) func upperSlot(_ slot: Int) -> (page: Int, offset: Int) {
         let q = slot / upperSlotsPerPage
@@ -89,16 +113,19 @@ extension HNSWLayout {
     /// minus its vector, and the upper levels' slots in use, are the graph.
     func parts(_ header: HNSWHeader) -> [IndexStatistics.Part] {
         let usable = PageLayout.usableBytes(pageSize)
-        return [.init("graph", header.nodeCount * (records.recordBytes - stored.byteCount) + header.upperSlotsUsed * upperSlotBytes),
-                .init("vectors", header.nodeCount * stored.byteCount),
-                .init("id_map", IDMap.pages(slotCount: hashSlots, usableBytes: usable) * usable)]
+        var parts: [IndexStatistics.Part] = [
+            .init("graph", header.nodeCount * (records.recordBytes - stored.byteCount - codeBytes) + header.upperSlotsUsed * upperSlotBytes),
+            .init("vectors", header.nodeCount * stored.byteCount),
+            .init("id_map", IDMap.pages(slotCount: hashSlots, usableBytes: usable) * usable)]
+        if quantization != .none { parts.append(.init("codes", header.nodeCount * codeBytes + 4 * quantizerFloats)) }
+        return parts
     }
 }
 
 /// Page 0 of an HNSW file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct HNSWHeader: Equatable {
-    static let magic: UInt64 = 0x3157_534E_4842_4C43  // "CLBHNSW1"
+    static let magic: UInt64 = 0x3257_534E_4842_4C43  // "CLBHNSW2" (format 1 still written, see formatVersion)
     var nodeCount = 0
     var entryPoint = -1
     var maxLevel = -1
@@ -106,19 +133,21 @@ struct HNSWHeader: Equatable {
     /// One past the largest user id so far: where automatic ids continue.
     var nextAutoID: UInt64 = 0
     var deletedCount = 0
+    /// The quantizer region holds a trained quantizer (the first insert trains it).
+    var quantizerTrained = false
 
     static let fieldNames = ["magic", "dimensions", "M", "capacity", "metric", "nodeCount", "entryPoint", "maxLevel",
-                             "upperSlotsUsed", "nextAutoID", "deletedCount", "precision"]
+                             "upperSlotsUsed", "nextAutoID", "deletedCount", "precision", "quantizerTrained"]
 
     func store(into page: UnsafeMutableRawPointer, layout: HNSWLayout, metric: Metric) {
         // Bit patterns, not conversions: a counter gone wrong must reach the disk (and be refused
         // by the next load) rather than trap the writer.
         func bits(_ value: Int) -> UInt64 { UInt64(bitPattern: Int64(value)) }
         let fields: [UInt64] = [
-            HNSWHeader.magic, bits(layout.dimensions), bits(layout.M), bits(layout.capacity),
+            FileFormat.hnsw.magic(version: layout.formatVersion), bits(layout.dimensions), bits(layout.M), bits(layout.capacity),
             bits(Metric.allCases.firstIndex(of: metric)!), bits(nodeCount), bits(entryPoint), bits(maxLevel),
             bits(upperSlotsUsed), nextAutoID, bits(deletedCount),
-            bits(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!),
+            bits(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!), quantizerTrained ? 1 : 0,
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
@@ -127,7 +156,7 @@ struct HNSWHeader: Equatable {
     /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: HNSWLayout, metric: Metric, path: String) throws -> HNSWHeader {
         let f = HeaderFields(page: page, path: path, names: fieldNames)
-        try f.expectFormat(.hnsw)
+        try f.expectFormat(.hnsw, version: layout.formatVersion)
         try f.expect(1, equals: UInt64(layout.dimensions))
         try f.expect(2, equals: UInt64(layout.M))
         try f.expect(3, equals: UInt64(layout.capacity))
@@ -145,6 +174,13 @@ struct HNSWHeader: Equatable {
         header.upperSlotsUsed = try f.count(8, atMost: layout.upperSlotCapacity, "the upper slot capacity")
         header.nextAutoID = f.raw(9)
         header.deletedCount = try f.count(10, atMost: header.nodeCount, "nodeCount")
+        let trained = f.raw(12)
+        guard trained <= (layout.quantization == .none ? 0 : 1) else {
+            throw f.damage("header field quantizerTrained = \(trained), must be \(layout.quantization == .none ? "0 without quantization" : "0 or 1")")
+        }
+        header.quantizerTrained = trained == 1
+        try f.require(header.quantizerTrained || header.nodeCount == 0 || layout.quantization == .none, 12, 5,
+                      "a trained quantizer once a quantized index has nodes")
         return header
     }
 }

@@ -56,7 +56,9 @@ extension HNSWIndex {
         let header = headerSnapshot
         let upperPages = (header.upperSlotsUsed + layout.upperSlotsPerPage - 1) / layout.upperSlotsPerPage
         let records = layout.records.pages(holding: header.nodeCount)
-        return ResizePlan(grown: [(layout.upperBase..<layout.upperBase + upperPages, newLayout.upperBase),
+        // The quantizer's pages (none without quantization) come before the id map: they keep theirs.
+        return ResizePlan(intoFormatted: [(1..<layout.hashBase, 1)],
+                          grown: [(layout.upperBase..<layout.upperBase + upperPages, newLayout.upperBase),
                                   (records, newLayout.records.firstPage)])
     }
 

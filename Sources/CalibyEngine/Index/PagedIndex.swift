@@ -42,9 +42,12 @@ extension PagedIndex {
     /// The closest `k` of a search's results heap (complemented keys) as hits, closest first;
     /// empties the heap.
     func hits(_ results: KeyHeap, k: Int) throws -> [SearchHit] {
-        try results.drainComplemented().prefix(k).map {
-            SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0))
-        }
+        try hits(sorted: results.drainComplemented(), k: k)
+    }
+
+    /// The first `k` of keys sorted closest first, as hits.
+    func hits(sorted keys: [UInt64], k: Int) throws -> [SearchHit] {
+        try keys.prefix(k).map { SearchHit(id: try userID(of: RankedNode.node($0)), distance: RankedNode.distance($0)) }
     }
 
     /// What every insert checks before it changes anything.

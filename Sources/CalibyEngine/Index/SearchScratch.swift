@@ -185,6 +185,8 @@ class SearchScratch {
     let linkCapacity: Int
     /// A normalized copy of the query (cosine).
     let query: UnsafeMutablePointer<Float>
+    /// The query in code units, for a walk by int8 codes (ScalarQuantizer.prepare).
+    let codeQuery: UnsafeMutablePointer<Int16>
     /// Neighbour selection's kept vectors, one slot each; the candidate under test is copied into
     /// the next free slot (a selection keeps at most maxLinks, so it always has one), compared
     /// against the kept copies, and stays there if kept.
@@ -198,6 +200,7 @@ class SearchScratch {
         linkCapacity = maxLinks + 1
         links = .allocate(capacity: linkCapacity)
         query = .allocate(capacity: dimensions)
+        codeQuery = .allocate(capacity: dimensions)
         kept = .allocate(capacity: maxLinks * dimensions)
         self.dimensions = dimensions
         pivot = .allocate(capacity: dimensions)
@@ -206,6 +209,7 @@ class SearchScratch {
     deinit {
         links.deallocate()
         query.deallocate()
+        codeQuery.deallocate()
         kept.deallocate()
         pivot.deallocate()
     }

@@ -8,10 +8,11 @@
 /// to them bumps that kind's version (a change to the trailer, every page file's).
 ///
 /// A reader meets three cases: its own version reads; a newer one is refused with `newerFormat`
-/// (never misread as damage, never guessed at); an older one reads if `oldest` allows it, and
-/// `caliby upgrade` rewrites it once a change needs that. No kind has changed since versions
-/// were introduced, so `oldest` is `current` everywhere except the journal, whose format 1 is
-/// recognised only to say which caliby can recover it.
+/// (never misread as damage, never guessed at); an older one reads if its reader allows it, and
+/// `caliby upgrade` rewrites it once a change needs that. Two kinds have more than one version:
+/// the journal, whose format 1 is recognised only to say which caliby can recover it, and HNSW,
+/// whose format 2 adds int8 codes: an index without codes is still written and read as format 1,
+/// so that older calibys keep reading it, and the catalog says which version each file must be.
 package struct FileFormat: Sendable {
     /// What the user is told the file is: "HNSW", "journal".
     package let kind: String
@@ -26,7 +27,11 @@ package struct FileFormat: Sendable {
     }
 
     /// The magic this build writes.
-    var magic: UInt64 { prefix | UInt64(0x30 + current) << 56 }
+    var magic: UInt64 { magic(version: current) }
+
+    /// The magic of an older version this build still writes where it suffices (HNSW without
+    /// codes stays format 1, see HNSWLayout.formatVersion).
+    func magic(version: Int) -> UInt64 { prefix | UInt64(0x30 + version) << 56 }
 
     /// The version a magic of this kind carries, or nil when it is not this kind's magic at all.
     func version(of value: UInt64) -> Int? {
@@ -54,9 +59,10 @@ package struct FileFormat: Sendable {
 }
 
 extension HeaderFields {
-    /// Field 0, the magic: this kind at a version this build reads.
-    func expectFormat(_ format: FileFormat) throws {
-        guard try format.accept(raw(0), path: path) == format.current else {
+    /// Field 0, the magic: this kind at `version` (by default the current one); a newer version
+    /// than this build reads is `newerFormat`, any other mismatch damage.
+    func expectFormat(_ format: FileFormat, version: Int? = nil) throws {
+        guard try format.accept(raw(0), path: path) == version ?? format.current else {
             throw damage("header field \(names[0]) = \(raw(0)) is not the \(format.kind) magic")
         }
     }

@@ -1,0 +1,136 @@
+import Foundation
+import XCTest
+@testable import CalibyEngine
+
+/// HNSW with int8 quantization (HNSWConfig.quantization): searches walk by codes and re-rank by
+/// the vectors, so the hits and their distances are those of the vectors, and the recall is close
+/// to the same graph's without codes; the quantizer survives reopening, resize and vacuum, and
+/// `check` catches codes that no longer match their vectors.
+final class QuantizationTests: XCTestCase {
+    private let d = 48
+
+    private func config(_ metric: Metric, quantization: VectorQuantization, capacity: Int = 3000,
+                        precision: VectorPrecision = .float32) -> IndexConfig {
+        IndexConfig(dimensions: d, maxElements: capacity, metric: metric, precision: precision,
+                    hnsw: HNSWConfig(M: 16, efConstruction: 100, quantization: quantization))
+    }
+
+    /// One thread builds: the graph is the same with and without codes (inserts walk by vectors).
+    private func build(_ db: Database, _ name: String, _ config: IndexConfig, _ base: [Float]) throws -> GraphIndex {
+        let index = try db.createIndex(name: name, type: .hnsw, config: config)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 1))
+        return index
+    }
+
+    func testEveryMetricReturnsExactDistancesWithTheRecallOfTheVectors() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 71)
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 72)
+        for metric in Metric.allCases {
+            let plain = try build(db, "plain-\(metric)", config(metric, quantization: .none), base)
+            let coded = try build(db, "coded-\(metric)", config(metric, quantization: .int8), base)
+            let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10, metric: metric)
+            let stored = metric == .cosine ? normalized(base, dimensions: d) : base
+            let q = metric == .cosine ? normalized(queries, dimensions: d) : queries
+            for ef in [10, 64] {
+                var parameters = SearchParameters(k: 10)
+                parameters.ef = ef
+                let found = try search(coded, queries) { _ in parameters }
+                let plainRecall = recall(try search(plain, queries) { _ in parameters }, truth)
+                let codedRecall = recall(found, truth)
+                XCTAssertGreaterThanOrEqual(codedRecall, plainRecall - 0.03, "\(metric) ef \(ef): codes \(codedRecall), vectors \(plainRecall)")
+                // Hits in order, each with the exact distance of its vector.
+                for (n, hits) in found.enumerated() {
+                    XCTAssertEqual(hits.map(\.distance), hits.map(\.distance).sorted(), "\(metric) query \(n)")
+                    for hit in hits {
+                        let exact = q.withUnsafeBufferPointer { q in
+                            stored.withUnsafeBufferPointer { b in
+                                Distance.between(q.baseAddress! + n * d, b.baseAddress! + Int(hit.id) * d, d, metric: metric)
+                            }
+                        }
+                        XCTAssertEqual(hit.distance, exact, accuracy: 1e-4 * max(1, abs(exact)), "\(metric) query \(n) id \(hit.id)")
+                    }
+                }
+            }
+        }
+        try db.discardAndClose()
+    }
+
+    func testTheQuantizerPersistsAndCheckFindsCodesThatDifferFromTheirVectors() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        var db = try openDatabase(dir)
+        let base = clusteredVectors(count: 1000, dimensions: d, seed: 73)
+        let queries = clusteredVectors(count: 20, dimensions: d, seed: 74)
+        let index = try build(db, "coded", config(.l2, quantization: .int8, capacity: 1000, precision: .float16), base)
+        let before = try search(index, queries)
+        try db.flush()
+        try db.close()
+
+        db = try openDatabase(dir)
+        let info = try db.info(named: "coded")
+        XCTAssertEqual(try search(db.index(named: "coded"), queries).map { $0.map(\.id) }, before.map { $0.map(\.id) })
+        XCTAssertEqual(try db.check(info), [])
+        try db.close()
+
+        // One code byte of node 5 changed on disk: the vector no longer gives it.
+        let layout = HNSWLayout(config: info.config)
+        let path = dir + "/" + info.fileName
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let (page, offset) = layout.records.locate(5)
+        patchPage(&bytes, page: page, pageSize: layout.pageSize) { p in
+            let code = p.load(fromByteOffset: offset + layout.codeOffset, as: Int8.self)
+            p.storeBytes(of: code == 0 ? 1 : 0, toByteOffset: offset + layout.codeOffset, as: Int8.self)
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        db = try openDatabase(dir)
+        XCTAssertEqual(try db.check(info), ["node 5: int8 codes differ from those of its vector"])
+        try db.close()
+    }
+
+    /// The first insert trains the quantizer; a later vector far outside its range is clamped in
+    /// its codes, yet found, with its exact distance, because the list is re-ranked by vectors.
+    func testAVectorBeyondTheTrainedRangeIsStillFoundExactly() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        let index = try db.createIndex(name: "coded", type: .hnsw, config: config(.l2, quantization: .int8, capacity: 600))
+        _ = try index.insert(batch(clusteredVectors(count: 500, dimensions: d, seed: 75), dimensions: d), options: InsertOptions())
+        var far = [Float](repeating: 0, count: d)
+        far[3] = 5000
+        _ = try index.insert(batch(far, dimensions: d, ids: [9999]), options: InsertOptions())
+        var query = far
+        query[3] = 4990
+        let hit = try search(index, query, k: 1)[0].first
+        XCTAssertEqual(hit?.id, 9999)
+        XCTAssertEqual(hit?.distance ?? 0, 100, accuracy: 1e-3)
+        XCTAssertEqual(try db.check(index.info), [])
+        try db.discardAndClose()
+    }
+
+    func testResizeKeepsAndVacuumRetrainsTheQuantizer() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        let base = clusteredVectors(count: 1200, dimensions: d, seed: 76)
+        let queries = clusteredVectors(count: 50, dimensions: d, seed: 77)
+        let index = try build(db, "coded", config(.cosine, quantization: .int8, capacity: 1000), Array(base[0..<(1000 * d)]))
+        let before = try search(index, queries)
+        try db.resizeIndex("coded", maxElements: 1200)
+        let resized = try db.index(named: "coded")
+        XCTAssertEqual(try search(resized, queries).map { $0.map(\.id) }, before.map { $0.map(\.id) })
+        _ = try resized.insert(batch(Array(base[(1000 * d)...]), dimensions: d, ids: (1000..<1200).map(UInt64.init)), options: InsertOptions())
+        XCTAssertEqual(try db.check(resized.info), [])
+        _ = try resized.delete(ids: (0..<600).map(UInt64.init))
+        try db.vacuumIndex("coded")
+        let vacuumed = try db.index(named: "coded")
+        XCTAssertEqual(vacuumed.info.config.hnsw?.quantization, .int8)
+        XCTAssertEqual(try db.check(vacuumed.info), [])
+        let live = Array(base[(600 * d)...])
+        let truth = bruteForce(base: live, queries: queries, dimensions: d, k: 10, metric: .cosine).map { $0.map { $0 + 600 } }
+        XCTAssertGreaterThan(try recall(vacuumed, queries: queries, truth: truth, k: 10, ef: 64), 0.95)
+        try db.discardAndClose()
+    }
+}
