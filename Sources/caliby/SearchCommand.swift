@@ -151,6 +151,7 @@ struct SearchCommand: DatabaseCommand {
             stats?.end("warmup")
         }
         let started = monotonicSeconds()
+        if !warmup { try database.preload(index, beforeSearching: queries.count, parameters: parameters) }
         let results = try runQueries(collection, prepared, queries, parameters)
         let elapsed = monotonicSeconds() - started
         stats?.end("search")

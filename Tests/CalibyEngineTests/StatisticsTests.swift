@@ -69,6 +69,31 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(warm.poolHits, warm.pageAccesses)
     }
 
+    /// A batch of searches that can reach every page reads the file in one pass first; one
+    /// search, which reaches a few hundred of its pages, reads only what it touches.
+    func testOnlyABatchThatReachesMostOfTheIndexPreloadsIt() throws {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        var db = try openDatabase(dir)
+        // A large capacity makes a large id map: one query's reach (ef 10 × 32 links) is far less.
+        let index = try db.createIndex(name: "v", type: .hnsw, config: IndexConfig(dimensions: d, maxElements: 200_000))
+        _ = try index.insert(batch(clusteredVectors(count: 3000, dimensions: d, seed: 5), dimensions: d), options: InsertOptions(threads: 2))
+        try db.flush()
+        try db.close()
+        let pool = try BufferPool(budgetBytes: 64 << 20)
+        db = try openDatabase(dir, pool: pool)
+        defer { try? db.close() }
+        let opened = try db.index(named: "v")
+        let pages = try db.space(for: opened.info).pagesInFile
+        var parameters = SearchParameters(k: 10)
+        parameters.ef = 10
+        let start = EngineCounters(pool: pool)
+        try db.preload(opened, beforeSearching: 1, parameters: parameters)
+        XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, 0)
+        try db.preload(opened, beforeSearching: 1000, parameters: parameters)
+        XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, pages - 1, "every page but the header, which opening read")
+    }
+
     func testEvictionsAreWhatTheReadsLeftOutOfThePool() throws {
         let (dir, queries) = try builtDirectory()
         let pool = try BufferPool(budgetBytes: 64 * 1024)

@@ -69,7 +69,8 @@ struct HNSWLayout {
         codeBytes = quantization == .int8 ? (dimensions + 15) / 16 * 16 : 0
         vectorOffset = codeOffset + codeBytes
         let recordBytes = (vectorOffset + stored.byteCount + 15) / 16 * 16
-        pageSize = PageLayout.pageSize(forRecord: recordBytes)
+        // Format 1 keeps its rule; records with codes are wider, so they get pages that waste little.
+        pageSize = quantization == .none ? PageLayout.pageSize(forRecord: recordBytes) : PageLayout.densePageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
         upperSlotBytes = 4 + 4 * M
         upperSlotsPerPage = usable / upperSlotBytes

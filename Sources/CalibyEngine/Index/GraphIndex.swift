@@ -165,6 +165,19 @@ extension Database {
     /// Reads an index into the buffer pool ahead of a batch of searches (see `PageSpace.preload`).
     package func preload(_ index: GraphIndex) throws { try space(for: index.info).preload() }
 
+    /// `preload` when a batch of `queries` searches will touch most of the index anyway and the
+    /// pool holds all of it. A search expands about its list size of nodes and reads their
+    /// neighbours' records, so queries × list size × out-degree pages is what the batch can touch;
+    /// from there one sequential pass, in 2 MiB pages, beats faulting the same pages one at a time
+    /// in random order (20k × 384, 1000 queries: BENCHMARKS.md, "Real embeddings").
+    package func preload(_ index: GraphIndex, beforeSearching queries: Int, parameters: SearchParameters) throws {
+        let info = index.info
+        let space = try space(for: info)
+        let degree = info.type == .hnsw ? 2 * (info.config.hnsw?.M ?? 16) : info.config.diskann?.R ?? 64
+        let reach = min(queries, 1 << 32) * parameters.listSize(info.type) * degree
+        if reach >= space.pagesInFile && pool.budgetBytes >= space.pagesInFile * space.pageSize { space.preload() }
+    }
+
     /// A row of `caliby list`.
     package func summary(of info: IndexInfo) throws -> IndexSummary {
         IndexSummary(info: info, count: try index(named: info.name).count, diskBytes: try diskBytes(of: info))

@@ -64,4 +64,13 @@ package enum PageLayout {
         while usableBytes(size) < recordBytes { size *= 2 }
         return size
     }
+
+    /// The smallest power-of-two page, at least 4 KiB, whose records (`recordBytes` each, whole
+    /// ones only) leave at most an eighth of it unused, or 64 KiB: a 2,080-byte record (384-d with
+    /// int8 codes) would fill half of a 4 KiB page and 89 % of a 16 KiB one.
+    package static func densePageSize(forRecord recordBytes: Int) -> Int {
+        var size = pageSize(forRecord: recordBytes)
+        while size < 1 << 16 && (size - (usableBytes(size) / recordBytes) * recordBytes) * 8 > size { size *= 2 }
+        return size
+    }
 }
