@@ -3,8 +3,9 @@
 USearch, and prints rows in the same markdown shape so the two tables sit side by side.
 
 usage: caliby_bench.py DATADIR --caliby PATH [--M 16] [--efc 200] [--threads 2] [--efs 16,32,64,128,256]
-                       [--precisions float32,float16]
-Each precision is a separate index (`caliby create --precision`), built and measured in turn.
+                       [--precisions float32,float16] [--quantization none,int8]
+Each precision and quantization is a separate index (`caliby create --precision --quantization`),
+built and measured in turn.
 """
 import argparse, os, shutil, statistics, struct, subprocess, tempfile, time
 
@@ -38,12 +39,14 @@ def main():
     ap.add_argument('--efs', default='16,32,64,128,256')
     ap.add_argument('--metric', default='l2')
     ap.add_argument('--precisions', default='float32,float16')
+    ap.add_argument('--quantization', default='none')
     a = ap.parse_args()
     for precision in a.precisions.split(','):
-        measure(a, precision)
+        for quantization in a.quantization.split(','):
+            measure(a, precision, quantization)
 
 
-def measure(a, precision):
+def measure(a, precision, quantization):
     base, query, gt, dim, n, _ = dataset(a.data)
     work = tempfile.mkdtemp(prefix='caliby-bench-')
     d = os.path.join(work, 'db')
@@ -51,7 +54,9 @@ def measure(a, precision):
     try:
         run(cal + ['init', '--dir', d])
         run(cal + ['create', 'bench', '--dir', d, '--dim', str(dim), '--max-elements', str(n), '--metric', a.metric,
-                   '--M', str(a.M), '--ef-construction', str(a.efc), '--precision', precision])
+                   '--M', str(a.M), '--ef-construction', str(a.efc), '--precision', precision, '--quantization', quantization])
+        if quantization != 'none':
+            precision += ' ' + quantization
         t = time.perf_counter()
         note = run(cal + ['insert', 'bench', base, '--dir', d, '--threads', str(a.threads)]).stderr.strip()
         build = time.perf_counter() - t
