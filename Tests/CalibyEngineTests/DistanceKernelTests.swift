@@ -40,8 +40,6 @@ final class DistanceKernelTests: XCTestCase {
             let codes = (0..<count).map { _ in Int8.random(in: .min ... .max, using: &generator) }
             let limit = Int16(CDISTANCE_I8_QUERY_LIMIT)
             let query = (0..<count).map { _ in Int16.random(in: -limit ... limit, using: &generator) }
-            let l2Codes = zip(query, codes).map { (Double($0) - Double($1)) * (Double($0) - Double($1)) }
-            let dotCodes = zip(query, codes).map { Double($0) * Double($1) }
             for k in runnable {
                 let name = String(cString: k.name)
                 a.withUnsafeBufferPointer { a in
@@ -55,12 +53,20 @@ final class DistanceKernelTests: XCTestCase {
                         assertClose(k.dot_f16(a.baseAddress, h, count), dotHalf, "\(name) dot f16 at \(count)")
                     }
                 }
-                query.withUnsafeBufferPointer { q in
-                    codes.withUnsafeBufferPointer { c in
-                        assertClose(k.l2_i8(q.baseAddress, c.baseAddress, count), l2Codes, "\(name) l2 i8 at \(count)")
-                        assertClose(k.dot_i8(q.baseAddress, c.baseAddress, count), dotCodes, "\(name) dot i8 at \(count)")
-                    }
-                }
+                assertInt8Kernels(k, query, codes)
+            }
+        }
+    }
+
+    /// Both int8 kernels of set `k` against the exact integer sums.
+    private func assertInt8Kernels(_ k: cdistance_kernels, _ query: [Int16], _ codes: [Int8]) {
+        let name = String(cString: k.name), count = query.count
+        let l2 = zip(query, codes).map { (Double($0) - Double($1)) * (Double($0) - Double($1)) }
+        let dot = zip(query, codes).map { Double($0) * Double($1) }
+        query.withUnsafeBufferPointer { q in
+            codes.withUnsafeBufferPointer { c in
+                assertClose(k.l2_i8(q.baseAddress, c.baseAddress, count), l2, "\(name) l2 i8 at \(count)")
+                assertClose(k.dot_i8(q.baseAddress, c.baseAddress, count), dot, "\(name) dot i8 at \(count)")
             }
         }
     }
@@ -72,17 +78,7 @@ final class DistanceKernelTests: XCTestCase {
         for count in [31, 2047, 2048, 2049, 6200, 65_536] {
             let query = (0..<count).map { $0 % 2 == 0 ? limit : -limit }
             let codes = (0..<count).map { $0 % 2 == 0 ? Int8.min : Int8.max }
-            let l2 = zip(query, codes).map { (Double($0) - Double($1)) * (Double($0) - Double($1)) }
-            let dot = zip(query, codes).map { Double($0) * Double($1) }
-            for k in runnable {
-                let name = String(cString: k.name)
-                query.withUnsafeBufferPointer { q in
-                    codes.withUnsafeBufferPointer { c in
-                        assertClose(k.l2_i8(q.baseAddress, c.baseAddress, count), l2, "\(name) l2 i8 at \(count)")
-                        assertClose(k.dot_i8(q.baseAddress, c.baseAddress, count), dot, "\(name) dot i8 at \(count)")
-                    }
-                }
-            }
+            for k in runnable { assertInt8Kernels(k, query, codes) }
         }
     }
 

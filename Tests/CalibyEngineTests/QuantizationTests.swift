@@ -15,6 +15,12 @@ final class QuantizationTests: XCTestCase {
                     hnsw: HNSWConfig(M: 16, efConstruction: 100, quantization: quantization))
     }
 
+    private func freshDatabase() throws -> (String, Database) {
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        return (dir, try openDatabase(dir))
+    }
+
     /// One thread builds: the graph is the same with and without codes (inserts walk by vectors).
     private func build(_ db: Database, _ name: String, _ config: IndexConfig, _ base: [Float]) throws -> GraphIndex {
         let index = try db.createIndex(name: name, type: .hnsw, config: config)
@@ -23,9 +29,7 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testEveryMetricReturnsExactDistancesWithTheRecallOfTheVectors() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        let db = try openDatabase(dir)
+        let (_, db) = try freshDatabase()
         let base = clusteredVectors(count: 3000, dimensions: d, seed: 71)
         let queries = clusteredVectors(count: 100, dimensions: d, seed: 72)
         for metric in Metric.allCases {
@@ -59,9 +63,8 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testTheQuantizerPersistsAndCheckFindsCodesThatDifferFromTheirVectors() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        var db = try openDatabase(dir)
+        let (dir, opened) = try freshDatabase()
+        var db = opened
         let base = clusteredVectors(count: 1000, dimensions: d, seed: 73)
         let queries = clusteredVectors(count: 20, dimensions: d, seed: 74)
         let index = try build(db, "coded", config(.l2, quantization: .int8, capacity: 1000, precision: .float16), base)
@@ -93,9 +96,7 @@ final class QuantizationTests: XCTestCase {
     /// The first insert trains the quantizer; a later vector far outside its range is clamped in
     /// its codes, yet found, with its exact distance, because the list is re-ranked by vectors.
     func testAVectorBeyondTheTrainedRangeIsStillFoundExactly() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        let db = try openDatabase(dir)
+        let (_, db) = try freshDatabase()
         let index = try db.createIndex(name: "coded", type: .hnsw, config: config(.l2, quantization: .int8, capacity: 600))
         _ = try index.insert(batch(clusteredVectors(count: 500, dimensions: d, seed: 75), dimensions: d), options: InsertOptions())
         var far = [Float](repeating: 0, count: d)
@@ -111,9 +112,7 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testResizeKeepsAndVacuumRetrainsTheQuantizer() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        let db = try openDatabase(dir)
+        let (_, db) = try freshDatabase()
         let base = clusteredVectors(count: 1200, dimensions: d, seed: 76)
         let queries = clusteredVectors(count: 50, dimensions: d, seed: 77)
         let index = try build(db, "coded", config(.cosine, quantization: .int8, capacity: 1000), Array(base[0..<(1000 * d)]))

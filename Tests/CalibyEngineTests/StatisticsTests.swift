@@ -25,11 +25,11 @@ final class StatisticsTests: XCTestCase {
     }
 
     /// A directory holding one HNSW index of 3000 vectors, committed and closed.
-    private func builtDirectory() throws -> (dir: String, queries: [Float]) {
+    private func builtDirectory(capacity: Int = 3000) throws -> (dir: String, queries: [Float]) {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
-        let index = try db.createIndex(name: "v", type: .hnsw, config: IndexConfig(dimensions: d, maxElements: 3000))
+        let index = try db.createIndex(name: "v", type: .hnsw, config: IndexConfig(dimensions: d, maxElements: capacity))
         _ = try index.insert(batch(clusteredVectors(count: 3000, dimensions: d, seed: 5), dimensions: d), options: InsertOptions(threads: 2))
         try db.flush()
         try db.close()
@@ -72,16 +72,10 @@ final class StatisticsTests: XCTestCase {
     /// A batch of searches that can reach every page reads the file in one pass first; one
     /// search, which reaches a few hundred of its pages, reads only what it touches.
     func testOnlyABatchThatReachesMostOfTheIndexPreloadsIt() throws {
-        let dir = temporaryDirectory(self)
-        try Caliby.initialize(dir)
-        var db = try openDatabase(dir)
         // A large capacity makes a large id map: one query's reach (ef 10 × 32 links) is far less.
-        let index = try db.createIndex(name: "v", type: .hnsw, config: IndexConfig(dimensions: d, maxElements: 200_000))
-        _ = try index.insert(batch(clusteredVectors(count: 3000, dimensions: d, seed: 5), dimensions: d), options: InsertOptions(threads: 2))
-        try db.flush()
-        try db.close()
+        let (dir, _) = try builtDirectory(capacity: 200_000)
         let pool = try BufferPool(budgetBytes: 64 << 20)
-        db = try openDatabase(dir, pool: pool)
+        let db = try openDatabase(dir, pool: pool)
         defer { try? db.close() }
         let opened = try db.index(named: "v")
         let pages = try db.space(for: opened.info).pagesInFile
