@@ -21,7 +21,8 @@ final class QuantizationTests: XCTestCase {
         return (dir, try openDatabase(dir))
     }
 
-    /// One thread builds: the graph is the same with and without codes (inserts walk by vectors).
+    /// One thread builds, so each build is reproducible (a coded index's inserts find candidates by
+    /// codes, so its graph may differ a little from the uncoded one's).
     private func build(_ db: Database, _ name: String, _ config: IndexConfig, _ base: [Float]) throws -> GraphIndex {
         let index = try db.createIndex(name: name, type: .hnsw, config: config)
         _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 1))

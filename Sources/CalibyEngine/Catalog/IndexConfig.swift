@@ -39,7 +39,8 @@ public enum VectorQuantization: String, Codable, Sendable, CaseIterable {
     case none
     /// One signed byte per component (a shared scale and per-component offsets learned from the
     /// first insert): searches walk the graph by these codes, a quarter of float32's bytes, then
-    /// re-rank their candidate list by the full vectors. Costs one byte per dimension per vector.
+    /// re-rank their candidate list by the full vectors; inserts find candidates by them and
+    /// choose neighbours by the vectors. Costs one byte per dimension per vector.
     case int8
 }
 
@@ -49,7 +50,7 @@ public struct HNSWConfig: Codable, Sendable, Equatable {
     public var M: Int = 16
     /// Candidate list size while inserting: larger builds a better graph, slower.
     public var efConstruction: Int = 200
-    /// Codes that searches traverse by (the graph is built from full vectors either way).
+    /// Codes that searches and inserts traverse by (neighbours are chosen by full vectors either way).
     public var quantization: VectorQuantization = .none
     /// hnswlib's defaults, no quantization.
     public init(M: Int = 16, efConstruction: Int = 200, quantization: VectorQuantization = .none) {

@@ -146,14 +146,15 @@ extension HNSWIndex {
             p.storeBytes(of: UInt32(firstSlot), toByteOffset: offset + HNSWLayout.upperSlotOffset, as: UInt32.self)
             storeVector(q, intoRecord: p + offset, quantizer: quantizer)
         }
-        try link(node, level: level, query: q, scratch: scratch)
+        try link(node, level: level, query: q, quantizer: quantizer, scratch: scratch)
         return true
     }
 
     /// Wires a node (already written) into the graph from the current entry point. A reused node
     /// may be the entry point itself: its search then starts at its own old links, as hnswlib's
     /// repairConnectionsForUpdate does, and `connect` leaves it out of its own candidates.
-    func link(_ node: Int, level: Int, query q: UnsafePointer<Float>, scratch: SearchScratch, reused: Bool = false) throws {
+    func link(_ node: Int, level: Int, query q: UnsafePointer<Float>, quantizer: ScalarQuantizer?, scratch: SearchScratch,
+              reused: Bool = false) throws {
         levelMutex.lock()
         var holdsLevelMutex = true
         defer { if holdsLevelMutex { levelMutex.unlock() } }
@@ -163,11 +164,17 @@ extension HNSWIndex {
             holdsLevelMutex = false
         }
         if entry >= 0 && (entry != node || reused) {
-            var (current, currentDistance) = try descend(q, from: entry, topLevel: top, to: level, scratch: scratch)
+            // With codes, the candidates are found by them and re-measured by the vectors before
+            // the selection, which compares vectors: 20 % less build time on 384-d at the same
+            // recall (BENCHMARKS.md).
+            let codes = quantizer?.prepare(q, metric: metric, into: scratch.codeQuery)
+            var (current, currentDistance) = try descend(q, from: entry, topLevel: top, to: level, codes: codes, scratch: scratch)
             for lc in stride(from: min(level, top), through: 0, by: -1) {
+                if codes != nil && lc < min(level, top) { currentDistance = try distance(q, toNode: current, codes: codes) }
                 try searchLevel(q, from: [RankedNode.key(currentDistance, UInt32(current))], ef: efConstruction,
-                                level: lc, skipDeleted: false, scratch: scratch)
-                let found = scratch.results.drainComplemented()
+                                level: lc, skipDeleted: false, codes: codes, scratch: scratch)
+                var found = scratch.results.drainComplemented()
+                if codes != nil { found = try remeasured(found, q, scratch: scratch) }
                 try connect(node, vector: q, candidates: found, level: lc, scratch: scratch)
                 if let best = found.first(where: { RankedNode.node($0) != node }) {
                     current = RankedNode.node(best)
@@ -208,7 +215,7 @@ extension HNSWIndex {
                 header.deletedCount -= 1
             }
         }
-        try link(node, level: level, query: q, scratch: scratch)
+        try link(node, level: level, query: q, quantizer: quantizer, scratch: scratch)
     }
 
     package func insert(_ batch: VectorBatch, options: InsertOptions) throws -> InsertSummary {

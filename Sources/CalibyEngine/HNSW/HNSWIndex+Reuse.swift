@@ -85,7 +85,7 @@ extension HNSWIndex {
                 try detach(node, from: neighbour, level: level, replacements: links, scratch: scratch)
             }
         }
-        try link(node, level: level, query: q, scratch: scratch, reused: true)
+        try link(node, level: level, query: q, quantizer: quantizer, scratch: scratch, reused: true)
     }
 
     /// Takes `node` out of `neighbour`'s list at `level`, re-selecting that list among its other

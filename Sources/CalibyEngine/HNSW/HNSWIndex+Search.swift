@@ -1,7 +1,7 @@
 /// Searching: greedy descent through the upper levels, then hnswlib's best-first search of one
 /// level, started at level 1 from several nodes (see `levelOneListSize`). With int8 quantization a
 /// search walks all levels by the codes (`codes`, a CodeQuery) and re-ranks level 0's list by the
-/// vectors; inserts and filtered searches always walk by the vectors.
+/// vectors, as an insert re-measures each level's candidates; filtered searches walk by vectors.
 extension HNSWIndex {
     /// Greedy descent through levels above `target`, returning the closest node found.
     func descend(_ query: UnsafePointer<Float>, from entry: Int, topLevel: Int, to target: Int,
@@ -106,14 +106,18 @@ extension HNSWIndex {
             let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, codes: codes, scratch: scratch)
             try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, codes: codes, scratch: scratch)
             guard codes != nil else { return try hits(scratch.results, k: parameters.k) }
-            // The whole list, re-measured by the vectors: its order by codes is only near the true one.
-            let exact = try scratch.results.drainComplemented().map { key in
-                let node = RankedNode.node(key)
-                return RankedNode.key(try distance(q, toNode: node), UInt32(node))
-            }
-            scratch.count(pageAccesses: exact.count, distances: exact.count)
-            return try hits(sorted: exact.sorted(), k: parameters.k)
+            return try hits(sorted: remeasured(scratch.results.drainComplemented(), q, scratch: scratch), k: parameters.k)
         }
+    }
+
+    /// A list found by codes, re-measured by the vectors and sorted again: its order by codes is
+    /// only near the true one.
+    func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
+        scratch.count(pageAccesses: keys.count, distances: keys.count)
+        return try keys.map { key in
+            let node = RankedNode.node(key)
+            return RankedNode.key(try distance(q, toNode: node), UInt32(node))
+        }.sorted()
     }
 
     /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
