@@ -9,25 +9,22 @@ numpy (diskannpy pins numpy 1.x: give it a venv of its own). caliby's time is it
 command (reading the file, the build, PQ training when --pq-bytes > 0, the commit); diskannpy's is
 `build_memory_index` on an array already in memory, written to its index directory.
 """
-import argparse, os, shutil, statistics, subprocess, tempfile, time
+import argparse, os, shutil, statistics, tempfile, time
 
 import numpy as np
 
-from texmex import read_vecs
+from texmex import dataset, parse_rows, read_vecs, run
 
 
 def caliby_build(cal, data, a, work):
     d = os.path.join(work, 'db')
     shutil.rmtree(d, ignore_errors=True)
-    base = os.path.join(data, 'base.fvecs')
-    dim = int(np.fromfile(base, dtype=np.int32, count=1)[0])
-    n = os.path.getsize(base) // (4 * (dim + 1))
-    subprocess.run(cal + ['init', '--dir', d], check=True, capture_output=True)
-    subprocess.run(cal + ['create', 'v', '--dir', d, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
-                          '--R', str(a.R), '--L', str(a.L), '--alpha', str(a.alpha), '--pq-bytes', str(a.pq_bytes)],
-                   check=True, capture_output=True)
+    base, _, _, dim, n, _ = dataset(data)
+    run(cal + ['init', '--dir', d])
+    run(cal + ['create', 'v', '--dir', d, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
+               '--R', str(a.R), '--L', str(a.L), '--alpha', str(a.alpha), '--pq-bytes', str(a.pq_bytes)])
     start = time.perf_counter()
-    subprocess.run(cal + ['insert', 'v', base, '--dir', d, '--threads', str(a.threads), '--quiet'], check=True)
+    run(cal + ['insert', 'v', base, '--dir', d, '--threads', str(a.threads), '--quiet'])
     return time.perf_counter() - start, d
 
 
@@ -54,9 +51,10 @@ def main():
     ap.add_argument('--pq-bytes', type=int, default=0)
     ap.add_argument('--Ls', default='20,50,100')
     a = ap.parse_args()
-    base = np.ascontiguousarray(read_vecs(os.path.join(a.data, 'base.fvecs'), 'float32'))
-    query = np.ascontiguousarray(read_vecs(os.path.join(a.data, 'query.fvecs'), 'float32'))
-    gt = read_vecs(os.path.join(a.data, 'groundtruth.ivecs'), 'int32')
+    base_file, query_file, gt_file, _, _, _ = dataset(a.data)
+    base = np.ascontiguousarray(read_vecs(base_file, 'float32'))
+    query = np.ascontiguousarray(read_vecs(query_file, 'float32'))
+    gt = read_vecs(gt_file, 'int32')
     work = tempfile.mkdtemp(prefix='diskann-build-')
     cal = [a.caliby]
     times = {'caliby': [], 'diskannpy': []}
@@ -75,10 +73,8 @@ def main():
         for L in map(int, a.Ls.split(',')):
             ids, _ = index.batch_search(query, k_neighbors=10, complexity=L, num_threads=1)
             r = np.mean([len(set(i[:10]) & set(g[:10])) / 10 for i, g in zip(ids, gt)])
-            out = subprocess.run(cal + ['search', 'v', '--dir', caliby_dir, '--file', os.path.join(a.data, 'query.fvecs'),
-                                        '--groundtruth', os.path.join(a.data, 'groundtruth.ivecs'), '-k', '10', '--L', str(L),
-                                        '--format', 'tsv'], check=True, capture_output=True, text=True).stdout
-            row = dict(zip(*[line.split('\t') for line in out.strip().splitlines()[:2]]))
+            row = parse_rows(run(cal + ['search', 'v', '--dir', caliby_dir, '--file', query_file, '--groundtruth', gt_file,
+                                        '-k', '10', '--L', str(L), '--format', 'tsv']).stdout)[0]
             print(f'| L {L} | recall@10 caliby {float(row["recall"]):.4f} | diskannpy {r:.4f} |')
     finally:
         shutil.rmtree(work, ignore_errors=True)

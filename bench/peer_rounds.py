@@ -18,11 +18,11 @@ usage: peer_rounds.py DATA --caliby PATH [--shape cli|warm] [--efs 24,64] [--rou
        [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch]
 DATA holds base.fvecs, query.fvecs, groundtruth.ivecs.
 """
-import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, statistics, sys, tempfile, time
 
 import numpy as np
 
-from texmex import read_vecs
+from texmex import dataset, parse_rows, read_vecs, run
 
 # (imports, then what is timed: the index's load and the batch)
 LOADERS = {
@@ -68,7 +68,7 @@ def run_peer(name, path, qfile, dim, metric, ef, warm):
               + "\nt1 = time.perf_counter()\nnp.save(sys.argv[1], np.asarray(labels)); print(t1 - t0)")
     out = tempfile.mktemp(suffix='.npy')
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, '-c', script, out], capture_output=True, text=True, check=True)
+    result = run([sys.executable, '-c', script, out])
     wall = time.perf_counter() - start
     inside = float(result.stdout.strip().splitlines()[-1])
     labels = np.load(out)
@@ -78,11 +78,10 @@ def run_peer(name, path, qfile, dim, metric, ef, warm):
 
 def run_caliby(cal, d, query, gt, ef, warm):
     start = time.perf_counter()
-    result = subprocess.run(cal + ['search', 'bench', '--dir', d, '--file', query, '--groundtruth', gt, '-k', '10',
-                                   '--ef', str(ef), '--format', 'tsv', '--stats'] + (['--warmup'] if warm else []),
-                            capture_output=True, text=True, check=True)
+    result = run(cal + ['search', 'bench', '--dir', d, '--file', query, '--groundtruth', gt, '-k', '10',
+                        '--ef', str(ef), '--format', 'tsv', '--stats'] + (['--warmup'] if warm else []))
     wall = time.perf_counter() - start
-    row = dict(zip(*[line.split('\t') for line in result.stdout.strip().splitlines()[:2]]))
+    row = parse_rows(result.stdout)[0]
     phases = dict((name, float(ms)) for name, ms in re.findall(r'(\w+) ([0-9.]+) ms', result.stderr))
     inside = (phases['search'] if warm else phases['open'] + phases['queries'] + phases['search']) / 1000
     return wall, inside, float(row['recall'])
@@ -102,9 +101,10 @@ def main():
     ap.add_argument('--quantization', default='none,int8')
     ap.add_argument('--json')
     a = ap.parse_args()
-    base = np.ascontiguousarray(read_vecs(os.path.join(a.data, 'base.fvecs'), 'float32'))
-    query = np.ascontiguousarray(read_vecs(os.path.join(a.data, 'query.fvecs'), 'float32'))
-    gt = read_vecs(os.path.join(a.data, 'groundtruth.ivecs'), 'int32')
+    base_file, query_file, gt_file, _, _, _ = dataset(a.data)
+    base = np.ascontiguousarray(read_vecs(base_file, 'float32'))
+    query = np.ascontiguousarray(read_vecs(query_file, 'float32'))
+    gt = read_vecs(gt_file, 'int32')
     work = tempfile.mkdtemp(prefix='cli-shape-')
     qfile = os.path.join(work, 'q.npy')
     np.save(qfile, query)
@@ -124,20 +124,17 @@ def main():
         cal = [a.caliby]
         for quantization in filter(None, a.quantization.split(',')):
             d = os.path.join(work, 'db-' + quantization)
-            subprocess.run(cal + ['init', '--dir', d], check=True, capture_output=True)
-            subprocess.run(cal + ['create', 'bench', '--dir', d, '--dim', str(base.shape[1]), '--max-elements', str(len(base)),
-                                  '--metric', a.metric, '--M', str(a.M), '--ef-construction', str(a.efc),
-                                  '--quantization', quantization], check=True, capture_output=True)
-            subprocess.run(cal + ['insert', 'bench', os.path.join(a.data, 'base.fvecs'), '--dir', d, '--threads', '2', '--quiet'],
-                           check=True)
-            systems.append((f'caliby {quantization}', lambda ef, d=d: run_caliby(cal, d, os.path.join(a.data, 'query.fvecs'),
-                                                                               os.path.join(a.data, 'groundtruth.ivecs'), ef, warm)))
+            run(cal + ['init', '--dir', d])
+            run(cal + ['create', 'bench', '--dir', d, '--dim', str(base.shape[1]), '--max-elements', str(len(base)),
+                       '--metric', a.metric, '--M', str(a.M), '--ef-construction', str(a.efc), '--quantization', quantization])
+            run(cal + ['insert', 'bench', base_file, '--dir', d, '--threads', '2', '--quiet'])
+            systems.append((f'caliby {quantization}', lambda ef, d=d: run_caliby(cal, d, query_file, gt_file, ef, warm)))
         for ef in efs:
             # Rounds alternate between systems, so a change in the machine's load touches them all.
             samples = {name: [] for name, _ in systems}
             for _ in range(a.rounds):
-                for name, run in systems:
-                    samples[name].append(run(ef))
+                for name, measure in systems:
+                    samples[name].append(measure(ef))
             for name, _ in systems:
                 walls, insides = [s[0] for s in samples[name]], [s[1] for s in samples[name]]
                 last = samples[name][-1][2]

@@ -20,10 +20,10 @@ extension Database {
                                        current: CatalogFile.currentFormat)]
         for info in listIndexes() {
             let collection = try collection(named: info.name)
-            let graph: FileFormat = info.type == .hnsw ? .hnsw : .diskann
-            // HNSW without codes is written as format 1 (HNSWLayout.formatVersion): current for it.
-            let version = info.type == .hnsw ? HNSWLayout(config: info.config).formatVersion : graph.current
-            report.append(FileFormatReport(file: info.fileName, kind: graph.kind, version: version, current: version))
+            // The version the layout writes is current for it (HNSW without codes stays format 1).
+            let layout = info.type.layout(info.config)
+            report.append(FileFormatReport(file: info.fileName, kind: layout.format.kind, version: layout.formatVersion,
+                                           current: layout.formatVersion))
             if let documents = info.documentFileName {
                 let format = FileFormat.documents
                 report.append(FileFormatReport(file: documents, kind: format.kind, version: format.current, current: format.current))

@@ -110,6 +110,8 @@ struct DiskANNLayout {
 
 extension DiskANNLayout: IndexLayout {
     var formattedPages: Range<Int> { 0..<records.firstPage }
+    var format: FileFormat { .diskann }
+    var formatVersion: Int { FileFormat.diskann.current }
 
     /// The pages that hold data once `nodeCount` slots are used; the rest of the node region is
     /// holes, never written.

@@ -99,6 +99,7 @@ struct HNSWLayout {
 
 extension HNSWLayout: IndexLayout {
     var formattedPages: Range<Int> { 0..<upperBase }
+    var format: FileFormat { .hnsw }
 
     /// The pages that hold data once `header`'s nodes and slots are allocated; the rest of their
     /// regions are holes, never written.

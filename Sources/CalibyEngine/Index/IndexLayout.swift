@@ -10,6 +10,9 @@ protocol IndexLayout {
     var formattedPages: Range<Int> { get }
     /// Where the node records are.
     var records: RecordRegion { get }
+    /// The file kind's format and the version this layout's file is written in (FileFormat).
+    var format: FileFormat { get }
+    var formatVersion: Int { get }
 }
 
 extension IndexType {
