@@ -44,7 +44,7 @@ HNSW_M, HNSW_EFC = 16, 200
 RECALL_TARGET = 0.95
 # The synthetic fields: name -> percent of base vectors for which it is true.
 SYNTHETIC = {'s1': 1, 's10': 10, 's50': 50}
-# caliby's fields for the document index, in the order the brief lists them.
+# caliby's fields for the document index: the sentence, embed.py's metadata, then the synthetic flags.
 DOC_FIELDS = [('title', 'text'), ('page', 'string'), ('section', 'int'), ('words', 'int'),
               ('s1', 'bool'), ('s10', 'bool'), ('s50', 'bool')]
 BULK_FIELDS = [('title', 'text'), ('tag', 'string'), ('group', 'int'), ('flag', 'bool')]

@@ -90,6 +90,7 @@ final class BackupTests: XCTestCase {
         let cut = try shell("head -c \(size / 2) '\(work)/b.tar' | caliby restore - --into '\(work)/r'")
         XCTAssertEqual(cut.status, 76, cut.stderr)
         XCTAssertTrue(cut.stderr.contains("backup failed verification, \(work)/r left as it was") && cut.stderr.contains("ends early"), cut.stderr)
+        XCTAssertEqual(cut.stderr.components(separatedBy: "<stdin>").count, 2, "the stream is named once: \(cut.stderr)")
         XCTAssertEqual(try answers(work + "/r"), expected)
         XCTAssertEqual(try leftovers(work + "/r"), [])
     }

@@ -14,14 +14,14 @@ final class LockTests: XCTestCase {
         try hold(["search", "held", "--file", "-"], in: dir)
     }
 
-    func testSecondWriterIsRefusedWithTheSeedMessageAndChangesNothing() throws {
+    func testSecondWriterIsRefusedNamingTheHolderAndChangesNothing() throws {
         let dir = try makeDataDirectory()
         let holder = try holdWriteLock(dir)
         let refused = try CLI.run(["create", "other", "--dim", "2", "--max-elements", "10"], directory: dir)
         XCTAssertEqual(refused.status, 75)
         XCTAssertEqual(refused.stderr, "caliby: error: Data directory is already locked: \(dir) (process "
                        + "\(holder.process.processIdentifier) is using it); wait for it with --wait SECONDS or $CALIBY_WAIT\n",
-                       "the seed's words, the holder, and the way forward, on one line")
+                       "README's words for exit 75, the holder, and the way forward, on one line")
         let reader = try CLI.run(["list"], directory: dir)
         XCTAssertEqual(reader.status, 75, "a reader waits for no writer")
         try holder.closeInput()

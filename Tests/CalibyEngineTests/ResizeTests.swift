@@ -130,7 +130,7 @@ final class ResizeTests: XCTestCase {
         try db.flush()
         for size in [300, 100] {
             XCTAssertThrowsError(try db.resizeIndex("v", maxElements: size)) {
-                XCTAssertEqual($0 as? CalibyError, .invalidArgument("index 'v' has maxElements 300; resize only grows an index, to more than 300"))
+                XCTAssertEqual($0 as? CalibyError, .invalidArgument("index 'v' holds at most 300 vectors; resize only grows an index, to more than 300"))
             }
         }
         XCTAssertThrowsError(try db.resizeIndex("v", maxElements: IndexConfig.maxCapacity + 1)) {

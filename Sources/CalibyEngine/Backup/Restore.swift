@@ -41,8 +41,11 @@ extension Caliby {
         do {
             return try body()
         } catch let error as CalibyError where error.category == .corrupt {
-            throw CalibyError.corrupt(path: source == "-" ? "<stdin>" : source,
-                                      detail: "backup failed verification, \(target) left as it was: \(error.description)")
+            let shown = source == "-" ? "<stdin>" : source
+            var found = error.description
+            // Damage in the stream itself already names the backup: said once, not twice.
+            if case .corrupt(let path, let detail) = error, path == shown { found = detail }
+            throw CalibyError.corrupt(path: shown, detail: "backup failed verification, \(target) left as it was: \(found)")
         }
     }
 

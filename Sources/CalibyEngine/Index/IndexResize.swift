@@ -115,7 +115,7 @@ extension Database {
         let info = try info(named: name)
         let old = info.config.maxElements
         guard maxElements > old else {
-            throw CalibyError.invalidArgument("index '\(name)' has maxElements \(old); resize only grows an index, to more than \(old)")
+            throw CalibyError.invalidArgument("index '\(name)' holds at most \(old) vectors; resize only grows an index, to more than \(old)")
         }
         var config = info.config
         config.maxElements = maxElements

@@ -95,11 +95,8 @@ struct PostingDigest {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in term { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
         h ^= UInt64(UInt32(bitPattern: node)) << 32 | UInt64(UInt32(bitPattern: position))
-        // splitmix64's finalizer, so nearby nodes and positions spread over the whole word.
-        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-        h ^= h >> 31
-        sum &+= h
+        // Mixed, so nearby nodes and positions spread over the whole word.
+        sum &+= SplitMix.mix(h)
         count += 1
     }
 }
