@@ -10,8 +10,10 @@ struct UpgradeCommand: DatabaseCommand {
             start of every other file). A file written by a newer caliby is refused by every \
             command with exit 78, naming the file and both versions; an older format this caliby \
             still reads opens as it is, and this command rewrites it, in one transaction, when a \
-            change needs that. Prints one line per file and format; no format has changed yet, so \
-            it rewrites nothing and says that the directory is current.
+            change needs that. Prints one line per file and format. The newer formats so far (HNSW 2 \
+            with int8 codes, DiskANN 3 with spare link room) belong to indexes created with those \
+            features; an index created before keeps its format, which is current for it, so this \
+            command rewrites nothing yet and says that the directory is current.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -67,6 +67,27 @@ final class FormatFixtureTests: XCTestCase {
             """)
         XCTAssertEqual(try names.map { try Data(contentsOf: URL(fileURLWithPath: dir + "/" + $0)) }, before)
     }
+
+    /// A DiskANN index written before records had spare link room (format 2) keeps growing and
+    /// taking inserts in its own format: its lists are pruned at R as they always were.
+    func testAnOlderDiskANNIndexTakesInsertsInItsOwnFormat() throws {
+        let dir = try copyOfFixture("format-1")
+        let rows = (100..<400).map { i in "\(i),\(i % 5),\(i / 5 % 4),\(i % 3),\(i % 7 + i % 11)" }.joined(separator: "\n")
+        try rows.write(toFile: dir + "/../more.csv", atomically: true, encoding: .utf8)
+        try succeed(["resize", "a", "--max-elements", "400"], in: dir)
+        try succeed(["insert", "a", dir + "/../more.csv", "--id-column", "1", "--quiet"], in: dir)
+        XCTAssertEqual(try succeed(["check", "a"], in: dir), "a: ok\n")
+        XCTAssertTrue(try succeed(["upgrade"], in: dir).contains(": DiskANN format 2 (current)"))
+        let hit = try succeed(["search", "a", "--vector", "0,0,1,3", "-k", "1", "--format", "tsv"], in: dir)
+        XCTAssertTrue(hit.hasSuffix("\t0.0\n"), "an inserted point is found exactly: \(hit)")
+
+        // A new index is format 3 and holds R at every commit (check counts each list).
+        let fresh = try copyOfFixture("format-2")
+        try succeed(["resize", "a", "--max-elements", "400"], in: fresh)
+        try succeed(["insert", "a", dir + "/../more.csv", "--id-column", "1", "--quiet"], in: fresh)
+        XCTAssertEqual(try succeed(["check", "a"], in: fresh), "a: ok\n")
+        XCTAssertTrue(try succeed(["upgrade"], in: fresh).contains(": DiskANN format 3 (current)"))
+    }
 }
 
 extension XCTestCase {

@@ -7,7 +7,7 @@ import XCTest
 final class FormatVersionTests: XCTestCase {
     func testMagicsCarryTheirKindAndVersion() throws {
         XCTAssertEqual(FileFormat.hnsw.current, 2)
-        XCTAssertEqual(FileFormat.diskann.current, 2)
+        XCTAssertEqual(FileFormat.diskann.current, 3)
         XCTAssertEqual(FileFormat.journal.current, 2)
         for format in FileFormat.pageFiles + [.journal] {
             XCTAssertEqual(format.version(of: format.magic), format.current, format.kind)

@@ -79,6 +79,12 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
     /// takes `defaultPQBytes` (see `resolvedPQBytes`).
     public var pqBytes: Int?
+    /// Links a record has room for beyond R (at least; the layout adds the padding before the
+    /// vector), which back-links fill during an insert before the list is pruned back to R
+    /// (DiskANN's build slack; the insert ends with every list at most R).
+    /// Set at create (`defaultSpareLinks`); nil in catalogs written before it existed, whose files
+    /// have no such room (DiskANN format 2, see DiskANNLayout.formatVersion).
+    package var spareLinks: Int?
     /// DiskANN's usual defaults.
     public init(R: Int = 64, L: Int = 100, alpha: Double = 1.2, pqBytes: Int? = nil) {
         self.R = R
@@ -91,6 +97,11 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     package static func defaultPQBytes(dimensions: Int) -> Int { max(1, dimensions / 4) }
 
     package func resolvedPQBytes(dimensions: Int) -> Int { pqBytes ?? DiskANNConfig.defaultPQBytes(dimensions: dimensions) }
+
+    /// 0.3·R, DiskANN's graph slack factor (1.3): a full list then takes about 0.3·R back-links
+    /// per RobustPrune instead of one, which is most of an insert's work when the graph is dense
+    /// (BENCHMARKS.md, "DiskANN build"), for 4·0.3·R bytes more per record before line alignment.
+    package static func defaultSpareLinks(R: Int) -> Int { (3 * R + 9) / 10 }
 }
 
 /// An index's parameters, fixed at create (fields can be added later with the CLI's `alter`).
@@ -205,6 +216,9 @@ public struct IndexConfig: Codable, Sendable, Equatable {
                 // Compared, not `0...dimensions`: a damaged catalog's dimensions may be negative.
                 require(pqBytes >= 0 && pqBytes <= dimensions, "diskann.pqBytes", pqBytes,
                         "between 0 and the dimensions (\(dimensions))")
+            }
+            if let spareLinks = diskann.spareLinks {
+                require(spareLinks >= 0 && spareLinks <= diskann.R, "diskann.spareLinks", spareLinks, "between 0 and R (\(diskann.R))")
             }
         }
         return found

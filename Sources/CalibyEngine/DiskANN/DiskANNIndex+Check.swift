@@ -160,7 +160,7 @@ extension DiskANNIndex {
 
     /// Every link of a used node goes to another used node, once.
     private func checkLinks(_ header: DiskANNHeader, nodes: [NodeFacts?], readable: (Int) -> Bool, report: CheckReport) throws {
-        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: R)
+        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: layout.linkCapacity)
         defer { buffer.deallocate() }
         for node in 0..<header.nodeCount {
             guard let facts = nodes[node], facts.state != .free else { continue }

@@ -72,7 +72,7 @@ extension DiskANNIndex {
             distances += 1
             try enqueue(node, table: table, filter: filter, scratch: s)
         }
-        let dims = dimensions, metric = self.metric, R = self.R
+        let dims = dimensions, metric = self.metric, linkLimit = layout.linkCapacity
         while true {
             s.list.takeBeam(width)
             if s.list.beam.isEmpty { break }
@@ -83,7 +83,7 @@ extension DiskANNIndex {
             for key in s.list.beam {
                 let node = RankedNode.node(key)
                 let (n, live, d) = try peekRecord(node) { r in
-                    let n = r.linkCount(limit: R)
+                    let n = r.linkCount(limit: linkLimit)
                     for i in 0..<n { s.links[i] = r.links[i] }
                     return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
                 }

@@ -20,8 +20,9 @@ import Glibc
 ///   transaction that writes the record; it is never retrained. Indexes created with
 ///   `pqBytes` 0 have none. The build's own searches always use exact distances.
 /// - Build: a batch into an empty index is bulk-loaded with Vamana's two passes over a random order
-///   from the medoid, α = 1 then the configured α. Later inserts are FreshDiskANN's: greedy search,
-///   RobustPrune, back-links re-pruned when a list would pass R.
+///   from the medoid, α = 1 then the configured α. Later inserts are FreshDiskANN's: greedy search, RobustPrune, back-links. Either
+///   way a back-link is appended while the record has spare room (R + `spareLinks`) and a full
+///   list is re-pruned to R; the insert ends by pruning every list past R back to R.
 /// - Labels: a point's candidates come from an unfiltered search and from a search that follows only
 ///   points sharing one of its labels, started at those labels' start points; its links are half
 ///   plain RobustPrune, half Filtered-DiskANN's label-aware prune (see `robustPrune`). So each
@@ -72,6 +73,10 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     /// Set once, when trained or at open (guarded by `headerMutex`).
     var codebook: PQCodebook?
     let scratch: PerThreadPool<DiskANNScratch>
+    /// Nodes whose lists back-links took past R during the running insert (see `addBackLink`);
+    /// guarded by `overfullMutex`, which is never held with a latch.
+    let overfullMutex = Mutex()
+    var overfullNodes: [Int] = []
 
     private init(info: IndexInfo, space: PageSpace, writable: Bool, layout: DiskANNLayout, header: DiskANNHeader,
                  starts: LabelStarts, codebook: PQCodebook?) {
@@ -84,7 +89,8 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
         recordLines = min(64, (layout.records.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1
         scratch = PerThreadPool {
-            DiskANNScratch(nodes: layout.capacity, R: layout.R, dimensions: layout.dimensions, pqBytes: layout.pqBytes)
+            DiskANNScratch(nodes: layout.capacity, R: layout.R, linkCapacity: layout.linkCapacity, dimensions: layout.dimensions,
+                           pqBytes: layout.pqBytes)
         }
     }
 
@@ -180,12 +186,13 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
         return try peekRecord(node) { Distance.between(q, $0.vector, dims, metric: metric) }
     }
 
-    /// Copies a node's links into `buffer` (room for R); returns their count and whether it is live.
+    /// Copies a node's links into `buffer` (room for `layout.linkCapacity`); returns their count
+    /// and whether it is live.
     @inline(__always)
     func readLinks(of node: Int, into buffer: UnsafeMutablePointer<UInt32>) throws -> (count: Int, live: Bool) {
-        let R = self.R
+        let limit = layout.linkCapacity
         return try peekRecord(node) { r in
-            let n = r.linkCount(limit: R)
+            let n = r.linkCount(limit: limit)
             // An inline loop, not memmove: a call per expanded node (as measured in HNSWIndex).
             for i in 0..<n { buffer[i] = r.links[i] }
             return (n, r.state == .live)
@@ -194,8 +201,8 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
 
     /// A node's links, each checked before a caller turns it into a page.
     func links(of node: Int) throws -> [UInt32] {
-        let R = self.R
-        let links = try withRecord(node) { Array(UnsafeBufferPointer(start: $0.links, count: $0.linkCount(limit: R))) }
+        let limit = layout.linkCapacity
+        let links = try withRecord(node) { Array(UnsafeBufferPointer(start: $0.links, count: $0.linkCount(limit: limit))) }
         if let bad = links.first(where: { Int($0) >= layout.capacity }) { throw corruptLink(node, Int(bad)) }
         return links
     }
@@ -205,9 +212,10 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     /// moves when the page is evicted or another record on it changes, and a re-prune reads many
     /// pages, so with a small pool it would almost never find its own page's version unchanged.
     func replaceLinks(of node: Int, expected: [UInt32], with links: [UInt32]) throws -> Bool {
-        let R = self.R
+        let limit = layout.linkCapacity
+        precondition(links.count <= limit, "a link list longer than its record's room")
         return try withRecordForWriting(node) { r in
-            guard UnsafeBufferPointer(start: r.links, count: r.linkCount(limit: R)).elementsEqual(expected) else { return false }
+            guard UnsafeBufferPointer(start: r.links, count: r.linkCount(limit: limit)).elementsEqual(expected) else { return false }
             r.setLinks(links)
             return true
         }

@@ -20,9 +20,12 @@
 ///     12  UInt32  next free slot + 1 (free slots only; 0 ends the list)
 ///     16  UInt32  label count (≤ maxLabelsPerNode)
 ///     20  UInt32  labels [maxLabelsPerNode], ascending
-///     52  UInt32  link count (≤ R)
-///     56  UInt32  links [R]
-///     v   Float   vector [dimensions], v = 56 + 4·R rounded up to 16
+///     52  UInt32  link count (≤ R between transactions; ≤ linkCapacity while an insert runs)
+///     56  UInt32  links [linkCapacity]
+///     v   Float   vector [dimensions]
+/// Format 2: linkCapacity = R, v = 56 + 4·R rounded up to 16, records a multiple of 16 bytes.
+/// Format 3: v = 56 + 4·(R + spare links) rounded up to 64 (see DiskANNConfig.spareLinks), the
+/// padding added to the spare room (linkCapacity = (v − 56) / 4), records a multiple of 64 bytes.
 ///
 /// Label table entry (8 bytes): UInt32 label, UInt32 start node + 1 (0 = entry free for reuse).
 struct DiskANNLayout {
@@ -42,6 +45,9 @@ struct DiskANNLayout {
 
     let dimensions: Int
     let R: Int
+    /// Links a record has room for: R, plus the spare room back-links use during an insert (at
+    /// least `spareLinks`, with the padding before the vector).
+    let linkCapacity: Int
     let capacity: Int
     let pageSize: Int
     let vectorOffset: Int
@@ -63,8 +69,20 @@ struct DiskANNLayout {
         dimensions = config.dimensions
         R = config.diskann?.R ?? DiskANNConfig().R
         capacity = config.maxElements
-        vectorOffset = (DiskANNLayout.linksOffset + 4 * R + 15) / 16 * 16
-        let recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
+        let spare = config.diskann?.spareLinks ?? 0
+        let recordBytes: Int
+        if spare > 0 {
+            // Format 3 starts every vector and record on a cache line and gives the padding to the
+            // spare room: a vector straddling lines cost 384-d searches 10 % (BENCHMARKS.md,
+            // "DiskANN build"). Format 2 is kept byte for byte: its files are read as they are.
+            vectorOffset = (DiskANNLayout.linksOffset + 4 * (R + spare) + 63) / 64 * 64
+            linkCapacity = (vectorOffset - DiskANNLayout.linksOffset) / 4
+            recordBytes = (vectorOffset + 4 * dimensions + 63) / 64 * 64
+        } else {
+            linkCapacity = R
+            vectorOffset = (DiskANNLayout.linksOffset + 4 * R + 15) / 16 * 16
+            recordBytes = (vectorOffset + 4 * dimensions + 15) / 16 * 16
+        }
         pageSize = PageLayout.pageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
         labelEntriesPerPage = usable / DiskANNLayout.labelEntryBytes
@@ -111,7 +129,10 @@ struct DiskANNLayout {
 extension DiskANNLayout: IndexLayout {
     var formattedPages: Range<Int> { 0..<records.firstPage }
     var format: FileFormat { .diskann }
-    var formatVersion: Int { FileFormat.diskann.current }
+
+    /// DiskANN format 3 is format 2 plus spare link room in each record: an index created without
+    /// it (before it existed) is still written as format 2, which older calibys read.
+    var formatVersion: Int { linkCapacity > R ? 3 : 2 }
 
     /// The pages that hold data once `nodeCount` slots are used; the rest of the node region is
     /// holes, never written.
@@ -212,7 +233,7 @@ extension DiskANNLayout {
 /// Page 0 of a DiskANN file. The index object keeps a copy and writes it back at the end of every
 /// operation that changes it, inside the same transaction.
 struct DiskANNHeader: Equatable {
-    static let magic: UInt64 = 0x324E_4E41_4442_4C43  // "CLBDANN2"
+    static let magic: UInt64 = 0x334E_4E41_4442_4C43  // "CLBDANN3" (format 2 still written, see formatVersion)
     /// Slots ever used: records past it have never been written.
     var nodeCount = 0
     /// Slots on the free list (freed by consolidation, reused by inserts first).
@@ -240,7 +261,7 @@ struct DiskANNHeader: Equatable {
         // by the next load) rather than trap the writer.
         func bits(_ value: Int) -> UInt64 { UInt64(bitPattern: Int64(value)) }
         let fields: [UInt64] = [
-            DiskANNHeader.magic, bits(layout.dimensions), bits(layout.R), bits(layout.capacity),
+            FileFormat.diskann.magic(version: layout.formatVersion), bits(layout.dimensions), bits(layout.R), bits(layout.capacity),
             bits(Metric.allCases.firstIndex(of: metric)!), bits(nodeCount), bits(freeCount), bits(freeHead),
             bits(deletedCount), bits(medoid), nextAutoID, bits(labelEntries), bits(layout.pqBytes), pqTrained ? 1 : 0,
         ]
@@ -251,7 +272,7 @@ struct DiskANNHeader: Equatable {
     /// other fields, so nothing after it needs to distrust the counters.
     static func load(from page: UnsafeRawPointer, layout: DiskANNLayout, metric: Metric, path: String) throws -> DiskANNHeader {
         let f = HeaderFields(page: page, path: path, names: fieldNames)
-        try f.expectFormat(.diskann)
+        try f.expectFormat(.diskann, version: layout.formatVersion)
         try f.expect(1, equals: UInt64(layout.dimensions))
         try f.expect(2, equals: UInt64(layout.R))
         try f.expect(3, equals: UInt64(layout.capacity))

@@ -101,6 +101,8 @@ final class DiskANNScratch: SearchScratch {
     /// Keys of the live nodes a build search expanded: Vamana's candidate pool.
     var expanded: [UInt64] = []
     /// A second link buffer: consolidation reads a deleted neighbour's links while holding a node's.
+    /// Like SearchScratch's, it has room for a whole record's list (`linkCapacity`) and for
+    /// RobustPrune's 2·R + 1.
     let otherLinks: UnsafeMutablePointer<UInt32>
     /// RobustPrune's kept candidates' labels, beside SearchScratch's kept vectors.
     let keptLabels: UnsafeMutablePointer<UInt32>
@@ -108,12 +110,13 @@ final class DiskANNScratch: SearchScratch {
     /// The query's PQ distance table (see PQCodebook.fillTable): `pqBytes × 256` entries.
     let table: UnsafeMutablePointer<Float>
 
-    init(nodes: Int, R: Int, dimensions: Int, pqBytes: Int) {
+    init(nodes: Int, R: Int, linkCapacity: Int, dimensions: Int, pqBytes: Int) {
+        let maxLinks = max(2 * R + 1, linkCapacity)
         table = .allocate(capacity: max(1, pqBytes) * PQCodebook.centroids)
-        otherLinks = .allocate(capacity: R)
+        otherLinks = .allocate(capacity: maxLinks)
         keptLabels = .allocate(capacity: (2 * R + 1) * DiskANNLayout.maxLabelsPerNode)
         keptLabelCounts = [Int](repeating: 0, count: 2 * R + 1)
-        super.init(nodes: nodes, maxLinks: 2 * R + 1, dimensions: dimensions)
+        super.init(nodes: nodes, maxLinks: maxLinks, dimensions: dimensions)
     }
 
     deinit {

@@ -114,7 +114,10 @@ extension IndexConfig {
         var config = self
         config.hnsw = type == .hnsw ? hnsw ?? HNSWConfig() : nil
         config.diskann = type == .diskann ? diskann ?? DiskANNConfig() : nil
-        if let diskann = config.diskann { config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: dimensions) }
+        if let diskann = config.diskann {
+            config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: dimensions)
+            config.diskann?.spareLinks = diskann.spareLinks ?? DiskANNConfig.defaultSpareLinks(R: diskann.R)
+        }
         try config.validate()
         return config
     }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Writes NAME/ (format-1 now): a small data directory written by the current formats (catalog 1, HNSW 1,
-# DiskANN 2, document file 1, text index 1), and the outputs FormatFixtureTests expects of it. Run it
+# Writes NAME/ (format-2 now): a small data directory written by the current formats (catalog 1,
+# HNSW 2 with int8 codes in h and HNSW 1 in docs, DiskANN 3, document file 1, text index 1), and the
+# outputs FormatFixtureTests expects of it (format-1 was written before h had codes, with DiskANN 2). Run it
 # only when a new format version is introduced, into a new directory (format-N/), and keep the
 # old ones: FormatFixtureTests proves that every committed fixture still opens, checks, lists and
 # searches as it did. The vectors are computed here, so the script needs nothing but caliby.
@@ -39,7 +40,7 @@ printf '1,1,1,1\n4,3,2,6\n' > "$work/queries.csv"
 
 export CALIBY_DIR=$data
 "$caliby" init >/dev/null
-"$caliby" create h --dim 4 --max-elements 64 >/dev/null
+"$caliby" create h --dim 4 --max-elements 64 --quantization int8 >/dev/null
 "$caliby" insert h "$work/points.csv" --id-column 1 --threads 1 --quiet
 "$caliby" create a --type diskann --dim 4 --max-elements 64 >/dev/null
 "$caliby" insert a "$work/points.csv" --id-column 1 --quiet
