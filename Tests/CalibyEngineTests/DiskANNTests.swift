@@ -422,6 +422,52 @@ final class DiskANNTests: XCTestCase {
 
     // MARK: Compressed search
 
+    /// Records each read and read-ahead of one file, by offset.
+    private final class PageReads: FileIOHook, @unchecked Sendable {
+        let path: String
+        private let lock = NSLock()
+        private var reads: Set<Int> = [], readAheads: [Int] = []
+        init(path: String) { self.path = path }
+        func willPerform(_ operation: FileOperation) -> Int32? { nil }
+        func didPerform(_ operation: FileOperation) {
+            guard operation.path == path else { return }
+            lock.withLock {
+                if operation.kind == .read { reads.insert(operation.offset) }
+                if operation.kind == .readAhead { readAheads.append(operation.offset) }
+            }
+        }
+        var recorded: (reads: Set<Int>, readAheads: [Int]) { lock.withLock { (reads, readAheads) } }
+    }
+
+    /// A cold beam asks the disk for the records the pool lacks before it reads the first, so they
+    /// arrive in one round trip: every page asked ahead is then read, and a beam of one asks nothing.
+    func testABeamAsksTheDiskForItsRecordsTogether() throws {
+        let (db, index, dir) = try newIndex()
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 67)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
+        let path = try db.space(for: index.info).path
+        try db.flush()
+        try db.discardAndClose()
+        let queries = clusteredVectors(count: 20, dimensions: d, seed: 68)
+        var hits: [Int: [[SearchHit]]] = [:]
+        for width in [4, 1] {
+            let reads = PageReads(path: path)
+            FileIO.hook = reads
+            defer { FileIO.hook = nil }
+            let cold = try openDatabase(dir, pool: try BufferPool(budgetBytes: 128 * 1024))
+            hits[width] = try run(try cold.index(named: "v"), queries, L: 64, width: width, distances: .pq)
+            try cold.discardAndClose()
+            let (pages, asked) = reads.recorded
+            if width > 1 {
+                XCTAssertGreaterThan(asked.count, queries.count / d, "a cold beam reads its records ahead")
+                XCTAssertTrue(Set(asked).isSubset(of: pages), "a page asked ahead and never read: a wasted disk read")
+            } else {
+                XCTAssertEqual(asked, [], "a beam of one has nothing to read together")
+            }
+        }
+        XCTAssertGreaterThanOrEqual(recall(hits[4]!, exact(base, queries)), 0.9)
+    }
+
     func testCodesCutPagesReadWithASmallPool() throws {
         let (db, index, dir) = try newIndex()
         let base = clusteredVectors(count: 3000, dimensions: d, seed: 65)

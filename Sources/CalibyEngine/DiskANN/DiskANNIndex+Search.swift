@@ -76,6 +76,9 @@ extension DiskANNIndex {
         while true {
             s.list.takeBeam(width)
             if s.list.beam.isEmpty { break }
+            // A beam's records not in the pool are asked of the disk together before the first is
+            // read, so a cold hop waits for one round trip, not one per record (DiskANN's beam).
+            if width > 1 { for key in s.list.beam { space.readAhead(layout.records.locate(RankedNode.node(key)).page) } }
             for key in s.list.beam {
                 let (page, offset) = layout.records.locate(RankedNode.node(key))
                 space.prefetch(page, offset: offset, lines: recordLines)

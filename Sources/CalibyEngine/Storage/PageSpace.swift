@@ -159,6 +159,15 @@ package final class PageSpace: @unchecked Sendable {
         }
     }
 
+    /// Starts reading page `page` from the file if it is not in the pool, without waiting: the
+    /// pages a search is about to read together (a DiskANN beam) then cost one disk round trip,
+    /// not one each. Only a hint; the read that follows faults the page in as usual.
+    package func readAhead(_ page: Int) {
+        guard page >= 0, page < filePages.load(ordering: .relaxed),
+              state(page).load(ordering: .relaxed) >> PageSpace.stateShift == PageSpace.evicted else { return }
+        file.readAhead(at: page &* pageSize, count: pageSize)
+    }
+
     /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
     /// mapped but empty, and a prefetch there does nothing.
     @inline(__always)

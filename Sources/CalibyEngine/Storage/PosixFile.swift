@@ -54,6 +54,18 @@ final class PosixFile {
         }
     }
 
+    /// Asks the kernel to start reading `count` bytes at `offset` into its page cache and returns at
+    /// once (POSIX_FADV_WILLNEED), so that several reads issued this way wait on the disk together.
+    /// Only a hint: a failure changes nothing, and the `read` that follows reports any error.
+    func readAhead(at offset: Int, count: Int) {
+        _ = FileIO.perform(FileOperation(kind: .readAhead, path: path, fd: fd, offset: offset, count: count)) {
+            // posix_fadvise returns its error instead of setting errno.
+            let code = posix_fadvise(fd, off_t(offset), off_t(count), POSIX_FADV_WILLNEED)
+            if code != 0 { errno = code }
+            return code == 0 ? 0 : -1
+        }
+    }
+
     func write(_ buffer: UnsafeRawPointer, count: Int, at offset: Int) throws {
         var done = 0
         while done < count {

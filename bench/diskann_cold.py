@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""DiskANN larger than memory: caliby's index searched through a small buffer pool against diskannpy's
+disk index (StaticDiskIndex), with the same bytes of PQ code per vector in memory, the same graph
+(R, build L), beam width and list sizes, one search thread, the same queries. Each measurement is a
+fresh process; "cold" drops the OS page cache first (root: /proc/sys/vm/drop_caches), "warm" runs
+the same command again at once (the page cache holds what the cold run read; caliby's pool starts
+empty either way). Medians of alternated rounds. QPS is the search alone (loading excluded) for both.
+
+usage: diskann_cold.py DATA --caliby PATH [--buffer 8M] [--pq-bytes 32] [--Ls 32,64,128] [--width 4]
+       [--queries 100] [--rounds 3]
+Run with a Python that has diskannpy and numpy (diskannpy pins numpy 1.x: give it a venv of its own).
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+
+import numpy as np
+
+from texmex import dataset, parse_rows, read_vecs, run, write_vecs
+
+DISKANNPY_SEARCH = """
+import json, resource, sys, time
+import numpy as np, diskannpy
+from texmex import read_vecs
+index_dir, queries, gt, L, width = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+q = np.ascontiguousarray(read_vecs(queries, 'float32'))
+truth = read_vecs(gt, 'int32')
+# The search runs on one thread; the index gets two, because diskannpy 0.7's constructor spins in
+# a futex forever with num_threads=1 on this machine.
+index = diskannpy.StaticDiskIndex(index_directory=index_dir, num_threads=2, num_nodes_to_cache=0)
+start = time.perf_counter()
+ids, _ = index.batch_search(q, k_neighbors=10, complexity=L, num_threads=1, beam_width=width)
+elapsed = time.perf_counter() - start
+recall = float(np.mean([len(set(i[:10]) & set(t[:10])) / 10 for i, t in zip(ids, truth)]))
+print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed,
+                  'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def drop_caches():
+    subprocess.run(['sync'], check=True)
+    with open('/proc/sys/vm/drop_caches', 'w') as f:
+        f.write('3\n')
+
+
+def caliby_search(cal, db, queries, gt, L, a):
+    out = run(cal + ['search', 'v', '--dir', db, '--file', queries, '--groundtruth', gt, '-k', '10', '--L', str(L),
+                     '--beam-width', str(a.width), '--buffer-size', a.buffer, '--format', 'tsv', '--stats'])
+    row = parse_rows(out.stdout)[0]
+    rss = [line for line in out.stderr.splitlines() if 'peak RSS' in line]
+    rss_mib = float(rss[0].split('peak RSS ')[1].split(' MiB')[0]) if rss else float('nan')
+    return {'recall': float(row['recall']), 'qps': float(row['qps']), 'rss_mib': rss_mib}
+
+
+def diskannpy_search(index_dir, queries, gt, L, a):
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = run([sys.executable, '-c', DISKANNPY_SEARCH, index_dir, queries, gt, str(L), str(a.width)],
+              env={**os.environ, 'PYTHONPATH': here})
+    # diskannpy logs to stdout too.
+    return json.loads(next(line for line in out.stdout.splitlines() if line.startswith('RESULT '))[7:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('data')
+    ap.add_argument('--caliby', required=True)
+    ap.add_argument('--buffer', default='8M')
+    ap.add_argument('--pq-bytes', type=int, default=32)
+    ap.add_argument('--R', type=int, default=64)
+    ap.add_argument('--L', type=int, default=100)
+    ap.add_argument('--Ls', default='32,64,128')
+    ap.add_argument('--width', type=int, default=4)
+    ap.add_argument('--queries', type=int, default=100)
+    ap.add_argument('--rounds', type=int, default=3)
+    a = ap.parse_args()
+    import diskannpy
+    base_file, query_file, gt_file, dim, n, _ = dataset(a.data)
+    work = tempfile.mkdtemp(prefix='diskann-cold-')
+    cal = [a.caliby]
+    try:
+        queries, gt = os.path.join(work, 'query.fvecs'), os.path.join(work, 'groundtruth.ivecs')
+        write_vecs(queries, read_vecs(query_file, 'float32')[:a.queries], 'float32')
+        write_vecs(gt, read_vecs(gt_file, 'int32')[:a.queries], 'int32')
+        db = os.path.join(work, 'caliby')
+        run(cal + ['init', '--dir', db])
+        run(cal + ['create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
+                   '--R', str(a.R), '--L', str(a.L), '--pq-bytes', str(a.pq_bytes)])
+        run(cal + ['insert', 'v', base_file, '--dir', db, '--threads', '2', '--quiet'])
+        index_dir = os.path.join(work, 'diskannpy')
+        os.makedirs(index_dir)
+        base = np.ascontiguousarray(read_vecs(base_file, 'float32'))
+        # diskannpy sizes its in-memory PQ codes from this budget: pq_bytes per vector, as caliby's.
+        diskannpy.build_disk_index(base, distance_metric='l2', index_directory=index_dir, complexity=a.L,
+                                   graph_degree=a.R, search_memory_maximum=a.pq_bytes * n / 2**30,
+                                   build_memory_maximum=4, num_threads=2)
+        del base
+        sizes = {'caliby': sum(os.path.getsize(os.path.join(db, f)) for f in os.listdir(db)),
+                 'diskannpy': sum(os.path.getsize(os.path.join(index_dir, f)) for f in os.listdir(index_dir))}
+        results = {}
+        for _ in range(a.rounds):
+            for L in map(int, a.Ls.split(',')):
+                for system in ('caliby', 'diskannpy'):
+                    for shape in ('cold', 'warm'):
+                        if shape == 'cold':
+                            drop_caches()
+                        r = caliby_search(cal, db, queries, gt, L, a) if system == 'caliby' else \
+                            diskannpy_search(index_dir, queries, gt, L, a)
+                        results.setdefault((L, system, shape), []).append(r)
+        print(f'{a.data}: {n} x {dim}, R {a.R}, build L {a.L}, {a.pq_bytes}-byte PQ codes, beam width {a.width}, '
+              f'{a.queries} queries, 1 thread; caliby --buffer-size {a.buffer}; files: caliby '
+              f'{sizes["caliby"] / 2**20:.0f} MiB, diskannpy {sizes["diskannpy"] / 2**20:.0f} MiB; medians of {a.rounds} rounds')
+        print('| L | system | recall@10 | cold QPS | warm QPS | peak RSS MiB |')
+        print('|---|---|---|---|---|---|')
+        for L in map(int, a.Ls.split(',')):
+            for system in ('caliby', 'diskannpy'):
+                cold, warm = results[(L, system, 'cold')], results[(L, system, 'warm')]
+                med = lambda rs, key: statistics.median(r[key] for r in rs)
+                print(f'| {L} | {system} | {med(cold, "recall"):.4f} | {med(cold, "qps"):,.0f} | {med(warm, "qps"):,.0f} | '
+                      f'{max(r["rss_mib"] for r in cold + warm):.1f} |')
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
