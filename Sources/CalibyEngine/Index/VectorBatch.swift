@@ -26,9 +26,12 @@ package struct VectorBatch {
 
 extension VectorBatch {
     /// The input vectors a load holds at once: a batch is at most this many bytes of float32
-    /// vectors (and 50,000 records), so a load's memory is the buffer pool's plus this (and the
-    /// cosine metric's normalized copy of it), however large its input.
-    package static let loadBytes = 64 << 20
+    /// vectors (and 50,000 records), so a load's memory is the buffer pool's plus this (twice it
+    /// for a DiskANN cosine load, which normalizes a copy), however large its input. 16 MiB leaves
+    /// half of README's pool + 64 MiB bound to the process itself (runtime, heap, scratch): with
+    /// 64 MiB batches a 1M × 128 load through a 100 MiB pool peaked at 170 MiB, and a 384-d cosine
+    /// load held 128 MiB of vectors.
+    package static let loadBytes = 16 << 20
 
     /// How many records a load should read and insert at a time (see `loadBytes`). An empty DiskANN
     /// index builds its first batch with two-pass Vamana and takes the rest with FreshDiskANN's
