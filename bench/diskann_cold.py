@@ -4,10 +4,15 @@ disk index (StaticDiskIndex), with the same bytes of PQ code per vector in memor
 (R, build L), beam width and list sizes, one search thread, the same queries. Each measurement is a
 fresh process; "cold" drops the OS page cache first (root: /proc/sys/vm/drop_caches), "warm" runs
 the same command again at once (the page cache holds what the cold run read; caliby's pool starts
-empty either way). Medians of alternated rounds. QPS is the search alone (loading excluded) for both.
+empty either way). Medians of alternated rounds. QPS is the search alone (loading excluded) for both;
+bytes read per query are the file bytes each process read to open its index and search (caliby's
+`--stats`, diskannpy's /proc/self/io), divided by the queries.
 
 usage: diskann_cold.py DATA --caliby PATH [--buffer 8M] [--pq-bytes 32] [--Ls 32,64,128] [--width 4]
-       [--queries 100] [--rounds 3]
+       [--queries 100] [--rounds 3] [--db DIR] [--keep DIR]
+--db searches a caliby data directory built beforehand (index `v`, with the same R, L and PQ bytes),
+so a large load can be timed and held to its own buffer; --keep builds diskannpy's index in DIR, or
+reuses it when DIR already holds one.
 Run with a Python that has diskannpy and numpy (diskannpy pins numpy 1.x: give it a venv of its own).
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
@@ -25,12 +30,15 @@ q = np.ascontiguousarray(read_vecs(queries, 'float32'))
 truth = read_vecs(gt, 'int32')
 # The search runs on one thread; the index gets two, because diskannpy 0.7's constructor spins in
 # a futex forever with num_threads=1 on this machine.
+def read_bytes():
+    return int(next(l for l in open('/proc/self/io') if l.startswith('read_bytes:')).split()[1])
+before = read_bytes()
 index = diskannpy.StaticDiskIndex(index_directory=index_dir, num_threads=2, num_nodes_to_cache=0)
 start = time.perf_counter()
 ids, _ = index.batch_search(q, k_neighbors=10, complexity=L, num_threads=1, beam_width=width)
 elapsed = time.perf_counter() - start
 recall = float(np.mean([len(set(i[:10]) & set(t[:10])) / 10 for i, t in zip(ids, truth)]))
-print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed,
+print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed, 'read_kib': (read_bytes() - before) / 1024 / len(q),
                   'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -43,11 +51,11 @@ def drop_caches():
 
 def caliby_search(cal, db, queries, gt, L, a):
     out = run(cal + ['search', 'v', '--dir', db, '--file', queries, '--groundtruth', gt, '-k', '10', '--L', str(L),
-                     '--beam-width', str(a.width), '--buffer-size', a.buffer, '--format', 'tsv', '--stats'])
+                     '--beam-width', str(a.width), '--buffer-size', a.buffer, '--format', 'tsv', '--stats-format', 'json'])
     row = parse_rows(out.stdout)[0]
-    rss = [line for line in out.stderr.splitlines() if 'peak RSS' in line]
-    rss_mib = float(rss[0].split('peak RSS ')[1].split(' MiB')[0]) if rss else float('nan')
-    return {'recall': float(row['recall']), 'qps': float(row['qps']), 'rss_mib': rss_mib}
+    stats = json.loads(out.stderr.strip().splitlines()[-1])
+    return {'recall': float(row['recall']), 'qps': float(row['qps']), 'rss_mib': stats['peak_rss_bytes'] / 2**20,
+            'read_kib': stats['bytes_read'] / 1024 / a.queries}
 
 
 def diskannpy_search(index_dir, queries, gt, L, a):
@@ -70,6 +78,8 @@ def main():
     ap.add_argument('--width', type=int, default=4)
     ap.add_argument('--queries', type=int, default=100)
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--db')
+    ap.add_argument('--keep')
     a = ap.parse_args()
     import diskannpy
     base_file, query_file, gt_file, dim, n, _ = dataset(a.data)
@@ -79,19 +89,21 @@ def main():
         queries, gt = os.path.join(work, 'query.fvecs'), os.path.join(work, 'groundtruth.ivecs')
         write_vecs(queries, read_vecs(query_file, 'float32')[:a.queries], 'float32')
         write_vecs(gt, read_vecs(gt_file, 'int32')[:a.queries], 'int32')
-        db = os.path.join(work, 'caliby')
-        run(cal + ['init', '--dir', db])
-        run(cal + ['create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
-                   '--R', str(a.R), '--L', str(a.L), '--pq-bytes', str(a.pq_bytes)])
-        run(cal + ['insert', 'v', base_file, '--dir', db, '--threads', '2', '--quiet'])
-        index_dir = os.path.join(work, 'diskannpy')
-        os.makedirs(index_dir)
-        base = np.ascontiguousarray(read_vecs(base_file, 'float32'))
-        # diskannpy sizes its in-memory PQ codes from this budget: pq_bytes per vector, as caliby's.
-        diskannpy.build_disk_index(base, distance_metric='l2', index_directory=index_dir, complexity=a.L,
-                                   graph_degree=a.R, search_memory_maximum=a.pq_bytes * n / 2**30,
-                                   build_memory_maximum=4, num_threads=2)
-        del base
+        db = a.db or os.path.join(work, 'caliby')
+        if not a.db:
+            run(cal + ['init', '--dir', db])
+            run(cal + ['create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
+                       '--R', str(a.R), '--L', str(a.L), '--pq-bytes', str(a.pq_bytes)])
+            run(cal + ['insert', 'v', base_file, '--dir', db, '--threads', '2', '--quiet'])
+        index_dir = a.keep or os.path.join(work, 'diskannpy')
+        if not (os.path.isdir(index_dir) and os.listdir(index_dir)):
+            os.makedirs(index_dir, exist_ok=True)
+            base = np.ascontiguousarray(read_vecs(base_file, 'float32'))
+            # diskannpy sizes its in-memory PQ codes from this budget: pq_bytes per vector, as caliby's.
+            diskannpy.build_disk_index(base, distance_metric='l2', index_directory=index_dir, complexity=a.L,
+                                       graph_degree=a.R, search_memory_maximum=a.pq_bytes * n / 2**30,
+                                       build_memory_maximum=4, num_threads=2)
+            del base
         sizes = {'caliby': sum(os.path.getsize(os.path.join(db, f)) for f in os.listdir(db)),
                  'diskannpy': sum(os.path.getsize(os.path.join(index_dir, f)) for f in os.listdir(index_dir))}
         results = {}
@@ -107,14 +119,14 @@ def main():
         print(f'{a.data}: {n} x {dim}, R {a.R}, build L {a.L}, {a.pq_bytes}-byte PQ codes, beam width {a.width}, '
               f'{a.queries} queries, 1 thread; caliby --buffer-size {a.buffer}; files: caliby '
               f'{sizes["caliby"] / 2**20:.0f} MiB, diskannpy {sizes["diskannpy"] / 2**20:.0f} MiB; medians of {a.rounds} rounds')
-        print('| L | system | recall@10 | cold QPS | warm QPS | peak RSS MiB |')
-        print('|---|---|---|---|---|---|')
+        print('| L | system | recall@10 | cold QPS | warm QPS | cold KiB read per query | peak RSS MiB |')
+        print('|---|---|---|---|---|---|---|')
         for L in map(int, a.Ls.split(',')):
             for system in ('caliby', 'diskannpy'):
                 cold, warm = results[(L, system, 'cold')], results[(L, system, 'warm')]
                 med = lambda rs, key: statistics.median(r[key] for r in rs)
                 print(f'| {L} | {system} | {med(cold, "recall"):.4f} | {med(cold, "qps"):,.0f} | {med(warm, "qps"):,.0f} | '
-                      f'{max(r["rss_mib"] for r in cold + warm):.1f} |')
+                      f'{med(cold, "read_kib"):,.0f} | {max(r["rss_mib"] for r in cold + warm):.1f} |')
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

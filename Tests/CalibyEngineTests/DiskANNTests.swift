@@ -3,11 +3,11 @@ import XCTest
 @testable import CalibyEngine
 
 final class DiskANNTests: XCTestCase {
-    private let d = 16
+    let d = 16
     private let config = DiskANNConfig(R: 32, L: 64, alpha: 1.2)
 
-    private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, R: Int? = nil,
-                          pqBytes: Int? = nil, pool: BufferPool = testPool) throws -> (Database, GraphIndex, String) {
+    func newIndex(_ name: String = "v", capacity: Int = 4000, dimensions: Int? = nil, metric: Metric = .l2, R: Int? = nil,
+                  pqBytes: Int? = nil, pool: BufferPool = testPool) throws -> (Database, GraphIndex, String) {
         var config = config
         config.R = R ?? config.R
         config.pqBytes = pqBytes ?? config.pqBytes
@@ -15,7 +15,7 @@ final class DiskANNTests: XCTestCase {
         try Caliby.initialize(dir)
         let db = try openDatabase(dir, pool: pool)
         let index = try db.createIndex(name: name, type: .diskann, config: IndexConfig(
-            dimensions: d, maxElements: capacity, metric: metric, diskann: config))
+            dimensions: dimensions ?? d, maxElements: capacity, metric: metric, diskann: config))
         return (db, index, dir)
     }
 
@@ -35,14 +35,14 @@ final class DiskANNTests: XCTestCase {
         return p
     }
 
-    private func run(_ index: GraphIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
+    func run(_ index: GraphIndex, _ queries: [Float], filters: [UInt32?]? = nil, k: Int = 10, L: Int = 64,
                      width: Int = 4, distances: SearchDistances = .auto) throws -> [[SearchHit]] {
         try search(index, queries) { q in parameters(k: k, L: L, width: width, filter: filters?[q] ?? nil, distances: distances) }
     }
 
-    private func hasCodebook(_ index: GraphIndex) -> Bool { (index as! DiskANNIndex).isCompressed }
+    func hasCodebook(_ index: GraphIndex) -> Bool { (index as! DiskANNIndex).isCompressed }
 
-    private func exact(_ base: [Float], _ queries: [Float], k: Int = 10, metric: Metric = .l2,
+    func exact(_ base: [Float], _ queries: [Float], k: Int = 10, metric: Metric = .l2,
                        keep: (_ query: Int, _ row: Int) -> Bool = { _, _ in true }) -> [[UInt64]] {
         bruteForce(base: base, queries: queries, dimensions: d, k: k, metric: metric, keep: keep)
     }
@@ -418,115 +418,6 @@ final class DiskANNTests: XCTestCase {
                        file: file, line: line)
         XCTAssertEqual(try after.checkIntegrity(), [], file: file, line: line)
         try recovered.discardAndClose()
-    }
-
-    // MARK: Compressed search
-
-    /// Records each read and read-ahead of one file, by offset.
-    private final class PageReads: FileIOHook, @unchecked Sendable {
-        let path: String
-        private let lock = NSLock()
-        private var reads: Set<Int> = [], readAheads: [Int] = []
-        init(path: String) { self.path = path }
-        func willPerform(_ operation: FileOperation) -> Int32? { nil }
-        func didPerform(_ operation: FileOperation) {
-            guard operation.path == path else { return }
-            lock.withLock {
-                if operation.kind == .read { reads.insert(operation.offset) }
-                if operation.kind == .readAhead { readAheads.append(operation.offset) }
-            }
-        }
-        var recorded: (reads: Set<Int>, readAheads: [Int]) { lock.withLock { (reads, readAheads) } }
-    }
-
-    /// A cold beam asks the disk for the records the pool lacks before it reads the first, so they
-    /// arrive in one round trip: every page asked ahead is then read, and a beam of one asks nothing.
-    func testABeamAsksTheDiskForItsRecordsTogether() throws {
-        let (db, index, dir) = try newIndex()
-        let base = clusteredVectors(count: 3000, dimensions: d, seed: 67)
-        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
-        let path = try db.space(for: index.info).path
-        try db.flush()
-        try db.discardAndClose()
-        let queries = clusteredVectors(count: 20, dimensions: d, seed: 68)
-        var hits: [Int: [[SearchHit]]] = [:]
-        for width in [4, 1] {
-            let reads = PageReads(path: path)
-            FileIO.hook = reads
-            defer { FileIO.hook = nil }
-            let cold = try openDatabase(dir, pool: try BufferPool(budgetBytes: 128 * 1024))
-            hits[width] = try run(try cold.index(named: "v"), queries, L: 64, width: width, distances: .pq)
-            try cold.discardAndClose()
-            let (pages, asked) = reads.recorded
-            if width > 1 {
-                XCTAssertGreaterThan(asked.count, queries.count / d, "a cold beam reads its records ahead")
-                XCTAssertTrue(Set(asked).isSubset(of: pages), "a page asked ahead and never read: a wasted disk read")
-            } else {
-                XCTAssertEqual(asked, [], "a beam of one has nothing to read together")
-            }
-        }
-        XCTAssertGreaterThanOrEqual(recall(hits[4]!, exact(base, queries)), 0.9)
-    }
-
-    func testCodesCutPagesReadWithASmallPool() throws {
-        let (db, index, dir) = try newIndex()
-        let base = clusteredVectors(count: 3000, dimensions: d, seed: 65)
-        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
-        try db.flush()
-        try db.discardAndClose()
-        let queries = clusteredVectors(count: 100, dimensions: d, seed: 66)
-        let truth = exact(base, queries)
-        // About a tenth of the index's pages.
-        let small = try BufferPool(budgetBytes: 128 * 1024)
-        let reopened = try openDatabase(dir, pool: small)
-        let again = try reopened.index(named: "v")
-        func pagesRead(_ distances: SearchDistances) throws -> (pages: Int, hits: [[SearchHit]]) {
-            let before = small.pagesRead.load(ordering: .relaxed)
-            let hits = try run(again, queries, L: 100, distances: distances)
-            return (small.pagesRead.load(ordering: .relaxed) - before, hits)
-        }
-        let exactRun = try pagesRead(.exact), pqRun = try pagesRead(.pq), autoRun = try pagesRead(.auto)
-        XCTAssertGreaterThanOrEqual(recall(exactRun.hits, truth), 0.95)
-        XCTAssertGreaterThanOrEqual(recall(pqRun.hits, truth), 0.95)
-        XCTAssertLessThan(Double(pqRun.pages), 0.5 * Double(exactRun.pages), "codes: \(pqRun.pages) pages, exact: \(exactRun.pages)")
-        XCTAssertEqual(autoRun.hits, pqRun.hits, "an index larger than the pool is searched by codes")
-        XCTAssertEqual(try again.checkIntegrity(), [])
-        try reopened.discardAndClose()
-        XCTAssertEqual(try run(index: dir, queries), exactRun.hits, "an index that fits in the pool is searched exactly")
-    }
-
-    /// Results of `queries` on index "v" of `dir`, opened in the (large) test pool with `auto`.
-    private func run(index dir: String, _ queries: [Float]) throws -> [[SearchHit]] {
-        let db = try openDatabase(dir)
-        defer { try? db.discardAndClose() }
-        return try run(try db.index(named: "v"), queries, L: 100)
-    }
-
-    func testCheckFindsADamagedCode() throws {
-        let (db, index, _) = try newIndex()
-        _ = try index.insert(batch(clusteredVectors(count: 1100, dimensions: d, seed: 67), dimensions: d), options: InsertOptions(threads: 2))
-        XCTAssertEqual(try index.checkIntegrity(), [])
-        let diskann = index as! DiskANNIndex
-        let (page, offset) = diskann.layout.code(17)
-        try diskann.space.write(page) { $0.storeBytes(of: ~$0.load(fromByteOffset: offset, as: UInt8.self), toByteOffset: offset, as: UInt8.self) }
-        XCTAssertEqual(try index.checkIntegrity(), ["node 17: PQ code differs from its vector's"])
-        try db.discardAndClose()
-    }
-
-    func testNoCodesWhenPQBytesIsZero() throws {
-        let (db, index, _) = try newIndex(capacity: 2000, pqBytes: 0)
-        XCTAssertThrowsError(try db.createIndex(name: "w", type: .diskann, config: IndexConfig(
-            dimensions: d, maxElements: 2000, diskann: DiskANNConfig(pqBytes: d + 1)))) {
-            XCTAssertEqual(($0 as? CalibyError)?.category, .usage)
-        }
-        let base = clusteredVectors(count: 1500, dimensions: d, seed: 68)
-        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
-        XCTAssertFalse(hasCodebook(index))
-        XCTAssertEqual(DiskANNLayout(config: index.info.config).codeBase, DiskANNLayout(config: index.info.config).hashBase)
-        let queries = clusteredVectors(count: 30, dimensions: d, seed: 69)
-        XCTAssertGreaterThanOrEqual(recall(try run(index, queries, distances: .pq), exact(base, queries)), 0.95)
-        XCTAssertEqual(try index.checkIntegrity(), [])
-        try db.discardAndClose()
     }
 
     // MARK: Id map

@@ -56,14 +56,16 @@ extension DiskANNIndex {
 
     /// DiskANN's search over codes: the list ranks candidates by PQ distance, and each expanded
     /// node, read whole, gives its links and its exact distance; `scratch.results` receives the best
-    /// `k` live expanded nodes by exact distance. A beam's records are fetched together.
-    private func compressedSearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
-                                  k: Int, codebook: PQCodebook, scratch s: DiskANNScratch) throws {
+    /// `k` live expanded nodes by exact distance, and with `collect` `scratch.expanded` all of them
+    /// (FreshDiskANN's insert into an index on disk). A beam's records are fetched together.
+    func compressedSearch(_ q: UnsafePointer<Float>, from entryPoints: [Int], filter: [UInt32]?, L: Int, width: Int,
+                          k: Int, collect: Bool = false, codebook: PQCodebook, scratch s: DiskANNScratch) throws {
         codebook.fillTable(q, metric: metric, into: s.table)
         let table = UnsafePointer(s.table)
         s.visited.clear()
         s.list.reset(capacity: L)
         s.results.removeAll()
+        s.expanded.removeAll(keepingCapacity: true)
         // Code pages and records read, PQ and exact distances alike.
         var accesses = 0, distances = 0
         defer { s.count(pageAccesses: accesses, distances: distances) }
@@ -90,7 +92,8 @@ extension DiskANNIndex {
                     for i in 0..<n { s.links[i] = r.links[i] }
                     return (n, r.state == .live, Distance.between(q, r.vector, dims, metric: metric))
                 }
-                if live { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
+                if live && k > 0 { s.results.keepClosest(RankedNode.key(d, UInt32(node)), limit: k) }
+                if live && collect { s.expanded.append(RankedNode.key(d, UInt32(node))) }
                 let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) { next in
                     let (codePage, codeOffset) = layout.code(next)
                     space.prefetch(codePage, offset: codeOffset, lines: layout.codeLines(codeOffset))
