@@ -77,7 +77,8 @@ struct CreateCommand: DatabaseCommand {
 
     @Option(name: .long, parsing: .unconditional, help: """
         DiskANN: bytes of each vector's PQ code, which steers searches that do not fit in memory \
-        (0: no codes; default: one per four dimensions).
+        and every insert once trained (0: no codes, every distance exact; default: one per four \
+        dimensions).
         """)
     var pqBytes: Int?
 

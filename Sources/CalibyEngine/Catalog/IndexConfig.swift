@@ -76,7 +76,7 @@ public struct DiskANNConfig: Codable, Sendable, Equatable {
     public var L: Int = 100
     /// Pruning slack (> 1 keeps longer edges).
     public var alpha: Double = 1.2
-    /// Bytes of each vector's PQ code, which steers searches (0: none, every distance exact); nil
+    /// Bytes of each vector's PQ code, which steers searches and inserts (0: none, every distance exact); nil
     /// takes `defaultPQBytes` (see `resolvedPQBytes`).
     public var pqBytes: Int?
     /// Links a record has room for beyond R (at least; the layout adds the padding before the
