@@ -25,7 +25,7 @@ final class DiskANNTests: XCTestCase {
         return b
     }
 
-    private func parameters(k: Int = 10, L: Int = 64, width: Int = 4, filter: UInt32? = nil,
+    func parameters(k: Int = 10, L: Int = 64, width: Int = 4, filter: UInt32? = nil,
                             distances: SearchDistances = .auto) -> SearchParameters {
         var p = SearchParameters(k: k)
         p.searchL = L

@@ -80,7 +80,10 @@ extension DiskANNIndex {
             if s.list.beam.isEmpty { break }
             // A beam's records not in the pool are asked of the disk together before the first is
             // read, so a cold hop waits for one round trip, not one per record (DiskANN's beam).
-            if width > 1 { for key in s.list.beam { space.readAhead(layout.records.locate(RankedNode.node(key)).page) } }
+            if width > 1 {
+                for key in s.list.beam { space.readAhead(layout.records.locate(RankedNode.node(key)).page) }
+                s.list.upcoming(width) { space.readAhead(layout.records.locate(RankedNode.node($0)).page) }
+            }
             for key in s.list.beam {
                 let (page, offset) = layout.records.locate(RankedNode.node(key))
                 space.prefetch(page, offset: offset, lines: recordLines)
@@ -126,14 +129,7 @@ extension DiskANNIndex {
             let entry = parameters.filter.map { starts.start(of: $0) } ?? (header.medoid >= 0 ? header.medoid : nil)
             return (entry, self.codebook, header.nodeCount, header.deletedCount == 0)
         }
-        let codebook: PQCodebook?
-        switch parameters.distances {
-        case .pq: codebook = trained
-        case .exact: codebook = nil
-        case .auto:
-            let usedBytes = layout.records.pages(holding: nodeCount).upperBound * layout.pageSize
-            codebook = usedBytes > space.pool.budgetBytes ? trained : nil
-        }
+        let codebook = ranking(parameters, trained: trained, nodeCount: nodeCount)
         guard let entry else { return [] }
         return try scratch.with { s in
             let q = s.prepared(query, metric: metric), filter = parameters.filter.map { [$0] }
@@ -147,5 +143,24 @@ extension DiskANNIndex {
             }
             return try hits(s.results, k: parameters.k)
         }
+    }
+
+    /// The codebook searches with `parameters` rank candidates by, nil when they rank by exact
+    /// distance: `.auto` uses the codes only when the records in use do not fit in the pool.
+    private func ranking(_ parameters: SearchParameters, trained: PQCodebook?, nodeCount: Int) -> PQCodebook? {
+        switch parameters.distances {
+        case .pq: return trained
+        case .exact: return nil
+        case .auto:
+            let usedBytes = layout.records.pages(holding: nodeCount).upperBound * layout.pageSize
+            return usedBytes > space.pool.budgetBytes ? trained : nil
+        }
+    }
+
+    /// The code pages of the slots in use, when searches with `parameters` rank by the codes.
+    package func pagesSharedBySearches(_ parameters: SearchParameters) -> Range<Int> {
+        let (trained, nodeCount) = headerMutex.withLock { (codebook, header.nodeCount) }
+        guard ranking(parameters, trained: trained, nodeCount: nodeCount) != nil, nodeCount > 0 else { return 0..<0 }
+        return layout.codeBase..<layout.code(nodeCount - 1).page + 1
     }
 }

@@ -89,6 +89,19 @@ final class CandidateList {
         while cursor < count && expanded[cursor] { cursor += 1 }
     }
 
+    /// Calls `body` with the `width` closest entries not yet expanded, after a `takeBeam`: the
+    /// likely next beam (the current beam's neighbours may still push some of them out).
+    func upcoming(_ width: Int, _ body: (UInt64) -> Void) {
+        var i = cursor, n = 0
+        while i < count && n < width {
+            if !expanded[i] {
+                body(keys[i])
+                n += 1
+            }
+            i += 1
+        }
+    }
+
     /// The last beam taken; `insert` leaves it alone, so it can be walked while inserting.
     var beam: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: beamKeys, count: beamCount) }
 }

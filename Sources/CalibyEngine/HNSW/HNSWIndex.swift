@@ -93,6 +93,9 @@ package final class HNSWIndex: PagedIndex {
         return (SlotStatistics(used: header.nodeCount, deleted: header.deletedCount, free: 0), layout.parts(header))
     }
 
+    /// None: an HNSW search reads only the records it visits (quantized codes live in them).
+    package func pagesSharedBySearches(_ parameters: SearchParameters) -> Range<Int> { 0..<0 }
+
     /// The header as this object holds it (the integrity check compares it with page 0).
     var headerSnapshot: HNSWHeader { entryMutex.withLock { header } }
 

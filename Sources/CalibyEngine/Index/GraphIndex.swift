@@ -25,6 +25,10 @@ package protocol GraphIndex: AnyObject {
 
     /// How the slots are used and the bytes each part of the data takes, in one look at the header.
     func storageStatistics() -> (slots: SlotStatistics, parts: [IndexStatistics.Part])
+
+    /// Pages that searches with `parameters` read whatever their query, each search a scattered
+    /// few of them: DiskANN's PQ codes when it ranks by them. Empty when there are none.
+    func pagesSharedBySearches(_ parameters: SearchParameters) -> Range<Int>
 }
 
 /// Index types whose deletes leave marked points in the graph until a separate pass takes them out
@@ -178,7 +182,18 @@ extension Database {
         let space = try space(for: info)
         let degree = info.type == .hnsw ? 2 * (info.config.hnsw?.M ?? 16) : info.config.diskann?.R ?? 64
         let reach = min(queries, 1 << 32) * parameters.listSize(info.type) * degree
-        if reach >= space.pagesInFile && pool.budgetBytes >= space.pagesInFile * space.pageSize { space.preload() }
+        if reach >= space.pagesInFile && pool.budgetBytes >= space.pagesInFile * space.pageSize {
+            space.preload()
+            return
+        }
+        // Each of those page touches looks at one of the shared pages (a code per neighbour). If
+        // the batch will read them all anyway, one sequential pass is cheaper than a random read
+        // per page (DiskANN's disk search holds its codes in memory from load for the same reason).
+        // Half the pool at most: the records the searches expand need the rest.
+        let shared = index.pagesSharedBySearches(parameters)
+        if !shared.isEmpty && reach >= shared.count && 2 * shared.count * space.pageSize <= pool.budgetBytes {
+            space.preload(shared)
+        }
     }
 
     /// A row of `caliby list`.

@@ -106,8 +106,18 @@ package final class PageSpace: @unchecked Sendable {
         guard !preloaded.exchange(true, ordering: .relaxed) else { return }
         let bytes = pageSize * capacityPages
         if pool.budgetBytes >= bytes { madvise(base, bytes, MADV_HUGEPAGE) }
-        let pages = min(filePages.load(ordering: .acquiring), pool.budgetBytes / pageSize)
-        for page in 0..<pages { _ = try? read(page) { _ in } }
+        preload(0..<pool.budgetBytes / pageSize)
+    }
+
+    /// Reads `pages` (those the file has) into the pool, asking the disk for the whole range at
+    /// once so the reads that follow find it on its way: the pages every search of a batch will
+    /// read (DiskANN's PQ codes) cost one sequential pass, not one random read each. A hint like
+    /// `preload`: a page that does not read back stays evicted.
+    package func preload(_ pages: Range<Int>) {
+        let end = min(pages.upperBound, filePages.load(ordering: .acquiring))
+        guard pages.lowerBound >= 0, pages.lowerBound < end else { return }
+        file.readAhead(at: pages.lowerBound * pageSize, count: (end - pages.lowerBound) * pageSize)
+        for page in pages.lowerBound..<end { _ = try? read(page) { _ in } }
     }
 
     /// `preload` ahead of inserting `batch` vectors into an index holding `existing`: a batch at
