@@ -2,20 +2,24 @@
 """DiskANN larger than memory: caliby's index searched through a small buffer pool against diskannpy's
 disk index (StaticDiskIndex), with the same bytes of PQ code per vector in memory, the same graph
 (R, build L), beam width and list sizes, one search thread, the same queries. Each measurement is a
-fresh process; "cold" drops the OS page cache first (root: /proc/sys/vm/drop_caches), "warm" runs
-the same command again at once (the page cache holds what the cold run read; caliby's pool starts
-empty either way). Medians of alternated rounds. QPS is the search alone (loading excluded) for both;
-bytes read per query are the file bytes each process read to open its index and search (caliby's
-`--stats`, diskannpy's /proc/self/io), divided by the queries.
+fresh process; "cold" first drops both indexes' files from the OS page cache (posix_fadvise
+DONTNEED on each file, so programs and libraries stay cached and the bytes read are the index's),
+"warm" runs the same command again at once (the page cache holds what the cold run read; caliby's pool starts
+empty either way). Medians of alternated rounds. QPS is the search as each system times it: caliby's
+includes reading the PQ codes into its pool, diskannpy's excludes loading them (its constructor does);
+"QPS with open" counts opening the index too, for both.
+Bytes read per query are what the kernel read from disk for the whole process (block reads, readahead
+included, as getrusage counts them for a child), divided by the queries.
 
-usage: diskann_cold.py DATA --caliby PATH [--buffer 8M] [--pq-bytes 32] [--Ls 32,64,128] [--width 4]
-       [--queries 100] [--rounds 3] [--db DIR] [--keep DIR]
+usage: diskann_cold.py DATA --caliby PATH [--caliby PATH ...] [--buffer 8M] [--pq-bytes 32] [--Ls 32,64,128]
+       [--width 4] [--queries 100] [--rounds 3] [--db DIR] [--keep DIR]
+A second --caliby (another build, for an A/B) is measured in the same rounds, named by its file name.
 --db searches a caliby data directory built beforehand (index `v`, with the same R, L and PQ bytes),
 so a large load can be timed and held to its own buffer; --keep builds diskannpy's index in DIR, or
 reuses it when DIR already holds one.
 Run with a Python that has diskannpy and numpy (diskannpy pins numpy 1.x: give it a venv of its own).
 """
-import argparse, json, os, shutil, statistics, subprocess, sys, tempfile
+import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile
 
 import numpy as np
 
@@ -30,32 +34,44 @@ q = np.ascontiguousarray(read_vecs(queries, 'float32'))
 truth = read_vecs(gt, 'int32')
 # The search runs on one thread; the index gets two, because diskannpy 0.7's constructor spins in
 # a futex forever with num_threads=1 on this machine.
-def read_bytes():
-    return int(next(l for l in open('/proc/self/io') if l.startswith('read_bytes:')).split()[1])
-before = read_bytes()
-index = diskannpy.StaticDiskIndex(index_directory=index_dir, num_threads=2, num_nodes_to_cache=0)
+# cache_mechanism 0: no node cache. The default (1) runs the index's sample queries (100k at 1M) at
+# load, which reads the disk index over and over and leaves it in the page cache, so "cold" was warm.
+opened = time.perf_counter()
+index = diskannpy.StaticDiskIndex(index_directory=index_dir, num_threads=2, num_nodes_to_cache=0, cache_mechanism=0)
 start = time.perf_counter()
 ids, _ = index.batch_search(q, k_neighbors=10, complexity=L, num_threads=1, beam_width=width)
 elapsed = time.perf_counter() - start
 recall = float(np.mean([len(set(i[:10]) & set(t[:10])) / 10 for i, t in zip(ids, truth)]))
-print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed, 'read_kib': (read_bytes() - before) / 1024 / len(q),
+print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed, 'qps_open': len(q) / (time.perf_counter() - opened),
                   'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def drop_caches():
-    subprocess.run(['sync'], check=True)
-    with open('/proc/sys/vm/drop_caches', 'w') as f:
-        f.write('3\n')
+def evict(directories):
+    """Drops every file of `directories` from the OS page cache."""
+    for d in directories:
+        for name in os.listdir(d):
+            fd = os.open(os.path.join(d, name), os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def blocks_read():
+    """512-byte blocks the finished children have read from disk so far."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_inblock
 
 
 def caliby_search(cal, db, queries, gt, L, a):
-    out = run(cal + ['search', 'v', '--dir', db, '--file', queries, '--groundtruth', gt, '-k', '10', '--L', str(L),
+    out = run([cal, 'search', 'v', '--dir', db, '--file', queries, '--groundtruth', gt, '-k', '10', '--L', str(L),
                      '--beam-width', str(a.width), '--buffer-size', a.buffer, '--format', 'tsv', '--stats-format', 'json'])
     row = parse_rows(out.stdout)[0]
     stats = json.loads(out.stderr.strip().splitlines()[-1])
+    phases = stats['phases']
     return {'recall': float(row['recall']), 'qps': float(row['qps']), 'rss_mib': stats['peak_rss_bytes'] / 2**20,
-            'read_kib': stats['bytes_read'] / 1024 / a.queries}
+            'qps_open': a.queries / (phases['open'] + phases['search'])}
 
 
 def diskannpy_search(index_dir, queries, gt, L, a):
@@ -69,7 +85,7 @@ def diskannpy_search(index_dir, queries, gt, L, a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('data')
-    ap.add_argument('--caliby', required=True)
+    ap.add_argument('--caliby', required=True, action='append')
     ap.add_argument('--buffer', default='8M')
     ap.add_argument('--pq-bytes', type=int, default=32)
     ap.add_argument('--R', type=int, default=64)
@@ -84,17 +100,18 @@ def main():
     import diskannpy
     base_file, query_file, gt_file, dim, n, _ = dataset(a.data)
     work = tempfile.mkdtemp(prefix='diskann-cold-')
-    cal = [a.caliby]
+    cal = a.caliby[0]
+    calibys = {'caliby': cal, **{f'caliby {os.path.basename(p)}': p for p in a.caliby[1:]}}
     try:
         queries, gt = os.path.join(work, 'query.fvecs'), os.path.join(work, 'groundtruth.ivecs')
         write_vecs(queries, read_vecs(query_file, 'float32')[:a.queries], 'float32')
         write_vecs(gt, read_vecs(gt_file, 'int32')[:a.queries], 'int32')
         db = a.db or os.path.join(work, 'caliby')
         if not a.db:
-            run(cal + ['init', '--dir', db])
-            run(cal + ['create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
+            run([cal, 'init', '--dir', db])
+            run([cal, 'create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
                        '--R', str(a.R), '--L', str(a.L), '--pq-bytes', str(a.pq_bytes)])
-            run(cal + ['insert', 'v', base_file, '--dir', db, '--threads', '2', '--quiet'])
+            run([cal, 'insert', 'v', base_file, '--dir', db, '--threads', '2', '--quiet'])
         index_dir = a.keep or os.path.join(work, 'diskannpy')
         if not (os.path.isdir(index_dir) and os.listdir(index_dir)):
             os.makedirs(index_dir, exist_ok=True)
@@ -109,23 +126,26 @@ def main():
         results = {}
         for _ in range(a.rounds):
             for L in map(int, a.Ls.split(',')):
-                for system in ('caliby', 'diskannpy'):
+                for system in (*calibys, 'diskannpy'):
                     for shape in ('cold', 'warm'):
                         if shape == 'cold':
-                            drop_caches()
-                        r = caliby_search(cal, db, queries, gt, L, a) if system == 'caliby' else \
+                            evict([db, index_dir])
+                        before = blocks_read()
+                        r = caliby_search(calibys[system], db, queries, gt, L, a) if system in calibys else \
                             diskannpy_search(index_dir, queries, gt, L, a)
+                        r['read_kib'] = (blocks_read() - before) / 2 / a.queries
                         results.setdefault((L, system, shape), []).append(r)
         print(f'{a.data}: {n} x {dim}, R {a.R}, build L {a.L}, {a.pq_bytes}-byte PQ codes, beam width {a.width}, '
               f'{a.queries} queries, 1 thread; caliby --buffer-size {a.buffer}; files: caliby '
               f'{sizes["caliby"] / 2**20:.0f} MiB, diskannpy {sizes["diskannpy"] / 2**20:.0f} MiB; medians of {a.rounds} rounds')
-        print('| L | system | recall@10 | cold QPS | warm QPS | cold KiB read per query | peak RSS MiB |')
-        print('|---|---|---|---|---|---|---|')
+        print('| L | system | recall@10 | cold QPS | cold QPS with open | warm QPS | cold KiB read per query | peak RSS MiB |')
+        print('|---|---|---|---|---|---|---|---|')
         for L in map(int, a.Ls.split(',')):
-            for system in ('caliby', 'diskannpy'):
+            for system in (*calibys, 'diskannpy'):
                 cold, warm = results[(L, system, 'cold')], results[(L, system, 'warm')]
                 med = lambda rs, key: statistics.median(r[key] for r in rs)
-                print(f'| {L} | {system} | {med(cold, "recall"):.4f} | {med(cold, "qps"):,.0f} | {med(warm, "qps"):,.0f} | '
+                print(f'| {L} | {system} | {med(cold, "recall"):.4f} | {med(cold, "qps"):,.0f} | {med(cold, "qps_open"):,.0f} | '
+                      f'{med(warm, "qps"):,.0f} | '
                       f'{med(cold, "read_kib"):,.0f} | {max(r["rss_mib"] for r in cold + warm):.1f} |')
     finally:
         shutil.rmtree(work, ignore_errors=True)
