@@ -31,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "caliby",
             dependencies: [
-                "CalibyEngine", "CReadline",
+                "CalibyEngine", "CMemory", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(

@@ -1,6 +1,8 @@
 // syscall(2) is variadic, which Swift cannot call: these wrap the two the buffer pool needs to
-// return a batch of evicted pages in one call (see Storage/PageDiscard.swift).
+// return a batch of evicted pages in one call (see Storage/PageDiscard.swift). malloc.h, which
+// Glibc's module leaves out, gives the CLI mallopt(3) (see CalibyCommand.swift).
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>

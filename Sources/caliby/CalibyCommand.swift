@@ -1,5 +1,6 @@
 import ArgumentParser
 import CalibyEngine
+import CMemory
 import Glibc
 
 @main
@@ -31,6 +32,7 @@ struct CalibyCommand: ParsableCommand {
     /// (usage, help, version) is argument-parser's.
     static func main() {
         _ = processStart
+        pinMallocThresholds()
         if let refusal = Kernels.active.refusal { fputs("caliby: warning: \(refusal)\n", stderr) }
         do {
             let arguments = try GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst()))
@@ -43,4 +45,16 @@ struct CalibyCommand: ParsableCommand {
             reportUsageErrorAndExit(error)
         }
     }
+}
+
+/// Keeps the heap from growing past what the process holds. glibc raises its mmap threshold to the
+/// size of each large block freed (up to 32 MiB) and its trim threshold to twice that, so after the
+/// first 16 MiB load batch is freed, every buffer below 16 MiB (the commit's growing dirty-page
+/// list among them) comes from the heap, and up to 32 MiB of freed heap stays resident: a 1M × 128
+/// DiskANN load crept 17 MB over its budget that way. Setting both thresholds (to glibc's own
+/// starting values) turns the raising off: large blocks are mapped and given back when freed.
+/// The CLI's choice, not the engine's: a program linking the library keeps its own malloc policy.
+private func pinMallocThresholds() {
+    _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+    _ = mallopt(M_TRIM_THRESHOLD, 128 * 1024)
 }
