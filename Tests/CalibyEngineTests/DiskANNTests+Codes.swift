@@ -5,23 +5,6 @@ import XCTest
 /// DiskANN with its PQ codes: searches and inserts steered by them, which read a few records per hop
 /// instead of every neighbour's, what an index larger than its pool lives by.
 extension DiskANNTests {
-    /// Records each read and read-ahead of one file, by offset.
-    fileprivate final class PageReads: FileIOHook, @unchecked Sendable {
-        let path: String
-        private let lock = NSLock()
-        private var reads: Set<Int> = [], readAheads: [Range<Int>] = []
-        init(path: String) { self.path = path }
-        func willPerform(_ operation: FileOperation) -> Int32? { nil }
-        func didPerform(_ operation: FileOperation) {
-            guard operation.path == path else { return }
-            lock.withLock {
-                if operation.kind == .read { reads.insert(operation.offset) }
-                if operation.kind == .readAhead { readAheads.append(operation.offset..<operation.offset + operation.count) }
-            }
-        }
-        var recorded: (reads: Set<Int>, readAheads: [Range<Int>]) { lock.withLock { (reads, readAheads) } }
-    }
-
     /// A batch of searches by codes reads the index's code pages in one pass before the first
     /// search, as DiskANN's disk index loads its codes: one request for all of them, then each in
     /// the pool, and the same answers as searches that fault them in one at a time. Exact searches

@@ -176,7 +176,9 @@ extension Database {
     /// pool holds all of it. A search expands about its list size of nodes and reads their
     /// neighbours' records, so queries × list size × out-degree pages is what the batch can touch;
     /// from there one sequential pass, in 2 MiB pages, beats faulting the same pages one at a time
-    /// in random order (20k × 384, 1000 queries: BENCHMARKS.md, "Real embeddings").
+    /// in random order (20k × 384, 1000 queries: BENCHMARKS.md, "Real embeddings"). An index the
+    /// pool cannot hold gets the pages all its searches share read that way instead, when the batch
+    /// would read them all anyway (DiskANN's codes: cold QPS 2.0× on 1M × 128, BENCHMARKS.md).
     package func preload(_ index: GraphIndex, beforeSearching queries: Int, parameters: SearchParameters) throws {
         let info = index.info
         let space = try space(for: info)
