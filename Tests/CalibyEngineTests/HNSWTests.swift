@@ -229,39 +229,6 @@ final class HNSWTests: XCTestCase {
         try db3.discardAndClose()
     }
 
-    /// Through a pool smaller than the file, a search asks the disk for the pages of a node's
-    /// neighbours before it reads the first, so a cold hop waits for one round trip: pages are
-    /// asked ahead, nearly all of them are then read, and the answers are the pool's own. A pool
-    /// that holds the file is asked nothing ahead.
-    func testSearchThroughASmallPoolAsksForANodesNeighboursTogether() throws {
-        let base = clusteredVectors(count: 1500, dimensions: d, seed: 28)
-        let queries = clusteredVectors(count: 30, dimensions: d, seed: 29)
-        let (db, index, dir) = try newIndex()
-        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions())
-        let path = try db.space(for: index.info).path
-        try db.flush()
-        let expected = try search(index, queries)
-        try db.discardAndClose()
-        for (poolBytes, outgrown) in [(64 * 1024, true), (64 << 20, false)] {
-            let reads = PageReads(path: path)
-            FileIO.hook = reads
-            defer { FileIO.hook = nil }
-            let cold = try openDatabase(dir, pool: try BufferPool(budgetBytes: poolBytes))
-            XCTAssertEqual(try search(try cold.index(named: "v"), queries), expected)
-            try cold.discardAndClose()
-            let (read, asked) = reads.recorded
-            if outgrown {
-                let askedPages = Set(asked.map(\.lowerBound))
-                XCTAssertGreaterThan(Double(askedPages.intersection(read).count), 0.5 * Double(read.count),
-                                     "most pages read were asked ahead: \(askedPages.count) asked, \(read.count) read")
-                XCTAssertLessThan(Double(askedPages.subtracting(read).count), 0.1 * Double(askedPages.count),
-                                  "pages asked ahead and never read")
-            } else {
-                XCTAssertEqual(asked, [], "a pool that holds the file has nothing to ask ahead")
-            }
-        }
-    }
-
     func testParallelBuildMatchesSingleThreadRecall() throws {
         let base = clusteredVectors(count: 2500, dimensions: d, seed: 25)
         let queries = clusteredVectors(count: 100, dimensions: d, seed: 26)

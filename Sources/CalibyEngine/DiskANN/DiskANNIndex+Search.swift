@@ -20,6 +20,10 @@ extension DiskANNIndex {
         s.expanded.removeAll(keepingCapacity: true)
         var accesses = 0, distances = 0
         defer { s.count(pageAccesses: accesses, distances: distances) }
+        // A beam's records were read when they were measured; their neighbours' are asked of the
+        // disk together (`readAheadRecords`). Not by the build's searches (k = 0): through a small
+        // pool they mostly find the pages in the OS's cache, where asking costs a call and saves none.
+        let readAhead = k > 0 && space.outgrowsPool
         for node in entryPoints where s.visited.insert(node) {
             accesses += 1
             distances += 1
@@ -38,6 +42,7 @@ extension DiskANNIndex {
                 let fresh = try s.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
                     prefetchRecord($0, withState: !skipState)
                 }
+                if readAhead { readAheadRecords(s.links, count: fresh) }
                 accesses += 1 + fresh
                 distances += fresh
                 for i in 0..<fresh { try consider(Int(s.links[i]), q, filter: filter, k: k, allLive: allLive, scratch: s) }

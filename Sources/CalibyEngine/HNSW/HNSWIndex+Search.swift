@@ -51,9 +51,6 @@ extension HNSWIndex {
         var accesses = 0, distances = 0
         defer { scratch.count(pageAccesses: accesses, distances: distances) }
         let (hopOffset, hopLines) = codes == nil ? (layout.vectorOffset, prefetchLines) : (layout.codeOffset, codePrefetchLines)
-        // Through a pool smaller than the file, a node's neighbours are mostly on pages not in it:
-        // asking the disk for all of them before the first is read makes a hop wait for one round
-        // trip, not one per neighbour (DiskANN's beam, for the neighbours HNSW reads anyway).
         let readAhead = space.outgrowsPool
         while !scratch.candidates.isEmpty {
             let next = scratch.candidates.pop()
@@ -66,17 +63,11 @@ extension HNSWIndex {
                 space.prefetch(page, offset: offset, lines: linkLines)
             }
             let n = try readLinks(of: node, level: level, into: scratch.links)
-            // Two loops, not a test per neighbour: the resident case is the hot one.
-            let fresh = readAhead
-                ? try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
-                    let (page, offset) = layout.records.locate($0)
-                    space.readAhead(page)
-                    space.prefetch(page, offset: offset + hopOffset, lines: hopLines)
-                }
-                : try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
-                    let (page, offset) = layout.records.locate($0)
-                    space.prefetch(page, offset: offset + hopOffset, lines: hopLines)
-                }
+            let fresh = try scratch.keepUnvisited(n, capacity: layout.capacity, corrupt: { corruptLink(node, $0) }) {
+                let (page, offset) = layout.records.locate($0)
+                space.prefetch(page, offset: offset + hopOffset, lines: hopLines)
+            }
+            if readAhead { readAheadRecords(scratch.links, count: fresh) }
             accesses += 1 + fresh
             distances += fresh
             let stored = self.stored, metric = self.metric

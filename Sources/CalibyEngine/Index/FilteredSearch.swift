@@ -73,8 +73,10 @@ extension FilteredGraph {
         s.results.removeAll()
         // The link buffer is free on this path; it holds at least 2·M or 2·R + 2 entries.
         let batch = min(16, s.linkCapacity)
+        let readAhead = space.outgrowsPool
         var pending = 0
         func measurePending() throws {
+            if readAhead { readAheadRecords(s.links, count: pending) }
             for i in 0..<pending {
                 let node = Int(s.links[i])
                 let (d, live) = try measure(q, node)
@@ -125,7 +127,7 @@ extension FilteredGraph {
             let node = RankedNode.node(seed)
             offer(node, RankedNode.distance(seed), returnable: try allowed.contains(node) && measure(q, node).live)
         }
-        let capacity = layout.records.capacity
+        let capacity = layout.records.capacity, readAhead = space.outgrowsPool
         while !s.candidates.isEmpty {
             let next = s.candidates.pop()
             if RankedNode.distance(next) > bound && s.results.count >= ef { break }
@@ -136,6 +138,7 @@ extension FilteredGraph {
             let fresh = try s.keepUnvisited(n, capacity: capacity, corrupt: { corruptLink(node, $0) }) {
                 prefetch($0, links: false)
             }
+            if readAhead { readAheadRecords(s.links, count: fresh) }
             for i in 0..<fresh {
                 let neighbour = Int(s.links[i])
                 let (d, live) = try measure(q, neighbour)
