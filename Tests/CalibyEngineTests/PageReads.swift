@@ -1,21 +1,28 @@
 import Foundation
 @testable import CalibyEngine
 
-/// Records each read and read-ahead of one file, by offset.
+/// Records each read and read-ahead of one file, by offset; a read of several pages at once
+/// (`PageSpace.preload`) counts as a read of each.
 final class PageReads: FileIOHook, @unchecked Sendable {
     let path: String
+    let pageSize: Int
     private let lock = NSLock()
     private var reads: Set<Int> = [], readAheads: [Range<Int>] = []
     private var pendingAsks: Set<Int> = [], readCount = 0, readsAsked = 0
-    init(path: String) { self.path = path }
+    init(path: String, pageSize: Int = 4096) {
+        self.path = path
+        self.pageSize = pageSize
+    }
     func willPerform(_ operation: FileOperation) -> Int32? { nil }
     func didPerform(_ operation: FileOperation) {
         guard operation.path == path else { return }
         lock.withLock {
             if operation.kind == .read {
-                reads.insert(operation.offset)
-                readCount += 1
-                if pendingAsks.remove(operation.offset) != nil { readsAsked += 1 }
+                for offset in stride(from: operation.offset, to: operation.offset + operation.count, by: pageSize) {
+                    reads.insert(offset)
+                    readCount += 1
+                    if pendingAsks.remove(offset) != nil { readsAsked += 1 }
+                }
             }
             if operation.kind == .readAhead {
                 readAheads.append(operation.offset..<operation.offset + operation.count)

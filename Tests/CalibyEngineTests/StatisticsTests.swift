@@ -69,8 +69,8 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(warm.poolHits, warm.pageAccesses)
     }
 
-    /// A batch of searches that can reach every page reads the file in one pass first; one
-    /// search, which reaches a few hundred of its pages, reads only what it touches.
+    /// A batch of searches that can reach every page reads the file in one pass first, many pages
+    /// per call; one search, which reaches a few hundred of its pages, reads only what it touches.
     func testOnlyABatchThatReachesMostOfTheIndexPreloadsIt() throws {
         // A large capacity makes a large id map: one query's reach (ef 10 × 32 links) is far less.
         let (dir, _) = try builtDirectory(capacity: 200_000)
@@ -84,8 +84,13 @@ final class StatisticsTests: XCTestCase {
         let start = EngineCounters(pool: pool)
         try db.preload(opened, beforeSearching: 1, parameters: parameters)
         XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, 0)
+        let counter = ReadCounter(path: try db.space(for: opened.info).path)
+        FileIO.hook = counter
+        defer { FileIO.hook = nil }
         try db.preload(opened, beforeSearching: 1000, parameters: parameters)
         XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, pages - 1, "every page but the header, which opening read")
+        XCTAssertEqual(counter.counted.bytes, (pages - 1) * opened.info.pageSize)
+        XCTAssertLessThanOrEqual(counter.counted.reads, pages / 32, "a call reads a run of pages, not one page")
     }
 
     func testEvictionsAreWhatTheReadsLeftOutOfThePool() throws {

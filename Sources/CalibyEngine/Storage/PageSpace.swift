@@ -91,43 +91,8 @@ package final class PageSpace: @unchecked Sendable {
     package var pagesInFile: Int { filePages.load(ordering: .acquiring) }
 
     static let hugePageBytes = 2 << 20
-    private let preloaded = ManagedAtomic<Bool>(false)
-
-    /// Reads the file's pages into the pool in one sequential pass (up to the budget), for work
-    /// that will touch most of them: a bulk insert, a batch search's warm-up. When the budget can
-    /// hold the whole reserved range, the range is first advised into 2 MiB pages: a graph hop
-    /// then rarely misses the TLB (+14% search QPS on 1M×128). Only then, because a 2 MiB page is
-    /// resident as a whole — a one-shot search that touches 900 scattered pages would otherwise
-    /// make most of the file resident and blow a small budget.
-    ///
-    /// Only a hint: a page that does not read back (a reserved region's never-written hole, or
-    /// damage) stays evicted, for the access that needs it to report.
-    package func preload() {
-        guard !preloaded.exchange(true, ordering: .relaxed) else { return }
-        let bytes = pageSize * capacityPages
-        if pool.budgetBytes >= bytes { madvise(base, bytes, MADV_HUGEPAGE) }
-        preload(0..<pool.budgetBytes / pageSize)
-    }
-
-    /// Reads `pages` (those the file has) into the pool, asking the disk for the whole range at
-    /// once so the reads that follow find it on its way: the pages every search of a batch will
-    /// read (DiskANN's PQ codes) cost one sequential pass, not one random read each. A hint like
-    /// `preload`: a page that does not read back stays evicted.
-    package func preload(_ pages: Range<Int>) {
-        let end = min(pages.upperBound, filePages.load(ordering: .acquiring))
-        guard pages.lowerBound >= 0, pages.lowerBound < end else { return }
-        file.readAhead(at: pages.lowerBound * pageSize, count: (end - pages.lowerBound) * pageSize)
-        for page in pages.lowerBound..<end { _ = try? read(page) { _ in } }
-    }
-
-    /// `preload` ahead of inserting `batch` vectors into an index holding `existing`: a batch at
-    /// least 1/16 of the index touches most of its pages anyway. An empty index is not an empty
-    /// file (id maps and tables are formatted for the full capacity at create), so the batch must
-    /// also be large against the pages the file already has: inserting ten vectors into a fresh
-    /// 10M-capacity index must not read its 512 MiB id map.
-    package func preload(beforeInserting batch: Int, into existing: Int) {
-        if batch * 16 >= max(existing, filePages.load(ordering: .relaxed)) { preload() }
-    }
+    /// Set by the first `preload()` (PageSpace+Preload.swift), which later ones then skip.
+    let preloaded = ManagedAtomic<Bool>(false)
 
     @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
     @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
@@ -299,12 +264,56 @@ package final class PageSpace: @unchecked Sendable {
                 throw CalibyError.corrupt(path: path, detail: "page \(page): \(problem)")
             }
         } catch {
-            madvise(address(page), pageSize, MADV_DONTNEED)
-            pool.forget(self, page: page)
-            word.store(expected, ordering: .releasing)
+            abandonFault(page, restoring: expected)
             throw error
         }
         return true
+    }
+
+    /// Gives up a page that was locked and admitted for a fault which failed: its frame's memory
+    /// returned, the pool no longer counting it, its state word back as it was (evicted).
+    private func abandonFault(_ page: Int, restoring word: UInt64) {
+        madvise(address(page), pageSize, MADV_DONTNEED)
+        pool.forget(self, page: page)
+        state(page).store(word, ordering: .releasing)
+    }
+
+    /// `fault` for the evicted pages at the start of `run`, read with one `pread`: their frames lie
+    /// side by side in the reserved range as their pages do in the file. Locks and admits pages
+    /// from the start of `run` until one is not evicted (resident, or another thread's), reads
+    /// them, then verifies each and leaves it unlocked, or evicted again if it does not verify or
+    /// was not read (a short read, an I/O error: `preload` is a hint, and the access that needs the
+    /// page reports). Returns how many pages it locked.
+    func faultRun(_ run: Range<Int>) -> Int {
+        var before: [UInt64] = []
+        before.reserveCapacity(run.count)
+        for page in run {
+            let word = state(page), current = word.load(ordering: .acquiring)
+            guard current >> PageSpace.stateShift == PageSpace.evicted,
+                  word.compareExchange(expected: current, desired: (current & PageSpace.versionMask) | (PageSpace.locked << PageSpace.stateShift),
+                                       ordering: .acquiring).exchanged else { break }
+            do {
+                try pool.admit(self, page: page)
+            } catch {
+                word.store(current, ordering: .releasing)
+                break
+            }
+            before.append(current)
+        }
+        guard let first = run.first, !before.isEmpty else { return 0 }
+        let got = (try? file.read(into: address(first), count: before.count * pageSize, at: first * pageSize)) ?? 0
+        let pagesGot = min(before.count, got / pageSize)
+        pool.pagesRead.wrappingIncrement(by: pagesGot, ordering: .relaxed)
+        pool.bytesRead.wrappingIncrement(by: pagesGot * pageSize, ordering: .relaxed)
+        for (i, current) in before.enumerated() {
+            let page = first + i
+            if i < pagesGot, PageTrailer.verify(UnsafeRawPointer(address(page)), pageSize: pageSize, pageNumber: page) == nil {
+                state(page).store(current & PageSpace.versionMask, ordering: .releasing)
+            } else {
+                abandonFault(page, restoring: current)
+            }
+        }
+        return before.count
     }
 
     /// One look by the pool's clock (pool mutex held): mark an unlocked page, or report a marked
