@@ -15,7 +15,8 @@ and of the whole command's wall time (Python's start and imports included for th
 OS page cache is warm (the files were just written or read); this machine cannot drop it.
 
 usage: peer_rounds.py DATA --caliby PATH [--shape cli|warm] [--efs 24,64] [--rounds 5] [--M 16] [--efc 200]
-       [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch]
+       [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch] [--build-rounds 1]
+Builds are timed too (alternated over --build-rounds, ratios to the first system's median).
 DATA holds base.fvecs, query.fvecs, groundtruth.ivecs.
 """
 import argparse, json, os, re, shutil, statistics, sys, tempfile, time
@@ -99,6 +100,8 @@ def main():
     ap.add_argument('--metric', default='l2')
     ap.add_argument('--peers', default='hnswlib,faiss,usearch')
     ap.add_argument('--quantization', default='none,int8')
+    ap.add_argument('--build-rounds', type=int, default=1,
+                    help='builds of every system, alternated; the table gives their medians')
     ap.add_argument('--json')
     a = ap.parse_args()
     base_file, query_file, gt_file, _, _, _ = dataset(a.data)
@@ -113,22 +116,39 @@ def main():
     warm = a.shape == 'warm'
     print(f'{a.data}: {len(base)} x {base.shape[1]}, {len(query)} queries, M {a.M}, efc {a.efc}; a fresh process per batch, '
           f'{"warm (timed batch after an untimed one)" if warm else "CLI shape (load + batch)"}, medians of {a.rounds}')
-    print(f'| system | ef | recall@10 | {"batch" if warm else "load + batch"} s (in process) | wall s (whole command) | QPS (in process) |')
-    print('|---|---|---|---|---|---|')
     try:
-        systems = []
+        systems, builds = [], {}
+        # Builds alternate between systems too; each system searches its last build.
+        for _ in range(a.build_rounds):
+            for name in filter(None, a.peers.split(',')):
+                path = os.path.join(work, name + '.index')
+                start = time.perf_counter()
+                build_peer(name, base, a.metric, a.M, a.efc, path)
+                builds.setdefault(name, []).append(time.perf_counter() - start)
+            for quantization in filter(None, a.quantization.split(',')):
+                d = os.path.join(work, 'db-' + quantization)
+                shutil.rmtree(d, ignore_errors=True)
+                cal = [a.caliby]
+                run(cal + ['init', '--dir', d])
+                run(cal + ['create', 'bench', '--dir', d, '--dim', str(base.shape[1]), '--max-elements', str(len(base)),
+                           '--metric', a.metric, '--M', str(a.M), '--ef-construction', str(a.efc), '--quantization', quantization])
+                start = time.perf_counter()
+                run(cal + ['insert', 'bench', base_file, '--dir', d, '--threads', '2', '--quiet'])
+                builds.setdefault(f'caliby {quantization}', []).append(time.perf_counter() - start)
         for name in filter(None, a.peers.split(',')):
             path = os.path.join(work, name + '.index')
-            build_peer(name, base, a.metric, a.M, a.efc, path)
             systems.append((name, lambda ef, name=name, path=path: run_peer(name, path, qfile, base.shape[1], a.metric, ef, warm)))
         cal = [a.caliby]
         for quantization in filter(None, a.quantization.split(',')):
             d = os.path.join(work, 'db-' + quantization)
-            run(cal + ['init', '--dir', d])
-            run(cal + ['create', 'bench', '--dir', d, '--dim', str(base.shape[1]), '--max-elements', str(len(base)),
-                       '--metric', a.metric, '--M', str(a.M), '--ef-construction', str(a.efc), '--quantization', quantization])
-            run(cal + ['insert', 'bench', base_file, '--dir', d, '--threads', '2', '--quiet'])
             systems.append((f'caliby {quantization}', lambda ef, d=d: run_caliby(cal, d, query_file, gt_file, ef, warm)))
+        first = next(iter(builds.values()))
+        print(f'builds (2 threads; peers: the library call and save in process; caliby: the whole insert command), '
+              f'medians of {a.build_rounds}: ' + ', '.join(
+                  f'{name} {statistics.median(t):.2f} s ({statistics.median(t) / statistics.median(first):.2f}x)'
+                  for name, t in builds.items()), flush=True)
+        print(f'| system | ef | recall@10 | {"batch" if warm else "load + batch"} s (in process) | wall s (whole command) | QPS (in process) |')
+        print('|---|---|---|---|---|---|')
         for ef in efs:
             # Rounds alternate between systems, so a change in the machine's load touches them all.
             samples = {name: [] for name, _ in systems}
