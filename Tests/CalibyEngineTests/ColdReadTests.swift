@@ -10,7 +10,7 @@ final class ColdReadTests: XCTestCase {
     private let d = 24
     private let n = 1500
     private let queries = clusteredVectors(count: 30, dimensions: 24, seed: 29)
-    /// A small fraction of the test indexes' pages (about 150 for HNSW, 100 for DiskANN).
+    /// Sixteen 4 KiB pages: a small fraction of either test index (checked in the test).
     private let smallPool = 64 * 1024
 
     func testHNSWSearchesAskForANodesNeighboursTogether() throws {
@@ -30,7 +30,7 @@ final class ColdReadTests: XCTestCase {
         let (db, index) = try newFilteredIndex(self, type: type, dimensions: d, capacity: n)
         _ = try index.insert(batch(clusteredVectors(count: n, dimensions: d, seed: 28), dimensions: d,
                                    ids: (0..<n).map { UInt64($0) }), options: InsertOptions(threads: 2))
-        let dir = db.directory, path = try db.space(for: index.info).path
+        let dir = db.directory, space = try db.space(for: index.info), path = space.path
         func nodes(_ fraction: Double) throws -> NodeSet {
             let paged = index as! any PathForcedSearching, set = NodeSet(capacity: n)
             for row in 0..<n where sampled(row, fraction) { set.insert(try paged.node(of: UInt64(row))!) }
@@ -38,6 +38,7 @@ final class ColdReadTests: XCTestCase {
         }
         let half = try nodes(0.5), few = try nodes(0.03)
         try db.flush()
+        XCTAssertGreaterThan(space.pagesInFile * space.pageSize, 4 * smallPool, "the index outgrows the small pool")
         try db.discardAndClose()
         let searches: [(String, (GraphIndex) throws -> [[SearchHit]])] = [
             ("unfiltered", { try search($0, self.queries) { _ in unfiltered } }),
