@@ -42,9 +42,9 @@ extension PagedIndex {
     /// Asks the disk for the records of `nodes[0..<count]` that are not in the pool, before the
     /// first is read. Through a pool smaller than the file the nodes a search hop measures are
     /// mostly on pages not in it; asked together they cost one disk round trip, not one each
-    /// (DiskANN's beam, for the neighbours every graph search reads anyway). Searches ask only
-    /// when `space.outgrowsPool`: where everything is resident it would only cost a look at each
-    /// page's state word, once per hop rather than once per neighbour.
+    /// (DiskANN's beam, for the neighbours every graph search reads anyway). Searches call this
+    /// only when `space.outgrowsPool`, tested before each search loop: where everything is
+    /// resident it would cost a look at each neighbour's page state and save nothing.
     func readAheadRecords(_ nodes: UnsafePointer<UInt32>, count: Int) {
         for i in 0..<count { space.readAhead(layout.records.locate(Int(nodes[i])).page) }
     }
