@@ -154,7 +154,7 @@ final class SimulatedDisk: FileIOHook {
             if let name = name(op.path) { unsyncedNames.append(.unlink(name)) }
         case .rename:
             if let from = name(op.path), let to = op.target.flatMap(name) { unsyncedNames.append(.rename(from, to)) }
-        case .read, .readAhead, .makeDirectory:
+        case .read, .readAhead, .map, .makeDirectory:
             break
         }
     }

@@ -260,7 +260,7 @@ public final class Database {
         guard FileSystem.exists(path) else { throw CalibyError.corrupt(path: path, detail: "index file is missing") }
         let file = try PosixFile(path: path, flags: (mode == .readWrite ? O_RDWR : O_RDONLY) | PosixFile.inDirectory)
         let space = try PageSpace(pool: pool, file: file, fileID: id, journal: mode == .readWrite ? journal : nil,
-                                  pageSize: pageSize, capacityPages: capacityPages)
+                                  pageSize: pageSize, capacityPages: capacityPages, readOnly: mode == .readOnly)
         spaces[id] = space
         return space
     }

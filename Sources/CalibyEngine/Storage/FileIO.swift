@@ -7,10 +7,10 @@ import Glibc
 /// call costs one load and a branch beside its system call.
 struct FileOperation {
     enum Kind: Sendable, CaseIterable {
-        case open, read, readAhead, write, sync, truncate, punchHole, syncDirectory, unlink, rename, makeDirectory
+        case open, read, readAhead, map, write, sync, truncate, punchHole, syncDirectory, unlink, rename, makeDirectory
 
         /// Operations that change what is on disk (the ones a crash can lose or a full disk refuse).
-        var changesDisk: Bool { self != .open && self != .read && self != .readAhead }
+        var changesDisk: Bool { self != .open && self != .read && self != .readAhead && self != .map }
     }
 
     var kind: Kind

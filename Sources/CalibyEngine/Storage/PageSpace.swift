@@ -14,6 +14,10 @@ package final class PageSpace: @unchecked Sendable {
     /// Identifies the file in the journal; nil for a temporary space, which is never journaled.
     let fileID: UInt32?
     let journal: Journal?
+    /// The file was opened read-only: nothing in this process writes or truncates it, and the
+    /// directory lock keeps every caliby writer out while it is open, so its bytes and those of
+    /// its resident pages stay the same (what lets `preload` map it: PageSpace+Preload.swift).
+    let readOnly: Bool
 
     private let base: UnsafeMutableRawPointer
     private let states: UnsafeMutablePointer<UnsafeAtomic<UInt64>.Storage>
@@ -37,16 +41,17 @@ package final class PageSpace: @unchecked Sendable {
     private var journaledPages: [Int] = []
     private var wroteSinceSync = false
 
-    private static let stateShift: UInt64 = 56
-    private static let versionMask: UInt64 = (1 << 56) - 1
+    static let stateShift: UInt64 = 56
+    static let versionMask: UInt64 = (1 << 56) - 1
     private static let maxShared: UInt64 = 252
-    private static let locked: UInt64 = 253
+    static let locked: UInt64 = 253
     private static let marked: UInt64 = 254
-    private static let evicted: UInt64 = 255
+    static let evicted: UInt64 = 255
 
     init(pool: BufferPool, file: PosixFile, fileID: UInt32?, journal: Journal?, pageSize: Int,
-         capacityPages: Int) throws {
+         capacityPages: Int, readOnly: Bool = false) throws {
         self.pool = pool
+        self.readOnly = readOnly
         self.file = file
         self.path = file.path
         self.fileID = fileID
@@ -94,8 +99,8 @@ package final class PageSpace: @unchecked Sendable {
     /// Set by the first `preload()` (PageSpace+Preload.swift), which later ones then skip.
     let preloaded = ManagedAtomic<Bool>(false)
 
-    @inline(__always) private func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
-    @inline(__always) private func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
+    @inline(__always) func state(_ page: Int) -> UnsafeAtomic<UInt64> { UnsafeAtomic(at: states + page) }
+    @inline(__always) func address(_ page: Int) -> UnsafeMutableRawPointer { base + page &* pageSize }
 
     // MARK: Latches
 
@@ -272,48 +277,10 @@ package final class PageSpace: @unchecked Sendable {
 
     /// Gives up a page that was locked and admitted for a fault which failed: its frame's memory
     /// returned, the pool no longer counting it, its state word back as it was (evicted).
-    private func abandonFault(_ page: Int, restoring word: UInt64) {
+    func abandonFault(_ page: Int, restoring word: UInt64) {
         madvise(address(page), pageSize, MADV_DONTNEED)
         pool.forget(self, page: page)
         state(page).store(word, ordering: .releasing)
-    }
-
-    /// `fault` for the evicted pages at the start of `run`, read with one `pread`: their frames lie
-    /// side by side in the reserved range as their pages do in the file. Locks and admits pages
-    /// from the start of `run` until one is not evicted (resident, or another thread's), reads
-    /// them, then verifies each and leaves it unlocked, or evicted again if it does not verify or
-    /// was not read (a short read, an I/O error: `preload` is a hint, and the access that needs the
-    /// page reports). Returns how many pages it locked.
-    func faultRun(_ run: Range<Int>) -> Int {
-        var before: [UInt64] = []
-        before.reserveCapacity(run.count)
-        for page in run {
-            let word = state(page), current = word.load(ordering: .acquiring)
-            guard current >> PageSpace.stateShift == PageSpace.evicted,
-                  word.compareExchange(expected: current, desired: (current & PageSpace.versionMask) | (PageSpace.locked << PageSpace.stateShift),
-                                       ordering: .acquiring).exchanged else { break }
-            do {
-                try pool.admit(self, page: page)
-            } catch {
-                word.store(current, ordering: .releasing)
-                break
-            }
-            before.append(current)
-        }
-        guard let first = run.first, !before.isEmpty else { return 0 }
-        let got = (try? file.read(into: address(first), count: before.count * pageSize, at: first * pageSize)) ?? 0
-        let pagesGot = min(before.count, got / pageSize)
-        pool.pagesRead.wrappingIncrement(by: pagesGot, ordering: .relaxed)
-        pool.bytesRead.wrappingIncrement(by: pagesGot * pageSize, ordering: .relaxed)
-        for (i, current) in before.enumerated() {
-            let page = first + i
-            if i < pagesGot, PageTrailer.verify(UnsafeRawPointer(address(page)), pageSize: pageSize, pageNumber: page) == nil {
-                state(page).store(current & PageSpace.versionMask, ordering: .releasing)
-            } else {
-                abandonFault(page, restoring: current)
-            }
-        }
-        return before.count
     }
 
     /// One look by the pool's clock (pool mutex held): mark an unlocked page, or report a marked

@@ -66,6 +66,28 @@ final class PosixFile {
         }
     }
 
+    /// Maps the first `count` bytes of the file copy-on-write, with the page tables filled now
+    /// (`MADV_POPULATE_READ`): the mapping shows the page cache's own pages, so bringing in a file
+    /// that is cached costs neither fresh memory nor a copy. Filling now is what makes a failed or
+    /// short read an error here; touching a page that was never filled would raise SIGBUS
+    /// instead. The caller owns the mapping (`munmap`).
+    func mapFilled(count: Int) throws -> UnsafeMutableRawPointer {
+        var mapped: UnsafeMutableRawPointer?
+        let done = FileIO.perform(FileOperation(kind: .map, path: path, fd: fd, count: count)) {
+            guard let start = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), start != MAP_FAILED else { return -1 }
+            guard madvise(start, count, MADV_POPULATE_READ) == 0 else {
+                let code = errno
+                munmap(start, count)
+                errno = code
+                return -1
+            }
+            mapped = start
+            return 0
+        }
+        guard done == 0, let mapped else { throw CalibyError.io(path: path, operation: "map", errno: errno) }
+        return mapped
+    }
+
     func write(_ buffer: UnsafeRawPointer, count: Int, at offset: Int) throws {
         var done = 0
         while done < count {
