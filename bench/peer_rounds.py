@@ -14,7 +14,7 @@ system and ef, recall@10, the median over --rounds of load + batch seconds insid
 and of the whole command's wall time (Python's start and imports included for the peers). The
 OS page cache is warm (the files were just written or read); this machine cannot drop it.
 
-usage: peer_rounds.py DATA --caliby PATH [--shape cli|warm] [--efs 24,64] [--rounds 5] [--M 16] [--efc 200]
+usage: peer_rounds.py DATA --caliby PATH [--also PATH]... [--shape cli|warm|cli,warm] [--efs 24,64] [--rounds 5] [--M 16] [--efc 200]
        [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch] [--build-rounds 1]
 Builds are timed too (alternated over --build-rounds, ratios to the first system's median).
 DATA holds base.fvecs, query.fvecs, groundtruth.ivecs.
@@ -92,7 +92,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('data')
     ap.add_argument('--caliby', required=True)
-    ap.add_argument('--shape', choices=['cli', 'warm'], default='cli')
+    ap.add_argument('--shape', default='cli', help='cli, warm, or both as cli,warm (one set of builds for both)')
     ap.add_argument('--efs', default='24,64')
     ap.add_argument('--rounds', type=int, default=5)
     ap.add_argument('--M', type=int, default=16)
@@ -102,6 +102,8 @@ def main():
     ap.add_argument('--quantization', default='none,int8')
     ap.add_argument('--build-rounds', type=int, default=1,
                     help='builds of every system, alternated; the table gives their medians')
+    ap.add_argument('--also', action='append', default=[], metavar='BIN',
+                    help='another caliby binary that searches the directories --caliby built (a before/after in one run)')
     ap.add_argument('--json')
     a = ap.parse_args()
     base_file, query_file, gt_file, _, _, _ = dataset(a.data)
@@ -113,9 +115,11 @@ def main():
     np.save(qfile, query)
     efs = [int(e) for e in a.efs.split(',')]
     rows = []
-    warm = a.shape == 'warm'
+    shapes = a.shape.split(',')
+    if not set(shapes) <= {'cli', 'warm'}:
+        sys.exit(f'--shape: cli, warm or cli,warm, not {a.shape}')
     print(f'{a.data}: {len(base)} x {base.shape[1]}, {len(query)} queries, M {a.M}, efc {a.efc}; a fresh process per batch, '
-          f'{"warm (timed batch after an untimed one)" if warm else "CLI shape (load + batch)"}, medians of {a.rounds}')
+          f'medians of {a.rounds}')
     try:
         systems, builds = [], {}
         # Builds alternate between systems too; each system searches its last build.
@@ -137,32 +141,38 @@ def main():
                 builds.setdefault(f'caliby {quantization}', []).append(time.perf_counter() - start)
         for name in filter(None, a.peers.split(',')):
             path = os.path.join(work, name + '.index')
-            systems.append((name, lambda ef, name=name, path=path: run_peer(name, path, qfile, base.shape[1], a.metric, ef, warm)))
-        cal = [a.caliby]
-        for quantization in filter(None, a.quantization.split(',')):
-            d = os.path.join(work, 'db-' + quantization)
-            systems.append((f'caliby {quantization}', lambda ef, d=d: run_caliby(cal, d, query_file, gt_file, ef, warm)))
+            systems.append((name, lambda ef, warm, name=name, path=path: run_peer(name, path, qfile, base.shape[1], a.metric, ef, warm)))
+        for binary in [a.caliby] + a.also:
+            label = '' if binary == a.caliby else ' @' + os.path.basename(binary)
+            for quantization in filter(None, a.quantization.split(',')):
+                d = os.path.join(work, 'db-' + quantization)
+                systems.append((f'caliby {quantization}{label}',
+                                lambda ef, warm, d=d, cal=[binary]: run_caliby(cal, d, query_file, gt_file, ef, warm)))
         first = next(iter(builds.values()))
         print(f'builds (2 threads; peers: the library call and save in process; caliby: the whole insert command), '
               f'medians of {a.build_rounds}: ' + ', '.join(
                   f'{name} {statistics.median(t):.2f} s ({statistics.median(t) / statistics.median(first):.2f}x)'
                   for name, t in builds.items()), flush=True)
-        print(f'| system | ef | recall@10 | {"batch" if warm else "load + batch"} s (in process) | wall s (whole command) | QPS (in process) |')
-        print('|---|---|---|---|---|---|')
-        for ef in efs:
-            # Rounds alternate between systems, so a change in the machine's load touches them all.
-            samples = {name: [] for name, _ in systems}
-            for _ in range(a.rounds):
-                for name, measure in systems:
-                    samples[name].append(measure(ef))
-            for name, _ in systems:
-                walls, insides = [s[0] for s in samples[name]], [s[1] for s in samples[name]]
-                last = samples[name][-1][2]
-                r = last if isinstance(last, float) else recall(last, gt)
-                row = dict(system=name, ef=ef, recall=r, inside_s=statistics.median(insides), wall_s=statistics.median(walls))
-                rows.append(row)
-                print(f"| {name} | {ef} | {r:.4f} | {row['inside_s']:.3f} | {row['wall_s']:.3f} | {len(query) / row['inside_s']:.0f} |",
-                      flush=True)
+        for shape in shapes:
+            warm = shape == 'warm'
+            print(f'\n{"warm (timed batch after an untimed one)" if warm else "CLI shape (load + batch)"}:')
+            print(f'| system | ef | recall@10 | {"batch" if warm else "load + batch"} s (in process) | wall s (whole command) | QPS (in process) |')
+            print('|---|---|---|---|---|---|')
+            for ef in efs:
+                # Rounds alternate between systems, so a change in the machine's load touches them all.
+                samples = {name: [] for name, _ in systems}
+                for _ in range(a.rounds):
+                    for name, measure in systems:
+                        samples[name].append(measure(ef, warm))
+                for name, _ in systems:
+                    walls, insides = [s[0] for s in samples[name]], [s[1] for s in samples[name]]
+                    last = samples[name][-1][2]
+                    r = last if isinstance(last, float) else recall(last, gt)
+                    row = dict(shape=shape, system=name, ef=ef, recall=r, inside_s=statistics.median(insides),
+                               wall_s=statistics.median(walls))
+                    rows.append(row)
+                    print(f"| {name} | {ef} | {r:.4f} | {row['inside_s']:.3f} | {row['wall_s']:.3f} | {len(query) / row['inside_s']:.0f} |",
+                          flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if a.json:
