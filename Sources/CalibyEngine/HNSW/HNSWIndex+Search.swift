@@ -113,14 +113,29 @@ extension HNSWIndex {
     }
 
     /// A list found by codes, re-measured by the vectors and sorted again: its order by codes is
-    /// only near the true one.
+    /// only near the true one. The vectors are scattered and none is cached yet (the walk read
+    /// codes), so each is asked for `remeasureLookahead` nodes before its turn: waited for one at
+    /// a time, they were most of the re-measuring.
     func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
         scratch.count(pageAccesses: keys.count, distances: keys.count)
-        return try keys.map { key in
+        let vectorOffset = layout.vectorOffset
+        func prefetchVector(_ i: Int) {
+            guard i < keys.count else { return }
+            let (page, offset) = layout.records.locate(RankedNode.node(keys[i]))
+            space.prefetch(page, offset: offset + vectorOffset, lines: prefetchLines)
+        }
+        for i in 0..<HNSWIndex.remeasureLookahead { prefetchVector(i) }
+        var measured: [UInt64] = []
+        measured.reserveCapacity(keys.count)
+        for (i, key) in keys.enumerated() {
+            prefetchVector(i + HNSWIndex.remeasureLookahead)
             let node = RankedNode.node(key)
-            return RankedNode.key(try distance(q, toNode: node), UInt32(node))
-        }.sorted()
+            measured.append(RankedNode.key(try distance(q, toNode: node), UInt32(node)))
+        }
+        return measured.sorted()
     }
+
+    static let remeasureLookahead = 4
 
     /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
     /// index, k = 0). Refuses a label filter: an HNSW graph's records keep no labels (its documents

@@ -25,10 +25,10 @@ extension PageSpace {
     }
 
     /// Puts the file, mapped copy-on-write, in place of its frames, and makes every page of it
-    /// that verifies resident. The pages are then the kernel's page cache itself: a one-shot
-    /// search of a 200 MiB index that is cached brings it in 13 ms instead of 105 ms (4 KiB
-    /// frames) or 36–400 ms (2 MiB frames, whose zeroing time swings on this VM), BENCHMARKS.md.
-    /// The price is 4 KiB pages, with more TLB misses than 2 MiB frames, for the rest of the run.
+    /// that verifies resident. The pages are then the kernel's page cache itself: a cached 200 MB
+    /// file is in place in 13 ms, against 105–130 ms read into 4 KiB frames and 36–400 ms into
+    /// 2 MiB ones, whose zeroing time swings on this VM (bench/load_paths.c, BENCHMARKS.md). The
+    /// price is 4 KiB pages, with more TLB misses than 2 MiB frames, for the rest of the run.
     ///
     /// Only for a read-only file (`readOnly`), because then nothing here makes a page's bytes
     /// differ from the file's: replacing a resident page's memory with the file's is invisible to
