@@ -33,10 +33,18 @@ final class MappedPreloadTests: XCTestCase {
 
     private var queries: [Float] { clusteredVectors(count: 20, dimensions: d, seed: 8) }
 
-    /// A directory with HNSW indexes of 3000 vectors under `names`; each one's answers to
-    /// `queries` through a read-write open; and the bytes a read-write preload of the first made
-    /// resident (the file but its never-written pages, which do not verify).
-    private func builtDirectory(names: [String] = ["v"]) throws -> (dir: String, answers: [String: [[SearchHit]]], preloaded: Int) {
+    /// A directory with HNSW indexes of 3000 vectors, and what a read-write open that reads every
+    /// page sees of it.
+    private struct Built {
+        let dir: String
+        /// Each index's answers to `queries`.
+        let answers: [String: [[SearchHit]]]
+        /// Index "v": its file, page size and pages, and the bytes a read-write preload made
+        /// resident (the file but its never-written pages, which do not verify).
+        let path: String, pageSize: Int, pages: Int, preloaded: Int
+    }
+
+    private func built(names: [String] = ["v"]) throws -> Built {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir)
@@ -50,38 +58,49 @@ final class MappedPreloadTests: XCTestCase {
         let pool = try BufferPool(budgetBytes: 64 << 20)
         let reference = try openDatabase(dir, pool: pool)
         defer { try? reference.close() }
-        try reference.preload(try reference.index(named: names[0]))
+        let v = try reference.index(named: "v")
+        try reference.preload(v)
         let preloaded = pool.residentBytes
         var answers: [String: [[SearchHit]]] = [:]
         for name in names { answers[name] = try search(try reference.index(named: name), queries) }
-        return (dir, answers, preloaded)
+        let space = try reference.space(for: v.info)
+        return Built(dir: dir, answers: answers, path: space.path, pageSize: space.pageSize, pages: space.pagesInFile,
+                     preloaded: preloaded)
+    }
+
+    /// A read-only open of `dir` through its own pool, with a `MapCounter` on index "v"'s file
+    /// until the test ends.
+    private func openReadOnly(_ dir: String, budget: Int = 64 << 20, failMaps: Int32? = nil)
+        throws -> (pool: BufferPool, db: Database, v: GraphIndex, counter: MapCounter) {
+        let pool = try BufferPool(budgetBytes: budget)
+        let db = try openDatabase(dir, pool: pool, mode: .readOnly)
+        let v = try db.index(named: "v")
+        let counter = MapCounter(path: try db.space(for: v.info).path, failMaps: failMaps)
+        FileIO.hook = counter
+        addTeardownBlock {
+            FileIO.hook = nil
+            try? db.close()
+        }
+        return (pool, db, v, counter)
     }
 
     func testAReadOnlyPreloadMapsTheFileAndReadsNoPage() throws {
-        let (dir, answers, preloaded) = try builtDirectory()
-        let pool = try BufferPool(budgetBytes: 64 << 20)
-        let db = try openDatabase(dir, pool: pool, mode: .readOnly)
-        defer { try? db.close() }
-        let index = try db.index(named: "v")
-        let space = try db.space(for: index.info)
-        let counter = MapCounter(path: space.path)
-        FileIO.hook = counter
-        defer { FileIO.hook = nil }
+        let built = try built()
+        let (pool, db, v, counter) = try openReadOnly(built.dir)
         let start = EngineCounters(pool: pool)
-        try db.preload(index)
+        try db.preload(v)
         XCTAssertEqual(counter.counted.maps, 1)
         XCTAssertEqual(counter.counted.reads, 0, "the pages are the mapped file's")
-        XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, space.pagesInFile - 1,
+        XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, built.pages - 1,
                        "every page but the header, which opening read, counts as brought in")
-        XCTAssertEqual(pool.residentBytes, preloaded, "the same pages as reading them")
-        XCTAssertEqual(try search(index, queries), answers["v"])
+        XCTAssertEqual(pool.residentBytes, built.preloaded, "the same pages as reading them")
+        XCTAssertEqual(try search(v, queries), built.answers["v"])
         XCTAssertEqual(counter.counted.reads, 0, "the searches find every page resident")
     }
 
     /// A read-write open reads: a transaction may write and shrink the file under a mapping.
     func testAReadWritePreloadReads() throws {
-        let (dir, _, _) = try builtDirectory()
-        let db = try openDatabase(dir, pool: try BufferPool(budgetBytes: 64 << 20))
+        let db = try openDatabase(try built().dir, pool: try BufferPool(budgetBytes: 64 << 20))
         defer { try? db.close() }
         let index = try db.index(named: "v")
         let counter = MapCounter(path: try db.space(for: index.info).path)
@@ -93,80 +112,49 @@ final class MappedPreloadTests: XCTestCase {
     }
 
     func testAMapThatFailsFallsBackToReading() throws {
-        let (dir, answers, preloaded) = try builtDirectory()
-        let pool = try BufferPool(budgetBytes: 64 << 20)
-        let db = try openDatabase(dir, pool: pool, mode: .readOnly)
-        defer { try? db.close() }
-        let index = try db.index(named: "v")
-        let space = try db.space(for: index.info)
-        let counter = MapCounter(path: space.path, failMaps: EIO)
-        FileIO.hook = counter
-        defer { FileIO.hook = nil }
-        try db.preload(index)
+        let built = try built()
+        let (pool, db, v, counter) = try openReadOnly(built.dir, failMaps: EIO)
+        try db.preload(v)
         XCTAssertEqual(counter.counted.maps, 0)
         XCTAssertGreaterThan(counter.counted.reads, 0)
-        XCTAssertLessThanOrEqual(counter.counted.reads, space.pagesInFile / 32, "read in runs, as without the map")
-        XCTAssertEqual(pool.residentBytes, preloaded, "the same pages as reading them")
-        XCTAssertEqual(try search(index, queries), answers["v"])
+        XCTAssertLessThanOrEqual(counter.counted.reads, built.pages / 32, "read in runs, as without the map")
+        XCTAssertEqual(pool.residentBytes, built.preloaded)
+        XCTAssertEqual(try search(v, queries), built.answers["v"])
     }
 
     /// A damaged page of a mapped file stays out of the pool, and the access that needs it gets
     /// the error a read would have given, not a signal.
     func testADamagedPageOfAMappedFileIsAnError() throws {
-        let (dir, _, preloaded) = try builtDirectory()
-        let (path, pageSize, pages) = try { () throws -> (String, Int, Int) in
-            let db = try openDatabase(dir, pool: try BufferPool(budgetBytes: 64 << 20), mode: .readOnly)
-            defer { try? db.close() }
-            let space = try db.space(for: try db.index(named: "v").info)
-            return (space.path, space.pageSize, space.pagesInFile)
-        }()
-        let damaged = pages / 2
-        let file = try XCTUnwrap(FileHandle(forUpdatingAtPath: path))
-        try file.seek(toOffset: UInt64(damaged * pageSize + 100))
+        let built = try built()
+        let damaged = built.pages / 2
+        let file = try XCTUnwrap(FileHandle(forUpdatingAtPath: built.path))
+        try file.seek(toOffset: UInt64(damaged * built.pageSize + 100))
         let byte = try XCTUnwrap(file.readData(ofLength: 1).first)
-        try file.seek(toOffset: UInt64(damaged * pageSize + 100))
+        try file.seek(toOffset: UInt64(damaged * built.pageSize + 100))
         file.write(Data([byte ^ 0x40]))
         try file.close()
 
-        let pool = try BufferPool(budgetBytes: 64 << 20)
-        let db = try openDatabase(dir, pool: pool, mode: .readOnly)
-        defer { try? db.close() }
-        let index = try db.index(named: "v")
-        let space = try db.space(for: index.info)
-        let counter = MapCounter(path: space.path)
-        FileIO.hook = counter
-        defer { FileIO.hook = nil }
-        try db.preload(index)
+        let (pool, db, v, counter) = try openReadOnly(built.dir)
+        try db.preload(v)
         XCTAssertEqual(counter.counted.maps, 1)
-        XCTAssertEqual(pool.residentBytes, preloaded - pageSize, "all but the damaged page")
-        XCTAssertThrowsError(try space.read(damaged) { _ in }) { error in
-            XCTAssertEqual("\(error)", "\(path): data is damaged: page \(damaged): checksum mismatch")
+        XCTAssertEqual(pool.residentBytes, built.preloaded - built.pageSize, "all but the damaged page")
+        XCTAssertThrowsError(try db.space(for: v.info).read(damaged) { _ in }) { error in
+            XCTAssertEqual("\(error)", "\(built.path): data is damaged: page \(damaged): checksum mismatch")
         }
     }
 
     /// Mapped pages evicted to make room for another index read back by `pread` into the mapping,
     /// and answer as before.
     func testEvictedMappedPagesReadBack() throws {
-        let (dir, answers, _) = try builtDirectory(names: ["v", "w"])
-        let bytes = try { () throws -> Int in
-            let db = try openDatabase(dir, pool: try BufferPool(budgetBytes: 64 << 20), mode: .readOnly)
-            defer { try? db.close() }
-            let space = try db.space(for: try db.index(named: "v").info)
-            return space.pagesInFile * space.pageSize
-        }()
-        let pool = try BufferPool(budgetBytes: bytes)
-        let db = try openDatabase(dir, pool: pool, mode: .readOnly)
-        defer { try? db.close() }
-        let v = try db.index(named: "v"), w = try db.index(named: "w")
-        let counter = MapCounter(path: try db.space(for: v.info).path)
-        FileIO.hook = counter
-        defer { FileIO.hook = nil }
+        let built = try built(names: ["v", "w"])
+        let (pool, db, v, counter) = try openReadOnly(built.dir, budget: built.pages * built.pageSize)
+        let w = try db.index(named: "w")
         try db.preload(v)
         XCTAssertEqual(counter.counted.maps, 1)
         let start = EngineCounters(pool: pool)
-        XCTAssertEqual(try search(w, queries), answers["w"])
+        XCTAssertEqual(try search(w, queries), built.answers["w"])
         XCTAssertGreaterThan((EngineCounters(pool: pool) - start).evictions, 0, "w's pages pushed v's out")
-        XCTAssertEqual(try search(v, queries), answers["v"])
+        XCTAssertEqual(try search(v, queries), built.answers["v"])
         XCTAssertGreaterThan(counter.counted.reads, 0, "v's evicted pages were read again")
     }
 }
