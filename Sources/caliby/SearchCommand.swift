@@ -90,7 +90,7 @@ struct SearchCommand: DatabaseCommand {
 
     @Flag(name: .long, help: ArgumentHelp(
         "Load the index into memory, then run the queries once, untimed, before the timed run (steady-state QPS).",
-        discussion: "When --buffer-size can hold the whole index, its file is mapped from the OS page cache (no copy); otherwise as much of it as fits is read in one sequential pass."))
+        discussion: "The index is read in one sequential pass; when --buffer-size can hold all of it, in 2 MiB pages, which a steady state repays. Without --warmup, a batch that will touch most of an index the buffer holds maps its file from the OS page cache instead: no copy."))
     var warmup = false
 
     @OptionGroup var statistics: RunStatisticsOptions

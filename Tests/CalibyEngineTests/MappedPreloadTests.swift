@@ -2,9 +2,9 @@ import Foundation
 import XCTest
 @testable import CalibyEngine
 
-/// A read-only open that preloads a file its pool holds whole maps the file instead of reading it
-/// (`PageSpace.mapWhole`): the same answers, damage still an error, and the mapped pages evicted
-/// and read back like any others.
+/// A read-only open that preloads a file its pool holds whole for a batch of searches maps the
+/// file instead of reading it (`PageSpace.mapWhole`): the same answers, damage still an error, and
+/// the mapped pages evicted and read back like any others.
 final class MappedPreloadTests: XCTestCase {
     private let d = 16
 
@@ -84,11 +84,16 @@ final class MappedPreloadTests: XCTestCase {
         return (pool, db, v, counter)
     }
 
+    /// What `caliby search` does before a batch of 1,000 queries.
+    private func preloadForBatch(_ db: Database, _ index: GraphIndex) throws {
+        try db.preload(index, beforeSearching: 1000, parameters: SearchParameters(k: 10))
+    }
+
     func testAReadOnlyPreloadMapsTheFileAndReadsNoPage() throws {
         let built = try built()
         let (pool, db, v, counter) = try openReadOnly(built.dir)
         let start = EngineCounters(pool: pool)
-        try db.preload(v)
+        try preloadForBatch(db, v)
         XCTAssertEqual(counter.counted.maps, 1)
         XCTAssertEqual(counter.counted.reads, 0, "the pages are the mapped file's")
         XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, built.pages - 1,
@@ -106,15 +111,25 @@ final class MappedPreloadTests: XCTestCase {
         let counter = MapCounter(path: try db.space(for: index.info).path)
         FileIO.hook = counter
         defer { FileIO.hook = nil }
-        try db.preload(index)
+        try preloadForBatch(db, index)
         XCTAssertEqual(counter.counted.maps, 0)
         XCTAssertGreaterThan(counter.counted.reads, 0)
+    }
+
+    /// `--warmup`'s preload reads into 2 MiB pages even read-only: a steady state repays the copy.
+    func testASteadyStatePreloadReads() throws {
+        let built = try built()
+        let (pool, db, v, counter) = try openReadOnly(built.dir)
+        try db.preload(v)
+        XCTAssertEqual(counter.counted.maps, 0)
+        XCTAssertGreaterThan(counter.counted.reads, 0)
+        XCTAssertEqual(pool.residentBytes, built.preloaded)
     }
 
     func testAMapThatFailsFallsBackToReading() throws {
         let built = try built()
         let (pool, db, v, counter) = try openReadOnly(built.dir, failMaps: EIO)
-        try db.preload(v)
+        try preloadForBatch(db, v)
         XCTAssertEqual(counter.counted.maps, 0)
         XCTAssertGreaterThan(counter.counted.reads, 0)
         XCTAssertLessThanOrEqual(counter.counted.reads, built.pages / 32, "read in runs, as without the map")
@@ -135,7 +150,7 @@ final class MappedPreloadTests: XCTestCase {
         try file.close()
 
         let (pool, db, v, counter) = try openReadOnly(built.dir)
-        try db.preload(v)
+        try preloadForBatch(db, v)
         XCTAssertEqual(counter.counted.maps, 1)
         XCTAssertEqual(pool.residentBytes, built.preloaded - built.pageSize, "all but the damaged page")
         XCTAssertThrowsError(try db.space(for: v.info).read(damaged) { _ in }) { error in
@@ -149,7 +164,7 @@ final class MappedPreloadTests: XCTestCase {
         let built = try built(names: ["v", "w"])
         let (pool, db, v, counter) = try openReadOnly(built.dir, budget: built.pages * built.pageSize)
         let w = try db.index(named: "w")
-        try db.preload(v)
+        try preloadForBatch(db, v)
         XCTAssertEqual(counter.counted.maps, 1)
         let start = EngineCounters(pool: pool)
         XCTAssertEqual(try search(w, queries), built.answers["w"])

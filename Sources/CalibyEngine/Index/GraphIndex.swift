@@ -169,8 +169,9 @@ extension Database {
         return index
     }
 
-    /// Reads an index into the buffer pool ahead of a batch of searches (see `PageSpace.preload`).
-    package func preload(_ index: GraphIndex) throws { try space(for: index.info).preload() }
+    /// Reads an index into the buffer pool ahead of a steady state of searches (`--warmup`; see
+    /// `PageSpace.preload`).
+    package func preload(_ index: GraphIndex) throws { try space(for: index.info).preload(steadyState: true) }
 
     /// `preload` when a batch of `queries` searches will touch most of the index anyway and the
     /// pool holds all of it. A search expands about its list size of nodes and reads their

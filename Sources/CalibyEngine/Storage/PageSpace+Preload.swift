@@ -8,17 +8,21 @@ extension PageSpace {
     /// Reads the file's pages into the pool in one sequential pass (up to the budget), for work
     /// that will touch most of them: a bulk insert, a batch search's warm-up.
     ///
-    /// A read-only file the budget holds whole is mapped instead (`mapWhole`). Otherwise, when the
-    /// budget can hold the whole reserved range, the range is first advised into 2 MiB pages: a
-    /// graph hop then rarely misses the TLB (+14% search QPS on 1M×128). Only then, because a 2 MiB
-    /// page is resident as a whole — a one-shot search that touches 900 scattered pages would
-    /// otherwise make most of the file resident and blow a small budget.
+    /// A read-only file the budget holds whole is mapped instead (`mapWhole`), unless `steadyState`.
+    /// Otherwise, when the budget can hold the whole reserved range, the range is first advised
+    /// into 2 MiB pages: a graph hop then rarely misses the TLB (+14% search QPS on 1M×128). Only
+    /// then, because a 2 MiB page is resident as a whole — a one-shot search that touches 900
+    /// scattered pages would otherwise make most of the file resident and blow a small budget.
+    ///
+    /// `steadyState`: the pages will be searched long enough for the 2 MiB pages' fewer TLB misses
+    /// to repay copying the file into them (`search --warmup`; mapped, float32 warm QPS was 8 %
+    /// lower on 100k × 384, BENCHMARKS.md).
     ///
     /// A page that does not read back (a reserved region's never-written hole, or damage) stays
     /// evicted.
-    package func preload() {
+    package func preload(steadyState: Bool = false) {
         guard !preloaded.exchange(true, ordering: .relaxed) else { return }
-        if readOnly && pool.budgetBytes >= pagesInFile * pageSize && mapWhole() { return }
+        if readOnly && !steadyState && pool.budgetBytes >= pagesInFile * pageSize && mapWhole() { return }
         let bytes = pageSize * capacityPages
         if pool.budgetBytes >= bytes { madvise(range(of: 0).start, bytes, MADV_HUGEPAGE) }
         preload(0..<pool.budgetBytes / pageSize)
