@@ -1,7 +1,8 @@
 // syscall(2) and mremap(2) are variadic, which Swift cannot call: these wrap the two calls the
 // buffer pool needs to return a batch of evicted pages in one call (see Storage/PageDiscard.swift),
-// and the move that puts a mapped file in place of a file's frames (Storage/PageSpace+Mapping.swift). malloc.h, which
-// Glibc's module leaves out, gives the CLI mallopt(3) (see CalibyCommand.swift).
+// and the move that puts a mapped file in place of its frames (`mapWhole` in
+// Storage/PageSpace+Preload.swift). malloc.h, which Glibc's module leaves out, gives the CLI
+// mallopt(3) (see CalibyCommand.swift).
 #include <errno.h>
 #include <malloc.h>
 #include <stddef.h>
