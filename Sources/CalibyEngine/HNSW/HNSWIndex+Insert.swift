@@ -66,7 +66,7 @@ extension HNSWIndex {
                         try copyVector(of: neighbour, into: scratch.pivot)
                         pivotLoaded = true
                     }
-                    var keyed = try measured(links.count, from: pivot) { links[$0] }
+                    var keyed = try links.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }
                     keyed.append(RankedNode.key(Distance.between(pivot, q, dimensions, metric: metric), UInt32(node)))
                     keyed.sort()
                     updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)

@@ -113,32 +113,26 @@ extension HNSWIndex {
     }
 
     /// A list found by codes, re-measured by the vectors and sorted again: its order by codes is
-    /// only near the true one.
+    /// only near the true one. The vectors are scattered and none is cached yet (the walk read
+    /// codes), so each is asked for `remeasureLookahead` nodes before its turn: waited for one at
+    /// a time, they were most of the re-measuring.
     func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
         scratch.count(pageAccesses: keys.count, distances: keys.count)
-        return try measured(keys.count, from: q) { RankedNode.node(keys[$0]) }.sorted()
-    }
-
-    /// The keys (distance from `q`, node) of `count` nodes, `node(i)` the i-th, in that order.
-    /// For nodes whose vectors are scattered and not yet cached (a list found by codes, the links
-    /// of a neighbour being re-selected): each vector is asked for `remeasureLookahead` nodes
-    /// before its turn, where waiting for them one at a time was most of the work.
-    func measured(_ count: Int, from q: UnsafePointer<Float>, node: (Int) -> Int) throws -> [UInt64] {
         let vectorOffset = layout.vectorOffset
         func prefetchVector(_ i: Int) {
-            guard i < count else { return }
-            let (page, offset) = layout.records.locate(node(i))
+            guard i < keys.count else { return }
+            let (page, offset) = layout.records.locate(RankedNode.node(keys[i]))
             space.prefetch(page, offset: offset + vectorOffset, lines: prefetchLines)
         }
         for i in 0..<HNSWIndex.remeasureLookahead { prefetchVector(i) }
-        var keys: [UInt64] = []
-        keys.reserveCapacity(count)
-        for i in 0..<count {
+        var measured: [UInt64] = []
+        measured.reserveCapacity(keys.count)
+        for (i, key) in keys.enumerated() {
             prefetchVector(i + HNSWIndex.remeasureLookahead)
-            let n = node(i)
-            keys.append(RankedNode.key(try distance(q, toNode: n), UInt32(n)))
+            let node = RankedNode.node(key)
+            measured.append(RankedNode.key(try distance(q, toNode: node), UInt32(node)))
         }
-        return keys
+        return measured.sorted()
     }
 
     static let remeasureLookahead = 4
