@@ -142,7 +142,7 @@ final class BackupTests: XCTestCase {
         XCTAssertEqual(try listWithoutBytes(target).split(separator: "\n").count, 2, "held is still there")
 
         let other = try makeTemporaryDirectory()
-        FileManager.default.createFile(atPath: other + "/notes.txt", contents: Data("mine".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: other + "/notes.txt", contents: Data("mine".utf8)))
         try expectFailure(["restore", backup, "--into", other], in: source, status: 64, mentions: ["neither a data directory nor empty"])
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: other), ["notes.txt"])
     }

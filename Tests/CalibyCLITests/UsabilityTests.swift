@@ -94,7 +94,7 @@ final class UsabilityTests: XCTestCase {
     func testBashCompletesFilesAndDirectoriesWhereTheArgumentIsOne() throws {
         let files = try makeTemporaryDirectory()
         for name in ["small.fvecs", "small.txt", "queries.csv", "truth.ivecs"] {
-            FileManager.default.createFile(atPath: files + "/" + name, contents: Data())
+            XCTAssertTrue(FileManager.default.createFile(atPath: files + "/" + name, contents: Data()))
         }
         try FileManager.default.createDirectory(atPath: files + "/store", withIntermediateDirectories: true)
         func complete(_ words: [String]) throws -> [String] { try bashCompletions(words) }
