@@ -39,6 +39,13 @@ extension HNSWIndex: FilteredSearching, FilteredGraph {
     func prefetch(_ node: Int, links: Bool) {
         let (page, offset) = layout.records.locate(node)
         space.prefetch(page, offset: offset, lines: links ? linkLines : 1)
+        prefetchVector(of: node)
+    }
+
+    /// Starts loading a node's vector alone (re-measuring a list found by codes reads nothing else).
+    @inline(__always)
+    func prefetchVector(of node: Int) {
+        let (page, offset) = layout.records.locate(node)
         space.prefetch(page, offset: offset + layout.vectorOffset, lines: prefetchLines)
     }
 }

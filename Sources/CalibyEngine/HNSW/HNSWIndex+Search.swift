@@ -118,17 +118,12 @@ extension HNSWIndex {
     /// a time, they were most of the re-measuring.
     func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
         scratch.count(pageAccesses: keys.count, distances: keys.count)
-        let vectorOffset = layout.vectorOffset
-        func prefetchVector(_ i: Int) {
-            guard i < keys.count else { return }
-            let (page, offset) = layout.records.locate(RankedNode.node(keys[i]))
-            space.prefetch(page, offset: offset + vectorOffset, lines: prefetchLines)
-        }
-        for i in 0..<HNSWIndex.remeasureLookahead { prefetchVector(i) }
+        let ahead = HNSWIndex.remeasureLookahead
+        for key in keys.prefix(ahead) { prefetchVector(of: RankedNode.node(key)) }
         var measured: [UInt64] = []
         measured.reserveCapacity(keys.count)
         for (i, key) in keys.enumerated() {
-            prefetchVector(i + HNSWIndex.remeasureLookahead)
+            if i + ahead < keys.count { prefetchVector(of: RankedNode.node(keys[i + ahead])) }
             let node = RankedNode.node(key)
             measured.append(RankedNode.key(try distance(q, toNode: node), UInt32(node)))
         }
