@@ -23,7 +23,7 @@ import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfi
 
 import numpy as np
 
-from texmex import dataset, parse_rows, read_vecs, run, write_vecs
+from texmex import dataset, evict, parse_rows, read_vecs, run, write_vecs
 
 DISKANNPY_SEARCH = """
 import json, resource, sys, time
@@ -45,18 +45,6 @@ recall = float(np.mean([len(set(i[:10]) & set(t[:10])) / 10 for i, t in zip(ids,
 print('RESULT', json.dumps({'recall': recall, 'qps': len(q) / elapsed, 'qps_open': len(q) / (time.perf_counter() - opened),
                   'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def evict(directories):
-    """Drops every file of `directories` from the OS page cache."""
-    for d in directories:
-        for name in os.listdir(d):
-            fd = os.open(os.path.join(d, name), os.O_RDONLY)
-            try:
-                os.fdatasync(fd)
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
 
 
 def blocks_read():

@@ -1,5 +1,6 @@
 """What the bench scripts share: a TEXMEX data set directory (base.fvecs, query.fvecs,
-groundtruth.ivecs), .fvecs/.ivecs reading and writing, running caliby and reading its TSV rows.
+groundtruth.ivecs), .fvecs/.ivecs reading and writing, running caliby and reading its TSV rows,
+dropping index files from the OS page cache.
 The scripts run as `python bench/NAME.py`, so `import texmex` finds this file beside them."""
 import os, struct, subprocess
 
@@ -15,6 +16,18 @@ def dataset(directory):
     with open(base, 'rb') as f:
         dim = struct.unpack('<i', f.read(4))[0]
     return base, query, gt, dim, os.path.getsize(base) // (4 + 4 * dim), os.path.getsize(query) // (4 + 4 * dim)
+
+
+def evict(directories):
+    """Drops every file of `directories` from the OS page cache."""
+    for d in directories:
+        for name in os.listdir(d):
+            fd = os.open(os.path.join(d, name), os.O_RDONLY)
+            try:
+                os.fdatasync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
 
 
 def read_vecs(path, dtype):
