@@ -10,7 +10,7 @@ DIR is built when it does not exist yet (`init`, `create v CREATE`, `insert --th
 buffer), and kept: a 1M build through 1/10 of its file takes the better part of an hour. The
 --reference directory, built the same way with the default buffer, gives the in-memory recall.
 """
-import argparse, json, os, shlex, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, shlex, shutil, statistics, subprocess, sys, tempfile, time
 
 from texmex import dataset, evict, parse_rows, read_vecs, write_vecs
 
@@ -66,22 +66,25 @@ def main():
     if a.reference and not os.path.exists(a.reference):
         build(a.caliby, base, a.reference, None, create)
     work = tempfile.mkdtemp(prefix='bounded-')
-    queries, truth = os.path.join(work, 'q.fvecs'), os.path.join(work, 'gt.ivecs')
-    write_vecs(queries, read_vecs(query, 'float32')[:a.queries], 'float32')
-    write_vecs(truth, read_vecs(gt, 'int32')[:a.queries], 'int32')
-    print(f'{a.queries} queries, buffer {a.buffer}, medians of {a.rounds}')
-    print('| search | recall@10 (buffer / in memory) | cold QPS | warm QPS | cold KiB read per query | peak RSS MiB |')
-    print('|---|---|---|---|---|---|')
-    for setting in a.search or ['']:
-        runs = {True: [], False: []}
-        for _ in range(a.rounds):
-            for cold in (True, False):
-                runs[cold].append(search(a.caliby, a.db, a.buffer, queries, truth, setting, cold))
-        reference = search(a.caliby, a.reference, None, queries, truth, setting, False)['recall'] if a.reference else float('nan')
-        med = lambda cold, key: statistics.median(r[key] for r in runs[cold])
-        print(f'| {setting or "default"} | {runs[True][0]["recall"]:.3f} / {reference:.3f} | {med(True, "qps"):,.0f} | '
-              f'{med(False, "qps"):,.0f} | {med(True, "kib"):,.0f} | {max(r["rss"] for rs in runs.values() for r in rs):.1f} |',
-              flush=True)
+    try:
+        queries, truth = os.path.join(work, 'q.fvecs'), os.path.join(work, 'gt.ivecs')
+        write_vecs(queries, read_vecs(query, 'float32')[:a.queries], 'float32')
+        write_vecs(truth, read_vecs(gt, 'int32')[:a.queries], 'int32')
+        print(f'{a.queries} queries, buffer {a.buffer}, medians of {a.rounds}')
+        print('| search | recall@10 (buffer / in memory) | cold QPS | warm QPS | cold KiB read per query | peak RSS MiB |')
+        print('|---|---|---|---|---|---|')
+        for setting in a.search or ['']:
+            runs = {True: [], False: []}
+            for _ in range(a.rounds):
+                for cold in (True, False):
+                    runs[cold].append(search(a.caliby, a.db, a.buffer, queries, truth, setting, cold))
+            reference = search(a.caliby, a.reference, None, queries, truth, setting, False)['recall'] if a.reference else float('nan')
+            med = lambda cold, key: statistics.median(r[key] for r in runs[cold])
+            print(f'| {setting or "default"} | {runs[True][0]["recall"]:.3f} / {reference:.3f} | {med(True, "qps"):,.0f} | '
+                  f'{med(False, "qps"):,.0f} | {med(True, "kib"):,.0f} | {max(r["rss"] for rs in runs.values() for r in rs):.1f} |',
+                  flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == '__main__':
