@@ -8,29 +8,6 @@ import XCTest
 final class MappedPreloadTests: XCTestCase {
     private let d = 16
 
-    /// Counts the reads and maps of one file, and fails its maps with `failMaps`.
-    private final class MapCounter: FileIOHook, @unchecked Sendable {
-        let path: String
-        let failMaps: Int32?
-        private let lock = NSLock()
-        private var reads = 0, maps = 0
-        init(path: String, failMaps: Int32? = nil) {
-            self.path = path
-            self.failMaps = failMaps
-        }
-        func willPerform(_ operation: FileOperation) -> Int32? {
-            operation.kind == .map && operation.path == path ? failMaps : nil
-        }
-        func didPerform(_ operation: FileOperation) {
-            guard operation.path == path else { return }
-            lock.withLock {
-                if operation.kind == .read { reads += 1 }
-                if operation.kind == .map { maps += 1 }
-            }
-        }
-        var counted: (reads: Int, maps: Int) { lock.withLock { (reads, maps) } }
-    }
-
     private var queries: [Float] { clusteredVectors(count: 20, dimensions: d, seed: 8) }
 
     /// A directory with HNSW indexes of 3000 vectors, and what a read-write open that reads every
@@ -68,14 +45,14 @@ final class MappedPreloadTests: XCTestCase {
                      preloaded: preloaded)
     }
 
-    /// A read-only open of `dir` through its own pool, with a `MapCounter` on index "v"'s file
+    /// A read-only open of `dir` through its own pool, with a `PageReads` on index "v"'s file
     /// until the test ends.
     private func openReadOnly(_ dir: String, budget: Int = 64 << 20, failMaps: Int32? = nil)
-        throws -> (pool: BufferPool, db: Database, v: GraphIndex, counter: MapCounter) {
+        throws -> (pool: BufferPool, db: Database, v: GraphIndex, counter: PageReads) {
         let pool = try BufferPool(budgetBytes: budget)
         let db = try openDatabase(dir, pool: pool, mode: .readOnly)
         let v = try db.index(named: "v")
-        let counter = MapCounter(path: try db.space(for: v.info).path, failMaps: failMaps)
+        let counter = PageReads(path: try db.space(for: v.info).path, failMaps: failMaps)
         FileIO.hook = counter
         addTeardownBlock {
             FileIO.hook = nil
@@ -108,7 +85,7 @@ final class MappedPreloadTests: XCTestCase {
         let db = try openDatabase(try built().dir, pool: try BufferPool(budgetBytes: 64 << 20))
         defer { try? db.close() }
         let index = try db.index(named: "v")
-        let counter = MapCounter(path: try db.space(for: index.info).path)
+        let counter = PageReads(path: try db.space(for: index.info).path)
         FileIO.hook = counter
         defer { FileIO.hook = nil }
         try preloadForBatch(db, index)

@@ -7,23 +7,6 @@ import XCTest
 final class StatisticsTests: XCTestCase {
     private let d = 16
 
-    /// Counts the reads of one file, as the engine's counters should.
-    private final class ReadCounter: FileIOHook, @unchecked Sendable {
-        let path: String
-        private let lock = NSLock()
-        private var reads = 0, bytes = 0
-        init(path: String) { self.path = path }
-        func willPerform(_ operation: FileOperation) -> Int32? { nil }
-        func didPerform(_ operation: FileOperation) {
-            guard operation.kind == .read, operation.path == path else { return }
-            lock.withLock {
-                reads += 1
-                bytes += operation.count
-            }
-        }
-        var counted: (reads: Int, bytes: Int) { lock.withLock { (reads, bytes) } }
-    }
-
     /// A directory holding one HNSW index of 3000 vectors, committed and closed.
     private func builtDirectory(capacity: Int = 3000) throws -> (dir: String, queries: [Float]) {
         let dir = temporaryDirectory(self)
@@ -42,14 +25,14 @@ final class StatisticsTests: XCTestCase {
         let db = try openDatabase(dir, pool: pool)
         defer { try? db.close() }
         let index = try db.index(named: "v")
-        let counter = ReadCounter(path: try db.space(for: index.info).path)
+        let counter = PageReads(path: try db.space(for: index.info).path)
         FileIO.hook = counter
         defer { FileIO.hook = nil }
 
         let before = EngineCounters(pool: pool)
         _ = try search(index, queries)
         let cold = EngineCounters(pool: pool) - before
-        let (reads, bytes) = counter.counted
+        let (reads, bytes, _) = counter.counted
         XCTAssertGreaterThan(reads, 10)
         XCTAssertEqual(cold.pagesRead, reads, "one read per page fault")
         XCTAssertEqual(cold.bytesRead, bytes)
@@ -84,7 +67,7 @@ final class StatisticsTests: XCTestCase {
         let start = EngineCounters(pool: pool)
         try db.preload(opened, beforeSearching: 1, parameters: parameters)
         XCTAssertEqual((EngineCounters(pool: pool) - start).pagesRead, 0)
-        let counter = ReadCounter(path: try db.space(for: opened.info).path)
+        let counter = PageReads(path: try db.space(for: opened.info).path)
         FileIO.hook = counter
         defer { FileIO.hook = nil }
         try db.preload(opened, beforeSearching: 1000, parameters: parameters)
