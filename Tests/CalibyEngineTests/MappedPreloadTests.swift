@@ -45,7 +45,7 @@ final class MappedPreloadTests: XCTestCase {
                      preloaded: preloaded)
     }
 
-    /// A read-only open of `dir` through its own pool, with a `PageReads` on index "v"'s file
+    /// A read-only open of `dir` through its own pool, with a `PageReads` hook on index "v"'s file
     /// until the test ends.
     private func openReadOnly(_ dir: String, budget: Int = 64 << 20, failMaps: Int32? = nil)
         throws -> (pool: BufferPool, db: Database, v: GraphIndex, counter: PageReads) {
