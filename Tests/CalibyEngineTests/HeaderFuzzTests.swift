@@ -47,7 +47,7 @@ final class HeaderFuzzTests: XCTestCase {
 
     func testEveryHNSWHeaderFieldAtAdversarialValues() throws {
         try fuzz(try .hnsw(self), fieldNames: HNSWHeader.fieldNames,
-                 counters: ["nodeCount", "entryPoint", "maxLevel", "upperSlotsUsed", "deletedCount"])
+                 counters: ["nodeCount", "entryPoint", "maxLevel", "upperSlotsUsed", "deletedCount", "quantizerLearnedFrom"])
     }
 
     func testEveryDiskANNHeaderFieldAtAdversarialValues() throws {

@@ -112,6 +112,35 @@ final class QuantizationTests: XCTestCase {
         try db.discardAndClose()
     }
 
+    /// A first insert of one vector (a REPL user's) teaches the quantizer nothing of the data's
+    /// range; the index learns it again as it grows and re-codes its nodes, so its searches keep
+    /// the recall of the vectors, `check` finds every code matching, and reopening keeps it all.
+    func testAQuantizerLearnedFromAFewVectorsIsLearnedAgainAsTheIndexGrows() throws {
+        let (dir, opened) = try freshDatabase()
+        var db = opened
+        let base = clusteredVectors(count: 3000, dimensions: d, seed: 78)
+        let queries = clusteredVectors(count: 100, dimensions: d, seed: 79)
+        let plain = try build(db, "plain", config(.cosine, quantization: .none), base)
+        let coded = try db.createIndex(name: "coded", type: .hnsw, config: config(.cosine, quantization: .int8))
+        for range in [0..<1, 1..<8, 8..<3000] {
+            let vectors = batch(Array(base[(range.lowerBound * d)..<(range.upperBound * d)]), dimensions: d, ids: range.map(UInt64.init))
+            _ = try coded.insert(vectors, options: InsertOptions(threads: 1))
+        }
+        let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10, metric: .cosine)
+        let plainRecall = try recall(plain, queries: queries, truth: truth, k: 10, ef: 64)
+        let codedRecall = try recall(coded, queries: queries, truth: truth, k: 10, ef: 64)
+        XCTAssertGreaterThanOrEqual(codedRecall, plainRecall - 0.03, "codes \(codedRecall), vectors \(plainRecall)")
+        XCTAssertEqual(try db.check(coded.info), [])
+        let before = try search(coded, queries)
+        try db.flush()
+        try db.close()
+
+        db = try openDatabase(dir)
+        XCTAssertEqual(try search(db.index(named: "coded"), queries).map { $0.map(\.id) }, before.map { $0.map(\.id) })
+        XCTAssertEqual(try db.check(db.info(named: "coded")), [])
+        try db.discardAndClose()
+    }
+
     func testResizeKeepsAndVacuumRetrainsTheQuantizer() throws {
         let (_, db) = try freshDatabase()
         let base = clusteredVectors(count: 1200, dimensions: d, seed: 76)

@@ -5,7 +5,7 @@ import Glibc
 /// updatePoint, and the batch insert on several threads.
 extension HNSWIndex {
     /// The vector as the index will hold it: normalized for cosine, rounded to the stored precision.
-    private func preparedForStorage(_ vector: UnsafePointer<Float>, scratch: SearchScratch) -> UnsafePointer<Float> {
+    func preparedForStorage(_ vector: UnsafePointer<Float>, scratch: SearchScratch) -> UnsafePointer<Float> {
         guard metric == .cosine || stored.precision != .float32 else { return vector }
         scratch.query.update(from: vector, count: dimensions)
         if metric == .cosine { Distance.normalize(scratch.query, dimensions) }
@@ -232,7 +232,7 @@ extension HNSWIndex {
         summary.firstID = ids.first
         summary.lastID = ids.last
         try claimDeletedSlots(for: ids, replace: options.replace)
-        let quantizer = try trainQuantizerIfDue(batch)
+        let quantizer = try quantizerForInsert(batch)
         space.preload(beforeInserting: ids.count, into: count)
         let inserted = ManagedAtomic<Int>(0)
         var failure: Error?
@@ -255,32 +255,6 @@ extension HNSWIndex {
         summary.inserted = inserted.load(ordering: .relaxed)
         summary.replaced = ids.count - summary.inserted
         return summary
-    }
-
-    /// With int8 quantization, the quantizer the batch's codes are made with: trained from this
-    /// batch (as stored: normalized for cosine, rounded to the precision) when it is the first.
-    private func trainQuantizerIfDue(_ batch: VectorBatch) throws -> ScalarQuantizer? {
-        guard layout.quantization == .int8 else { return nil }
-        if let trained = entryMutex.withLock({ quantizer }) { return trained }
-        let chosen = Array(ScalarQuantizer.trainingSample(count: batch.count))
-        var sample = [Float](repeating: 0, count: chosen.count * dimensions)
-        scratch.with { scratch in
-            batch.vectors.withUnsafeBufferPointer { vectors in
-                sample.withUnsafeMutableBufferPointer { sample in
-                    for (slot, i) in chosen.enumerated() {
-                        let q = preparedForStorage(vectors.baseAddress! + i * dimensions, scratch: scratch)
-                        (sample.baseAddress! + slot * dimensions).update(from: q, count: dimensions)
-                    }
-                }
-            }
-        }
-        let trained = sample.withUnsafeBufferPointer { ScalarQuantizer(training: $0.baseAddress!, count: chosen.count, dimensions: dimensions) }
-        try trained.floats.withUnsafeBufferPointer { try space.writeFloats($0, from: 1) }
-        entryMutex.withLock {
-            quantizer = trained
-            header.quantizerTrained = true
-        }
-        return trained
     }
 
     private func assignIDs(_ batch: VectorBatch) throws -> [UInt64] {

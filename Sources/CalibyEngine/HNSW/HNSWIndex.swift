@@ -39,8 +39,8 @@ package final class HNSWIndex: PagedIndex {
     /// Deleted nodes set aside for the running insert once the fresh slots run out, their old ids
     /// already gone from the id map (HNSWIndex+Reuse.swift). Guarded by `entryMutex`.
     var claimedSlots: [Int] = []
-    /// With int8 quantization, the codes' quantizer once the first insert has trained it; then
-    /// fixed for the index's life (`vacuum` trains a new one). Guarded by `entryMutex`.
+    /// With int8 quantization, the codes' quantizer once the first insert has trained it; learned
+    /// again while the index is young (HNSWIndex+Quantizer.swift). Guarded by `entryMutex`.
     var quantizer: ScalarQuantizer?
 
     /// Formats a new, empty index in `space`.

@@ -137,9 +137,13 @@ struct HNSWHeader: Equatable {
     var deletedCount = 0
     /// The quantizer region holds a trained quantizer (the first insert trains it).
     var quantizerTrained = false
+    /// The vectors in the index (with the batch) when the quantizer last learned, at most
+    /// `ScalarQuantizer.sampleSize`; 0 when untrained, and in files written before it was kept.
+    var quantizerLearnedFrom = 0
 
     static let fieldNames = ["magic", "dimensions", "M", "capacity", "metric", "nodeCount", "entryPoint", "maxLevel",
-                             "upperSlotsUsed", "nextAutoID", "deletedCount", "precision", "quantizerTrained"]
+                             "upperSlotsUsed", "nextAutoID", "deletedCount", "precision", "quantizerTrained",
+                             "quantizerLearnedFrom"]
 
     func store(into page: UnsafeMutableRawPointer, layout: HNSWLayout, metric: Metric) {
         // Bit patterns, not conversions: a counter gone wrong must reach the disk (and be refused
@@ -150,6 +154,7 @@ struct HNSWHeader: Equatable {
             bits(Metric.allCases.firstIndex(of: metric)!), bits(nodeCount), bits(entryPoint), bits(maxLevel),
             bits(upperSlotsUsed), nextAutoID, bits(deletedCount),
             bits(VectorPrecision.allCases.firstIndex(of: layout.stored.precision)!), quantizerTrained ? 1 : 0,
+            bits(quantizerLearnedFrom),
         ]
         for (i, value) in fields.enumerated() { page.storeBytes(of: value, toByteOffset: i * 8, as: UInt64.self) }
     }
@@ -183,6 +188,8 @@ struct HNSWHeader: Equatable {
         header.quantizerTrained = trained == 1
         try f.require(header.quantizerTrained || header.nodeCount == 0 || layout.quantization == .none, 12, 5,
                       "a trained quantizer once a quantized index has nodes")
+        header.quantizerLearnedFrom = try f.count(13, atMost: ScalarQuantizer.sampleSize, "the quantizer's sample size")
+        try f.require(header.quantizerTrained || header.quantizerLearnedFrom == 0, 13, 12, "no sample without a quantizer")
         return header
     }
 }

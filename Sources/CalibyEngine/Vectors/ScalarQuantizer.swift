@@ -17,8 +17,12 @@ struct ScalarQuantizer: Equatable {
 
     var dimensions: Int { offsets.count }
 
-    /// The vectors of a batch of `count` the training looks at: at most 2000, evenly spaced.
-    static func trainingSample(count: Int) -> StrideTo<Int> { stride(from: 0, to: count, by: max(1, count / 2000)) }
+    /// Vectors enough for a quantizer's training: an index's quantizer learned from fewer is
+    /// learned again as the index grows (HNSWIndex+Quantizer.swift).
+    static let sampleSize = 2000
+    /// The vectors of `count` the training looks at: all of them below 2 × sampleSize, else every
+    /// (count / sampleSize)-th.
+    static func trainingSample(count: Int) -> StrideTo<Int> { stride(from: 0, to: count, by: max(1, count / sampleSize)) }
     /// The share of sampled components that fit in ±127 codes; the rest, beyond, are clamped.
     /// A few outlying components would otherwise coarsen the scale for every other one.
     static let coveredShare = 0.9999
