@@ -61,8 +61,9 @@ struct CreateCommand: DatabaseCommand {
     var efConstruction: Int?
 
     @Option(name: .long, help: ArgumentHelp("""
-        HNSW: int8 keeps one byte per dimension beside each vector, which searches walk the graph by \
-        before re-ranking by the vectors (faster on wide vectors; learned from the first insert), or none.
+        HNSW: int8 keeps one byte per dimension beside each vector, which searches and inserts walk \
+        the graph by before ranking by the vectors (faster searches and builds, same recall); none \
+        keeps only the vectors (default: int8).
         """, valueName: "none|int8"))
     var quantization: VectorQuantization?
 

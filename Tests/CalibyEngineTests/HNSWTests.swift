@@ -6,13 +6,14 @@ final class HNSWTests: XCTestCase {
     private let d = 24
 
     private func newIndex(_ name: String = "v", capacity: Int = 4000, metric: Metric = .l2, precision: VectorPrecision = .float32,
+                          quantization: VectorQuantization = HNSWConfig().quantization,
                           pool: BufferPool = testPool) throws -> (Database, GraphIndex, String) {
         let dir = temporaryDirectory(self)
         try Caliby.initialize(dir)
         let db = try openDatabase(dir, pool: pool)
         let index = try db.createIndex(name: name, type: .hnsw, config: IndexConfig(
             dimensions: d, maxElements: capacity, metric: metric, precision: precision,
-            hnsw: HNSWConfig(M: 16, efConstruction: 100)))
+            hnsw: HNSWConfig(M: 16, efConstruction: 100, quantization: quantization)))
         return (db, index, dir)
     }
 
@@ -53,7 +54,8 @@ final class HNSWTests: XCTestCase {
         let truth = bruteForce(base: base, queries: queries, dimensions: d, k: 10)
         var fileBytes: [VectorPrecision: Int] = [:]
         for precision in VectorPrecision.allCases {
-            let (db, index, dir) = try newIndex(precision: precision)
+            // Without codes, which would stay a byte per dimension at either precision.
+            let (db, index, dir) = try newIndex(precision: precision, quantization: .none)
             _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 2))
             XCTAssertGreaterThanOrEqual(try recall(index, queries: queries, truth: truth, k: 10, ef: 64), 0.95, "\(precision)")
             // Reported distances are the float32 query against the stored vector: within float16's

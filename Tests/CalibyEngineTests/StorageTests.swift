@@ -141,10 +141,11 @@ final class StorageTests: XCTestCase {
         }
     }
 
-    func testCatalogEntriesFromBeforePrecisionReadAsFloat32() throws {
+    func testCatalogEntriesFromBeforePrecisionReadAsFloat32WithoutCodes() throws {
         let old = #"{"dimensions":8,"maxElements":100,"metric":"l2","hnsw":{"M":16,"efConstruction":200}}"#
         let config = try JSONDecoder().decode(IndexConfig.self, from: Data(old.utf8))
-        XCTAssertEqual(config, IndexConfig(dimensions: 8, maxElements: 100, metric: .l2, precision: .float32, hnsw: HNSWConfig()))
+        XCTAssertEqual(config, IndexConfig(dimensions: 8, maxElements: 100, metric: .l2, precision: .float32,
+                                            hnsw: HNSWConfig(quantization: .none)))
     }
 
     func testBufferConfigIsFixedOnceThePoolExists() throws {
