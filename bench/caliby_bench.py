@@ -3,7 +3,7 @@
 USearch, and prints rows in the same markdown shape so the two tables sit side by side.
 
 usage: caliby_bench.py DATADIR --caliby PATH [--M 16] [--efc 200] [--threads 2] [--efs 16,32,64,128,256]
-                       [--precisions float32,float16] [--quantization none,int8]
+                       [--precisions float32,float16] [--quantization int8 (the default) | none | none,int8]
 Each precision and quantization is a separate index (`caliby create --precision --quantization`),
 built and measured in turn.
 """
@@ -39,7 +39,7 @@ def main():
     ap.add_argument('--efs', default='16,32,64,128,256')
     ap.add_argument('--metric', default='l2')
     ap.add_argument('--precisions', default='float32,float16')
-    ap.add_argument('--quantization', default='none')
+    ap.add_argument('--quantization', default='int8')  # caliby's default
     a = ap.parse_args()
     for precision in a.precisions.split(','):
         for quantization in a.quantization.split(','):
