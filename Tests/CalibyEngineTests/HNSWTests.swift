@@ -200,6 +200,23 @@ final class HNSWTests: XCTestCase {
         try reopened.discardAndClose()
     }
 
+    /// A search marks the nodes it has seen with a generation number that wraps every 255 marking
+    /// rounds (one per level searched). A wrap that left old marks behind would make a later search
+    /// take its own nodes for seen: query A, then 254 searches of B elsewhere, puts A's next search
+    /// on the generations of its last one whether a search marks once or twice.
+    func testASearchRepeatedAfterTheVisitedMarksWrapFindsTheSameNeighbours() throws {
+        let (db, index, _) = try newIndex()
+        let base = clusteredVectors(count: 1000, dimensions: d, seed: 21)
+        _ = try index.insert(batch(base, dimensions: d), options: InsertOptions(threads: 1))
+        let a = Array(base[0..<d]), b = Array(base[(999 * d)...])
+        let first = try search(index, a)
+        for wrap in 1...3 {
+            for _ in 0..<254 { _ = try search(index, b) }
+            XCTAssertEqual(try search(index, a), first, "after wrap \(wrap)")
+        }
+        try db.discardAndClose()
+    }
+
     func testTinyBufferGivesIdenticalResults() throws {
         let base = clusteredVectors(count: 1500, dimensions: d, seed: 23)
         let queries = clusteredVectors(count: 30, dimensions: d, seed: 24)
