@@ -158,13 +158,10 @@ package final class PageSpace: @unchecked Sendable {
     /// look at the state word per page where everything is resident.
     package var outgrowsPool: Bool { filePages.load(ordering: .relaxed) &* pageSize > pool.budgetBytes }
 
-    /// Starts loading bytes of a page into the CPU cache, and its state word, which the read that
-    /// follows checks first: one word per page, the array outgrows the L2 cache at a few hundred
-    /// thousand pages. Only a hint: an evicted page's range is mapped but empty, and a prefetch
-    /// there does nothing.
+    /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
+    /// mapped but empty, and a prefetch there does nothing.
     @inline(__always)
     package func prefetch(_ page: Int, offset: Int, lines: Int) {
-        caliby_prefetch(states + page)
         let start = address(page) + offset
         for line in 0..<lines { caliby_prefetch(start + line &* 64) }
     }
