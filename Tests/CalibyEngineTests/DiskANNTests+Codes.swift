@@ -7,8 +7,9 @@ import XCTest
 extension DiskANNTests {
     /// A batch of searches by codes reads the index's code pages in one pass before the first
     /// search, as DiskANN's disk index loads its codes: one request for all of them, then each in
-    /// the pool, and the same answers as searches that fault them in one at a time. Exact searches
-    /// read no codes, and codes that would take more than half the pool are left to the searches.
+    /// the pool, and the same answers as searches that fault them in one at a time. A read-only
+    /// open, what `caliby search` does, maps them instead of reading them. Exact searches read no
+    /// codes, and codes that would take more than half the pool are left to the searches.
     func testABatchOfSearchesByCodesReadsTheCodesInOnePass() throws {
         // A byte per dimension: 12 pages of codes, which fit in half the 128 KiB pool, not the 64 KiB one.
         let (db, index, dir) = try newIndex(pqBytes: d)
@@ -17,31 +18,48 @@ extension DiskANNTests {
         let path = try db.space(for: index.info).path
         let layout = (index as! DiskANNIndex).layout
         let pageSize = layout.pageSize, codePages = layout.codeBase..<layout.code(base.count / d - 1).page + 1
+        let codeOffsets = Set(codePages.map { $0 * pageSize })
         try db.flush()
         try db.discardAndClose()
         let queries = clusteredVectors(count: 40, dimensions: d, seed: 74)
-        func searchCold(_ distances: SearchDistances, poolBytes: Int, preload: Bool) throws -> (asked: [Range<Int>], read: Set<Int>, hits: [[SearchHit]]) {
+        struct Cold { var asked: [Range<Int>], read: Set<Int>, maps: Int, broughtIn: Int, hits: [[SearchHit]], readBySearches: Set<Int> }
+        func searchCold(_ distances: SearchDistances, poolBytes: Int, preload: Bool, mode: AccessMode = .readWrite) throws -> Cold {
             let reads = PageReads(path: path)
             FileIO.hook = reads
             defer { FileIO.hook = nil }
-            let cold = try openDatabase(dir, pool: try BufferPool(budgetBytes: poolBytes))
-            defer { try? cold.discardAndClose() }
+            let pool = try BufferPool(budgetBytes: poolBytes)
+            let cold = try openDatabase(dir, pool: pool, mode: mode)
+            defer { try? mode == .readWrite ? cold.discardAndClose() : cold.close() }
             let v = try cold.index(named: "v")
             let parameters = self.parameters(k: 10, L: 64, width: 1, filter: nil, distances: distances)
-            let opened = reads.recorded
+            let opened = reads.recorded, start = EngineCounters(pool: pool)
             if preload { try cold.preload(v, beforeSearching: queries.count, parameters: parameters) }
             let (read, asked) = reads.recorded
-            return (Array(asked.dropFirst(opened.readAheads.count)), read.subtracting(opened.reads), try search(v, queries) { _ in parameters })
+            let broughtIn = (EngineCounters(pool: pool) - start).pagesRead
+            let hits = try search(v, queries) { _ in parameters }
+            return Cold(asked: Array(asked.dropFirst(opened.readAheads.count)), read: read.subtracting(opened.reads),
+                        maps: reads.counted.maps, broughtIn: broughtIn, hits: hits,
+                        readBySearches: reads.recorded.reads.subtracting(read))
         }
         let small = 128 * 1024
         XCTAssertLessThanOrEqual(2 * codePages.count * pageSize, small, "the codes fit in half the pool")
         let preloaded = try searchCold(.pq, poolBytes: small, preload: true)
         XCTAssertEqual(preloaded.asked, [codePages.lowerBound * pageSize..<codePages.upperBound * pageSize],
                        "one request for the code pages")
-        XCTAssertEqual(preloaded.read, Set(codePages.map { $0 * pageSize }), "every code page read, nothing else")
+        XCTAssertEqual(preloaded.read, codeOffsets, "every code page read, nothing else")
+        XCTAssertEqual(preloaded.maps, 0, "a read-write open reads: a transaction may write the file under a mapping")
         XCTAssertEqual(codePages.count, 12)
         XCTAssertEqual(preloaded.hits, try searchCold(.pq, poolBytes: small, preload: false).hits)
         XCTAssertGreaterThanOrEqual(recall(preloaded.hits, exact(base, queries)), 0.9)
+
+        let mapped = try searchCold(.pq, poolBytes: small, preload: true, mode: .readOnly)
+        XCTAssertEqual(mapped.asked, preloaded.asked, "the disk asked for the code pages together before mapping them")
+        XCTAssertEqual(mapped.maps, 1)
+        XCTAssertEqual(mapped.read, [], "the code pages are the mapped file's")
+        XCTAssertEqual(mapped.broughtIn, codePages.count, "every code page in the pool")
+        XCTAssertFalse(mapped.readBySearches.isDisjoint(with: codeOffsets), "the small pool evicted mapped code pages...")
+        XCTAssertEqual(mapped.hits, preloaded.hits, "...which read back as they were")
+
         XCTAssertEqual(try searchCold(.exact, poolBytes: small, preload: true).read, [], "exact searches read no codes")
         let tiny = 64 * 1024
         XCTAssertGreaterThan(2 * codePages.count * pageSize, tiny)

@@ -25,7 +25,7 @@ extension PageSpace {
         if readOnly && !steadyState && pool.budgetBytes >= pagesInFile * pageSize && mapWhole() { return }
         let bytes = pageSize * capacityPages
         if pool.budgetBytes >= bytes { madvise(range(of: 0).start, bytes, MADV_HUGEPAGE) }
-        preload(0..<pool.budgetBytes / pageSize)
+        read(0..<min(pool.budgetBytes / pageSize, pagesInFile, capacityPages))
     }
 
     /// Puts the file, mapped copy-on-write, in place of its frames, and makes every page of it
@@ -33,6 +33,13 @@ extension PageSpace {
     /// file is in place in 13 ms, against 105–130 ms read into 4 KiB frames and 36–400 ms into
     /// 2 MiB ones, whose zeroing time swings on this VM (bench/load_paths.c, BENCHMARKS.md). The
     /// price is 4 KiB pages, with more TLB misses than 2 MiB frames, for the rest of the run.
+    func mapWhole() -> Bool {
+        let pages = pagesInFile
+        return pages <= capacityPages && map(0..<pages)
+    }
+
+    /// Puts `pages` of the file, mapped copy-on-write, in place of their frames, and makes every
+    /// evicted one of them that verifies resident (see `mapWhole`).
     ///
     /// Only for a read-only file (`readOnly`), because then nothing here makes a page's bytes
     /// differ from the file's: replacing a resident page's memory with the file's is invisible to
@@ -41,39 +48,46 @@ extension PageSpace {
     /// other than caliby that truncates the file or fails its reads while the mapping lives can
     /// still raise SIGBUS; `PosixFile.mapFilled` reports every failure up to the moment of mapping.
     ///
-    /// Returns false, with nothing changed, where the file cannot be mapped and filled (an old
-    /// kernel, a failed read): `preload` then reads it.
-    func mapWhole() -> Bool {
-        let pages = pagesInFile
-        guard pages > 0 else { return true }
-        guard pages <= capacityPages else { return false }
-        let bytes = pages * pageSize
-        guard let mapped = try? file.mapFilled(count: bytes) else { return false }
-        guard caliby_move_mapping(mapped, bytes, address(0)) == address(0) else {
+    /// Returns false, with nothing changed, where the range cannot be mapped and filled (an old
+    /// kernel, a failed read): the caller then reads it.
+    func map(_ pages: Range<Int>) -> Bool {
+        precondition(readOnly && pages.upperBound <= min(pagesInFile, capacityPages))
+        guard !pages.isEmpty else { return true }
+        let bytes = pages.count * pageSize, start = address(pages.lowerBound)
+        guard let mapped = try? file.mapFilled(at: pages.lowerBound * pageSize, count: bytes) else { return false }
+        guard caliby_move_mapping(mapped, bytes, start) == start else {
             munmap(mapped, bytes)
             return false
         }
-        var page = 0
-        while page < pages {
-            let locked = lockEvicted(page..<min(pages, page + PageSpace.preloadRunPages))
+        var page = pages.lowerBound
+        while page < pages.upperBound {
+            let locked = lockEvicted(page..<min(pages.upperBound, page + PageSpace.preloadRunPages))
             settle(locked, from: page, filled: locked.count)
             page += max(1, locked.count)
         }
         return true
     }
 
-    /// Reads `pages` (those the file has) into the pool, asking the disk for the whole range at
-    /// once so the reads that follow find it on its way: the pages every search of a batch will
-    /// read (DiskANN's PQ codes) cost one sequential pass, not one random read each. The pass reads
-    /// runs of evicted pages with one call each (`faultRun`), at most 1/16 of the pool at a time
-    /// (pages locked for a read cannot be evicted to make room).
+    /// Brings `pages` (those the file and the layout have) into the pool, asking the disk for the
+    /// whole range at once so the reads that follow find it on its way: the pages every search of a
+    /// batch will read (DiskANN's PQ codes) cost one sequential pass, not one random read each. A read-only
+    /// file's range is mapped (`map`): cold, 1M × 128's 32 MB of codes then cost the disk's read
+    /// and no copy into frames touched for the first time (BENCHMARKS.md).
     package func preload(_ pages: Range<Int>) {
-        let end = min(pages.upperBound, pagesInFile)
+        let end = min(pages.upperBound, pagesInFile, capacityPages)
         guard pages.lowerBound >= 0, pages.lowerBound < end else { return }
-        file.readAhead(at: pages.lowerBound * pageSize, count: (end - pages.lowerBound) * pageSize)
+        let pages = pages.lowerBound..<end
+        file.readAhead(at: pages.lowerBound * pageSize, count: pages.count * pageSize)
+        if readOnly && map(pages) { return }
+        read(pages)
+    }
+
+    /// Reads `pages` into the pool in runs of evicted pages, one call each (`faultRun`), at most
+    /// 1/16 of the pool at a time (pages locked for a read cannot be evicted to make room).
+    private func read(_ pages: Range<Int>) {
         let runLimit = max(1, min(PageSpace.preloadRunPages, pool.budgetBytes / pageSize / 16))
         var page = pages.lowerBound
-        while page < end { page += max(1, faultRun(page..<min(end, page + runLimit))) }
+        while page < pages.upperBound { page += max(1, faultRun(page..<min(pages.upperBound, page + runLimit))) }
     }
 
     /// The most pages `preload` reads with one call: one per page made 1M's codes 8,000 calls.

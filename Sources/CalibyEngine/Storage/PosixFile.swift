@@ -66,15 +66,16 @@ final class PosixFile {
         }
     }
 
-    /// Maps the first `count` bytes of the file copy-on-write, with the page tables filled now
-    /// (`MADV_POPULATE_READ`): the mapping shows the page cache's own pages, so bringing in a file
-    /// that is cached costs neither fresh memory nor a copy. Filling now is what makes a failed or
-    /// short read an error here; touching a page that was never filled would raise SIGBUS
-    /// instead. The caller owns the mapping (`munmap`).
-    func mapFilled(count: Int) throws -> UnsafeMutableRawPointer {
+    /// Maps `count` bytes of the file from `offset` (a multiple of the system page size)
+    /// copy-on-write, with the page tables filled now (`MADV_POPULATE_READ`): the mapping shows the
+    /// page cache's own pages, so bringing in file pages costs neither fresh memory nor a copy.
+    /// Filling now is what makes a failed or short read an error here; touching a page that was
+    /// never filled would raise SIGBUS instead. The caller owns the mapping (`munmap`).
+    func mapFilled(at offset: Int = 0, count: Int) throws -> UnsafeMutableRawPointer {
         var mapped: UnsafeMutableRawPointer?
-        let done = FileIO.perform(FileOperation(kind: .map, path: path, fd: fd, count: count)) {
-            guard let start = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), start != MAP_FAILED else { return -1 }
+        let done = FileIO.perform(FileOperation(kind: .map, path: path, fd: fd, offset: offset, count: count)) {
+            guard let start = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off_t(offset)), start != MAP_FAILED
+            else { return -1 }
             guard madvise(start, count, MADV_POPULATE_READ) == 0 else {
                 let code = errno
                 munmap(start, count)
