@@ -70,9 +70,10 @@ extension PageSpace {
 
     /// Brings `pages` (those the file and the layout have) into the pool, asking the disk for the
     /// whole range at once so the reads that follow find it on its way: the pages every search of a
-    /// batch will read (DiskANN's PQ codes) cost one sequential pass, not one random read each. A read-only
-    /// file's range is mapped (`map`): no frames to zero, no copy, and a warm batch of 100 searches
-    /// on 1M × 128 ran 1.4× as fast; cold, the disk's read of the codes stays (BENCHMARKS.md).
+    /// batch will read (DiskANN's PQ codes) cost one sequential pass, not one random read each.
+    /// A read-only file's range is mapped (`map`): no frames to zero, no copy; a warm batch of 100
+    /// searches on 1M × 128 ran 1.2–1.6× as fast, and cold the disk's read of the codes stays
+    /// (BENCHMARKS.md).
     package func preload(_ pages: Range<Int>) {
         let end = min(pages.upperBound, pagesInFile, capacityPages)
         guard pages.lowerBound >= 0, pages.lowerBound < end else { return }
