@@ -56,7 +56,7 @@ final class DamagedDataTests: XCTestCase {
         let cases: [(String, Any, String)] = [
             ("M", 1, "hnsw.M = 1, must be between 2 and 512"),
             ("pageSize", 0, "pageSize = 0, must be a power of two between 4096 and 1048576"),
-            ("capacityPages", -1, "capacityPages = -1, must be between 1 and 17179869184"),
+            ("capacityPages", -1, "capacityPages = -1, must be between 1 and 4294967296"),
             ("pageSize", 8192, "pageSize = 8192, but its parameters give 4096"),
         ]
         for (field, value, detail) in cases {

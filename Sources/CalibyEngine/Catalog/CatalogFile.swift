@@ -29,9 +29,10 @@ struct CatalogFile: Codable, Equatable {
     package static let currentFormat = 1
     /// Bounds on what a catalog may ask the storage layer to map. The largest page a layout makes is
     /// 512 KiB (a record of 65536 float32 dimensions) and the largest index under 2^28 pages, so
-    /// these only catch damage, and keep pageSize · capacityPages far from overflowing.
+    /// these only catch damage, keep pageSize · capacityPages far from overflowing, and keep page
+    /// numbers within the 32 bits the page trailer and a transaction's list of pages hold.
     static let maxPageSize = 1 << 20
-    static let maxCapacityPages = 1 << 34
+    static let maxCapacityPages = 1 << 32
 
     func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()

@@ -25,10 +25,10 @@ package final class PageSpace: @unchecked Sendable {
     private let flags: UnsafeMutablePointer<UInt8>
     private static let dirtyFlag: UInt8 = 1
     private static let journaledFlag: UInt8 = 2
-    /// On `dirtyPages` in this transaction. A page evicted (written back, no longer dirty) and
+    /// On `changedPageList` in this transaction. A page evicted (written back, no longer dirty) and
     /// changed again must not be listed twice: in a long transaction through a small pool that
     /// happens millions of times (a 1M-vector DiskANN load through a 100 MiB pool grew the list
-    /// to 266 MB).
+    /// to 266 MB). A journaled page is always listed, so the list also finds every journaled flag.
     private static let listedFlag: UInt8 = 4
 
     /// Pages the file holds; reads at or past it are corruption (fresh pages come from `create`).
@@ -37,8 +37,10 @@ package final class PageSpace: @unchecked Sendable {
     /// Transaction state, guarded by `txMutex`.
     private let txMutex = Mutex()
     private var baselinePages: Int?
-    private var dirtyPages: [Int] = []
-    private var journaledPages: [Int] = []
+    /// Every page made dirty since the transaction began, once: 4 bytes a page, because it lives
+    /// as long as the transaction and a bulk load through a small pool touches every page of the
+    /// file (page numbers are 32-bit on disk too, in the page trailer).
+    private var changedPageList: [UInt32] = []
     private var wroteSinceSync = false
 
     static let stateShift: UInt64 = 56
@@ -356,10 +358,9 @@ package final class PageSpace: @unchecked Sendable {
                     try journal.recordPage(fileID: fileID, page: page, image: UnsafeRawPointer(address(page)), size: pageSize)
                 }
                 flags[page] |= PageSpace.journaledFlag
-                journaledPages.append(page)
             }
             if flags[page] & PageSpace.listedFlag == 0 {
-                dirtyPages.append(page)
+                changedPageList.append(UInt32(page))
                 flags[page] |= PageSpace.listedFlag
             }
         }
@@ -419,13 +420,17 @@ package final class PageSpace: @unchecked Sendable {
 
     /// The pages this transaction changed, each counted once however often it was evicted and
     /// changed again: what the commit writes back at most, and what its bookkeeping holds.
-    var changedPages: Int { txMutex.withLock { dirtyPages.count } }
+    var changedPages: Int { txMutex.withLock { changedPageList.count } }
 
     /// Commit step 2: every dirty page to the file, then fsync. Runs with no latch held by anyone
     /// (the database is quiescent between operations).
     func writeDirtyPages() throws {
-        let pages = txMutex.withLock { dirtyPages.sorted() }
-        for page in pages where flags[page] & PageSpace.dirtyFlag != 0 {
+        // Sorted in place: a copy would be one more list as long as the file at the end of a load.
+        let pages = txMutex.withLock {
+            changedPageList.sort()
+            return changedPageList
+        }
+        for page in pages.lazy.map(Int.init) where flags[page] & PageSpace.dirtyFlag != 0 {
             try latchExclusive(page, fresh: false)
             defer { unlatchExclusive(page) }
             if flags[page] & PageSpace.dirtyFlag != 0 { try writeBack(page) }
@@ -436,10 +441,8 @@ package final class PageSpace: @unchecked Sendable {
     /// Commit step 4, after the journal is gone: forget the transaction.
     func endTransaction() {
         txMutex.withLock {
-            for page in journaledPages { flags[page] &= ~PageSpace.journaledFlag }
-            for page in dirtyPages { flags[page] &= ~PageSpace.listedFlag }
-            journaledPages.removeAll()
-            dirtyPages.removeAll()
+            for page in changedPageList { flags[Int(page)] &= ~(PageSpace.listedFlag | PageSpace.journaledFlag) }
+            changedPageList.removeAll()
             baselinePages = nil
             wroteSinceSync = false
         }
