@@ -86,7 +86,7 @@ final class PosixFile {
     /// page cache's own pages, so bringing in file pages costs neither fresh memory nor a copy.
     /// Filling now is what makes a failed or short read an error here; touching a page that was
     /// never filled would raise SIGBUS instead. The caller owns the mapping (`munmap`).
-    func mapFilled(at offset: Int = 0, count: Int) throws -> UnsafeMutableRawPointer {
+    func mapFilled(at offset: Int, count: Int) throws -> UnsafeMutableRawPointer {
         var mapped: UnsafeMutableRawPointer?
         let done = FileIO.perform(FileOperation(kind: .map, path: path, fd: fd, offset: offset, count: count)) {
             guard let start = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, off_t(offset)), start != MAP_FAILED
