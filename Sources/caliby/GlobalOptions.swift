@@ -11,7 +11,7 @@ struct GlobalOptions: ParsableArguments {
     var dir: String?
 
     @Option(name: .long, parsing: .unconditional,
-            help: ArgumentHelp("Memory for cached pages: \(ByteSize.grammar) (default: $CALIBY_BUFFER_SIZE, else 2G).",
+            help: ArgumentHelp("Memory for cached pages and the open indexes' bookkeeping: \(ByteSize.grammar) (default: $CALIBY_BUFFER_SIZE, else 2G).",
                                valueName: "size"))
     var bufferSize: String?
 

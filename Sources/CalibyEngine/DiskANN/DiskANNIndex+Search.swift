@@ -158,7 +158,7 @@ extension DiskANNIndex {
         case .exact: return nil
         case .auto:
             let usedBytes = layout.records.pages(holding: nodeCount).upperBound * layout.pageSize
-            return usedBytes > space.pool.budgetBytes ? trained : nil
+            return usedBytes > space.pool.pageBudgetBytes ? trained : nil
         }
     }
 

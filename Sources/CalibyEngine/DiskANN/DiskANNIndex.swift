@@ -88,9 +88,10 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
         vectorLines = vectorPrefetchLines(vectorBytes: 4 * layout.dimensions)
         recordLines = min(64, (layout.records.recordBytes + 63) / 64)
         linkLines = (4 + 4 * layout.R + 63) / 64 + 1
+        let pool = space.pool
         scratch = PerThreadPool {
             DiskANNScratch(nodes: layout.capacity, R: layout.R, linkCapacity: layout.linkCapacity, dimensions: layout.dimensions,
-                           pqBytes: layout.pqBytes)
+                           pqBytes: layout.pqBytes, pool: pool)
         }
     }
 

@@ -123,13 +123,13 @@ final class DiskANNScratch: SearchScratch {
     /// The query's PQ distance table (see PQCodebook.fillTable): `pqBytes × 256` entries.
     let table: UnsafeMutablePointer<Float>
 
-    init(nodes: Int, R: Int, linkCapacity: Int, dimensions: Int, pqBytes: Int) {
+    init(nodes: Int, R: Int, linkCapacity: Int, dimensions: Int, pqBytes: Int, pool: BufferPool) {
         let maxLinks = max(2 * R + 1, linkCapacity)
         table = .allocate(capacity: max(1, pqBytes) * PQCodebook.centroids)
         otherLinks = .allocate(capacity: maxLinks)
         keptLabels = .allocate(capacity: (2 * R + 1) * DiskANNLayout.maxLabelsPerNode)
         keptLabelCounts = [Int](repeating: 0, count: 2 * R + 1)
-        super.init(nodes: nodes, maxLinks: maxLinks, dimensions: dimensions)
+        super.init(nodes: nodes, maxLinks: maxLinks, dimensions: dimensions, pool: pool)
     }
 
     deinit {

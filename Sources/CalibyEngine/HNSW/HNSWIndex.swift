@@ -83,7 +83,10 @@ package final class HNSWIndex: PagedIndex {
         codePrefetchLines = vectorPrefetchLines(vectorBytes: layout.codeBytes)
         linkLines = (HNSWLayout.linksOffset + 4 * layout.maxLinks0 + 63) / 64 + 1
         self.header = header
-        scratch = ScratchPool { SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions) }
+        let pool = space.pool
+        scratch = ScratchPool {
+            SearchScratch(nodes: layout.capacity, maxLinks: layout.maxLinks0, dimensions: layout.dimensions, pool: pool)
+        }
     }
 
     package var count: Int { entryMutex.withLock { header.nodeCount - header.deletedCount } }

@@ -185,7 +185,8 @@ extension Database {
         let space = try space(for: info)
         let degree = info.type == .hnsw ? 2 * (info.config.hnsw?.M ?? 16) : info.config.diskann?.R ?? 64
         let reach = min(queries, 1 << 32) * parameters.listSize(info.type) * degree
-        if reach >= space.pagesInFile && pool.budgetBytes >= space.pagesInFile * space.pageSize {
+        let room = pool.pageBudgetBytes
+        if reach >= space.pagesInFile && room >= space.pagesInFile * space.pageSize {
             space.preload()
             return
         }
@@ -194,7 +195,7 @@ extension Database {
         // per page (DiskANN's disk search holds its codes in memory from load for the same reason).
         // Half the pool at most: the records the searches expand need the rest.
         let shared = index.pagesSharedBySearches(parameters)
-        if !shared.isEmpty && reach >= shared.count && 2 * shared.count * space.pageSize <= pool.budgetBytes {
+        if !shared.isEmpty && reach >= shared.count && 2 * shared.count * space.pageSize <= room {
             space.preload(shared)
         }
     }

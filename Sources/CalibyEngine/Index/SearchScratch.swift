@@ -122,19 +122,26 @@ final class KeyHeap {
 
 /// Which nodes a search has seen, cleared in O(1) by bumping a generation tag. One byte per node:
 /// the tags are read at random, so their array's size decides whether they stay in cache, and
-/// wiping it every 255th search costs well under 1 % of the searches it serves.
+/// wiping it every 255th search costs well under 1 % of the searches it serves. A byte per node of
+/// the index's capacity grows with the index, so it is charged to the pool (BufferPool.chargedBytes).
 final class VisitedSet {
     private var tags: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var generation: UInt8 = 0
+    private let pool: BufferPool
 
-    init(capacity: Int) {
+    init(capacity: Int, chargedTo pool: BufferPool) {
         self.capacity = capacity
+        self.pool = pool
         tags = .allocate(capacity: capacity)
         tags.initialize(repeating: 0, count: capacity)
+        pool.charge(capacity)
     }
 
-    deinit { tags.deallocate() }
+    deinit {
+        tags.deallocate()
+        pool.release(capacity)
+    }
 
     func clear() {
         generation &+= 1
@@ -197,8 +204,8 @@ class SearchScratch {
     /// The node whose links are being re-selected.
     let pivot: UnsafeMutablePointer<Float>
 
-    init(nodes: Int, maxLinks: Int, dimensions: Int) {
-        visited = VisitedSet(capacity: nodes)
+    init(nodes: Int, maxLinks: Int, dimensions: Int, pool: BufferPool) {
+        visited = VisitedSet(capacity: nodes, chargedTo: pool)
         linkCapacity = maxLinks + 1
         links = .allocate(capacity: linkCapacity)
         query = .allocate(capacity: dimensions)

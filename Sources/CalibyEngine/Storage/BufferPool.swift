@@ -24,9 +24,11 @@ import Glibc
 ///   latch (shared or exclusive) or optimistically (`readOptimistic`: the result counts only if the
 ///   version did not move and the page was neither locked nor evicted while it was read).
 /// - Only the thread that moved a page to `locked` changes its bytes, reads it in or evicts it.
-/// - Resident bytes ≤ budget, except transiently: by one page per faulting thread while its
-///   victims are written back, and by victims that were used during their eviction (they stay;
-///   the next admission that finds the pool full evicts again).
+/// - Resident bytes + charged bytes ≤ budget (see `chargedBytes`), except transiently: by one page
+///   per faulting thread while its victims are written back, by victims that were used during their
+///   eviction (they stay; the next admission that finds the pool full evicts again), by a charge
+///   until the next admission evicts for it, and where the charges leave pages less than
+///   `pageFloorBytes`.
 /// - Page I/O never runs under the pool's mutex (see `admit`).
 /// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
 ///   journal durable (see `Journal`): a committed page is never overwritten before its original
@@ -46,6 +48,18 @@ package final class BufferPool: @unchecked Sendable {
     private var evictingBytes = 0
     /// Victims in flight per space: `forgetAll` waits for its space's to finish (see there).
     private var inFlight: [ObjectIdentifier: Int] = [:]
+    /// Memory besides the frames that grows with the files and work the pool serves: each file's
+    /// page state words and flags, each transaction's list of changed pages, each search or insert
+    /// thread's visited marks, and `resident` itself. It counts against the budget like pages, so
+    /// `--buffer-size` bounds all the memory that grows with the data (4M × 128 DiskANN: 25 MiB
+    /// of it, which a 2 GiB pool's load had put over the buffer + 64 MiB). A charge only takes
+    /// room from pages the next admission would otherwise keep; nothing is evicted for it at once.
+    private var chargedBytesValue = 0
+    private var residentCharged = 0
+    /// Pages keep at least this much of the budget however much is charged: a quarter, and at
+    /// least the smallest budget allowed, so a small buffer under a large index still works (past
+    /// its budget, by what is charged beyond three quarters of it).
+    let pageFloorBytes: Int
 
     /// Pages read from files since the pool was made (a one-shot search reports this), and their bytes.
     package let pagesRead = ManagedAtomic<Int>(0)
@@ -57,13 +71,32 @@ package final class BufferPool: @unchecked Sendable {
     package let evictions = ManagedAtomic<Int>(0)
 
     package init(budgetBytes: Int) throws {
-        guard budgetBytes >= 64 * 1024 else {
+        guard budgetBytes >= BufferPool.minimumBudgetBytes else {
             throw CalibyError.invalidArgument("buffer size \(budgetBytes) bytes is below the minimum of 64K")
         }
         self.budgetBytes = budgetBytes
+        pageFloorBytes = min(budgetBytes, max(budgetBytes / 4, BufferPool.minimumBudgetBytes))
     }
 
+    static let minimumBudgetBytes = 64 * 1024
+
     package var residentBytes: Int { mutex.withLock { residentBytesValue } }
+    package var chargedBytes: Int { mutex.withLock { chargedBytesValue } }
+    /// What pages may take now: the budget less what is charged, down to `pageFloorBytes`. What
+    /// decides whether a file fits in the pool.
+    package var pageBudgetBytes: Int { mutex.withLock { pageBudget } }
+    private var pageBudget: Int { max(budgetBytes - chargedBytesValue, pageFloorBytes) }
+
+    /// Counts `bytes` of bookkeeping against the budget until `release`d (see `chargedBytes`).
+    func charge(_ bytes: Int) { mutex.withLock { chargedBytesValue += bytes } }
+    func release(_ bytes: Int) { mutex.withLock { chargedBytesValue -= bytes } }
+
+    /// Charges `resident`'s storage as it is now (mutex held).
+    private func chargeResidentStorage() {
+        let bytes = resident.capacity * MemoryLayout<Victim>.stride
+        chargedBytesValue += bytes - residentCharged
+        residentCharged = bytes
+    }
 
     private typealias Victim = (space: PageSpace, page: Int)
 
@@ -83,13 +116,14 @@ package final class BufferPool: @unchecked Sendable {
             var victims: [Victim] = []
             // Bytes that will be resident once the evictions under way finish.
             var settled: Int { residentBytesValue - evictingBytes }
-            if settled + space.pageSize > budgetBytes {
+            let room = pageBudget
+            if settled + space.pageSize > room {
                 let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
                 var scanned = 0
-                while settled + space.pageSize > budgetBytes - batch + space.pageSize {
+                while settled + space.pageSize > room - batch + space.pageSize {
                     guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
                         // The batch is a wish; only a page that cannot be made room for is an error.
-                        if settled + space.pageSize <= budgetBytes { break }
+                        if settled + space.pageSize <= room { break }
                         finish(victims, kept: victims, evicted: 0)
                         throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
                     }
@@ -109,6 +143,7 @@ package final class BufferPool: @unchecked Sendable {
             }
             residentBytesValue += space.pageSize
             resident.append((space, page))
+            chargeResidentStorage()
             return victims
         }
         guard !victims.isEmpty else { return }
@@ -169,6 +204,7 @@ package final class BufferPool: @unchecked Sendable {
         }
         residentBytesValue -= evicted
         resident += kept
+        chargeResidentStorage()
     }
 
     /// Undoes `admit` for a page whose read failed. The page was appended last, and later
@@ -200,6 +236,8 @@ package final class BufferPool: @unchecked Sendable {
         let before = resident.count
         resident.removeAll { $0.space === space }
         residentBytesValue -= (before - resident.count) * space.pageSize
+        if resident.isEmpty { resident = [] }
+        chargeResidentStorage()
         clockHand = 0
     }
 }

@@ -22,10 +22,11 @@ extension PageSpace {
     /// evicted.
     package func preload(steadyState: Bool = false) {
         guard !preloaded.exchange(true, ordering: .relaxed) else { return }
-        if readOnly && !steadyState && pool.budgetBytes >= pagesInFile * pageSize && mapWhole() { return }
+        let room = pool.pageBudgetBytes
+        if readOnly && !steadyState && room >= pagesInFile * pageSize && mapWhole() { return }
         let bytes = pageSize * capacityPages
-        if pool.budgetBytes >= bytes { madvise(range(of: 0).start, bytes, MADV_HUGEPAGE) }
-        read(0..<min(pool.budgetBytes / pageSize, pagesInFile, capacityPages))
+        if room >= bytes { madvise(range(of: 0).start, bytes, MADV_HUGEPAGE) }
+        read(0..<min(room / pageSize, pagesInFile, capacityPages))
     }
 
     /// Puts the file, mapped copy-on-write, in place of its frames, and makes every page of it

@@ -41,7 +41,13 @@ package final class PageSpace: @unchecked Sendable {
     /// as long as the transaction and a bulk load through a small pool touches every page of the
     /// file (page numbers are 32-bit on disk too, in the page trailer).
     private var changedPageList: [UInt32] = []
+    /// The list's storage as charged to the pool (BufferPool.chargedBytes).
+    private var listChargedBytes = 0
     private var wroteSinceSync = false
+
+    /// A state word and a byte of flags for every page of the reserved range, charged to the pool
+    /// while the space is open.
+    static let bookkeepingBytesPerPage = MemoryLayout<UInt64>.stride + MemoryLayout<UInt8>.stride
 
     static let stateShift: UInt64 = 56
     static let versionMask: UInt64 = (1 << 56) - 1
@@ -60,6 +66,11 @@ package final class PageSpace: @unchecked Sendable {
         self.journal = journal
         self.pageSize = pageSize
         self.capacityPages = capacityPages
+        // Checked before anything is allocated or charged: deinit does not run for a failed init.
+        let size = try file.size()
+        guard size % pageSize == 0 else {
+            throw CalibyError.corrupt(path: file.path, detail: "size \(size) is not a multiple of the page size \(pageSize)")
+        }
         let bytes = pageSize * capacityPages
         // One huge page more than needed, trimmed so the range starts on a huge-page boundary:
         // `preload` may back it with 2 MiB pages, which only whole aligned 2 MiB spans can use.
@@ -77,15 +88,13 @@ package final class PageSpace: @unchecked Sendable {
         states.initialize(repeating: .init(PageSpace.evicted << PageSpace.stateShift), count: capacityPages)
         flags = .allocate(capacity: capacityPages)
         flags.initialize(repeating: 0, count: capacityPages)
-        let size = try file.size()
-        guard size % pageSize == 0 else {
-            throw CalibyError.corrupt(path: file.path, detail: "size \(size) is not a multiple of the page size \(pageSize)")
-        }
+        pool.charge(PageSpace.bookkeepingBytesPerPage * capacityPages)
         filePages = ManagedAtomic(size / pageSize)
     }
 
     deinit {
         pool.forgetAll(of: self)
+        pool.release(PageSpace.bookkeepingBytesPerPage * capacityPages + listChargedBytes)
         munmap(base, pageSize * capacityPages)
         states.deallocate()
         flags.deallocate()
@@ -158,7 +167,7 @@ package final class PageSpace: @unchecked Sendable {
     /// Whether the file is larger than the whole pool, so a search through it will miss: the cue
     /// for a search to ask the disk for pages ahead (`readAhead`), which would only cost an extra
     /// look at the state word per page where everything is resident.
-    package var outgrowsPool: Bool { filePages.load(ordering: .relaxed) &* pageSize > pool.budgetBytes }
+    package var outgrowsPool: Bool { filePages.load(ordering: .relaxed) &* pageSize > pool.pageBudgetBytes }
 
     /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
     /// mapped but empty, and a prefetch there does nothing.
@@ -362,6 +371,11 @@ package final class PageSpace: @unchecked Sendable {
             if flags[page] & PageSpace.listedFlag == 0 {
                 changedPageList.append(UInt32(page))
                 flags[page] |= PageSpace.listedFlag
+                let listBytes = changedPageList.capacity * MemoryLayout<UInt32>.stride
+                if listBytes != listChargedBytes {
+                    pool.charge(listBytes - listChargedBytes)
+                    listChargedBytes = listBytes
+                }
             }
         }
         flags[page] |= PageSpace.dirtyFlag
@@ -443,6 +457,8 @@ package final class PageSpace: @unchecked Sendable {
         txMutex.withLock {
             for page in changedPageList { flags[Int(page)] &= ~(PageSpace.listedFlag | PageSpace.journaledFlag) }
             changedPageList.removeAll()
+            pool.release(listChargedBytes)
+            listChargedBytes = 0
             baselinePages = nil
             wroteSinceSync = false
         }
