@@ -193,9 +193,13 @@ extension Database {
         // Each of those page touches looks at one of the shared pages (a code per neighbour). If
         // the batch will read them all anyway, one sequential pass is cheaper than a random read
         // per page (DiskANN's disk search holds its codes in memory from load for the same reason).
-        // Half the pool at most: the records the searches expand need the rest.
+        // Up to 7/8 of the pool, leaving an eighth for the records the searches expand: they are
+        // each read about once, while every search comes back to the codes. With half, 4M × 128's
+        // 124 MB of codes were faulted in one page at a time through a 160 MiB pool (the memory
+        // diskannpy's disk index searches in), at 0.23–0.79× the QPS of preloading them
+        // (BENCHMARKS.md).
         let shared = index.pagesSharedBySearches(parameters)
-        if !shared.isEmpty && reach >= shared.count && 2 * shared.count * space.pageSize <= room {
+        if !shared.isEmpty && reach >= shared.count && shared.count * space.pageSize <= room - room / 8 {
             space.preload(shared)
         }
     }
