@@ -67,6 +67,29 @@ final class PoolChargeTests: XCTestCase {
         try db.close()
     }
 
+    /// A thread's visited marks are made when its work starts, often right after a preload filled
+    /// the pool; work that then finds every page resident admits nothing, so the marks evict what
+    /// they displace at once (a 1M load's first batch went 15 MiB past its budget, for as long as
+    /// the batch took). What is evicted for them is written back first and reads back.
+    func testVisitedMarksEvictWhatTheyDisplaceAtOnce() throws {
+        let budget = 1 << 20
+        let pool = try BufferPool(budgetBytes: budget)
+        let db = try newDatabase(pool: pool)
+        let space = try register(db, capacityPages: 1024)
+        try fill(space, pages: 0..<300, tag: 5)
+        XCTAssertGreaterThan(pool.residentBytes + pool.chargedBytes, budget - 2 * pageSize, "the pool is full")
+        let evictions = pool.evictions.load(ordering: .relaxed)
+        var marks: VisitedSet? = VisitedSet(capacity: 256 << 10, chargedTo: pool)
+        XCTAssertLessThanOrEqual(pool.residentBytes + pool.chargedBytes, budget)
+        XCTAssertGreaterThanOrEqual(pool.evictions.load(ordering: .relaxed) - evictions, (256 << 10) / pageSize)
+        try verify(space, pages: 0..<300, tag: 5)
+        let charged = pool.chargedBytes
+        marks = nil
+        XCTAssertNil(marks)
+        XCTAssertEqual(charged - pool.chargedBytes, 256 << 10)
+        try db.discardAndClose()
+    }
+
     /// The list of pages a transaction changed grows with it (4 bytes a page) and is given back
     /// when it commits.
     func testATransactionsListOfChangedPagesIsChargedUntilItCommits() throws {

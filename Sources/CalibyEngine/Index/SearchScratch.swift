@@ -135,7 +135,7 @@ final class VisitedSet {
         self.pool = pool
         tags = .allocate(capacity: capacity)
         tags.initialize(repeating: 0, count: capacity)
-        pool.charge(capacity)
+        pool.chargeAndEvict(capacity)
     }
 
     deinit {

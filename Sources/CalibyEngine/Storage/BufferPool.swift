@@ -27,8 +27,8 @@ import Glibc
 /// - Resident bytes + charged bytes ≤ budget (see `chargedBytes`), except transiently: by one page
 ///   per faulting thread while its victims are written back, by victims that were used during their
 ///   eviction (they stay; the next admission that finds the pool full evicts again), by a charge
-///   until the next admission evicts for it, and where the charges leave pages less than
-///   `pageFloorBytes`.
+///   made under a latch (`charge`: a transaction's list of changed pages) until the next admission
+///   evicts for it, and where the charges leave pages less than `pageFloorBytes`.
 /// - Page I/O never runs under the pool's mutex (see `admit`).
 /// - A dirty page is written to its file only through `PageSpace.writeBack`, which first makes the
 ///   journal durable (see `Journal`): a committed page is never overwritten before its original
@@ -52,8 +52,8 @@ package final class BufferPool: @unchecked Sendable {
     /// page state words and flags, each transaction's list of changed pages, each search or insert
     /// thread's visited marks, and `resident` itself. It counts against the budget like pages, so
     /// `--buffer-size` bounds all the memory that grows with the data (4M × 128 DiskANN: 25 MiB
-    /// of it, which a 2 GiB pool's load had put over the buffer + 64 MiB). A charge only takes
-    /// room from pages the next admission would otherwise keep; nothing is evicted for it at once.
+    /// of it, which a 2 GiB pool's load had put over the buffer + 64 MiB). `chargeAndEvict` evicts
+    /// for a charge at once; `charge` leaves it to the next admission.
     private var chargedBytesValue = 0
     private var residentCharged = 0
     /// Pages keep at least this much of the budget however much is charged: a quarter, and at
@@ -87,8 +87,24 @@ package final class BufferPool: @unchecked Sendable {
     package var pageBudgetBytes: Int { mutex.withLock { pageBudget } }
     private var pageBudget: Int { max(budgetBytes - chargedBytesValue, pageFloorBytes) }
 
-    /// Counts `bytes` of bookkeeping against the budget until `release`d (see `chargedBytes`).
+    /// Counts `bytes` of bookkeeping against the budget until `release`d (see `chargedBytes`); the
+    /// next admission evicts for it. For callers that may hold a latch or a space's transaction
+    /// mutex, which an eviction's write-back can need.
     func charge(_ bytes: Int) { mutex.withLock { chargedBytesValue += bytes } }
+
+    /// `charge`, then evicts at once what the charge displaces, for a caller that holds no latch: a
+    /// thread's visited marks are made when its work starts, often after a preload filled the pool,
+    /// and work that then finds all its pages resident would admit nothing, and so evict nothing,
+    /// for the whole batch. Best effort: if the clock finds no victim, or a write-back fails, the
+    /// pages stay and the next admission evicts (and reports the error).
+    func chargeAndEvict(_ bytes: Int) {
+        let victims = mutex.withLock { () -> [Victim] in
+            chargedBytesValue += bytes
+            return chooseVictims(incoming: 0, spare: 0) ?? []
+        }
+        if !victims.isEmpty { try? evict(victims) }
+    }
+
     func release(_ bytes: Int) { mutex.withLock { chargedBytesValue -= bytes } }
 
     /// Charges `resident`'s storage as it is now (mutex held).
@@ -113,33 +129,9 @@ package final class BufferPool: @unchecked Sendable {
     /// call for the whole batch (`PageDiscard`); a thread that needs it sleeps meanwhile (`backoff`).
     func admit(_ space: PageSpace, page: Int) throws {
         let victims = try mutex.withLock { () throws -> [Victim] in
-            var victims: [Victim] = []
-            // Bytes that will be resident once the evictions under way finish.
-            var settled: Int { residentBytesValue - evictingBytes }
-            let room = pageBudget
-            if settled + space.pageSize > room {
-                let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
-                var scanned = 0
-                while settled + space.pageSize > room - batch + space.pageSize {
-                    guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
-                        // The batch is a wish; only a page that cannot be made room for is an error.
-                        if settled + space.pageSize <= room { break }
-                        finish(victims, kept: victims, evicted: 0)
-                        throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
-                    }
-                    scanned += 1
-                    if clockHand >= resident.count { clockHand = 0 }
-                    let candidate = resident[clockHand]
-                    guard candidate.space.clockVisit(candidate.page) == .victim else {
-                        clockHand += 1
-                        continue
-                    }
-                    resident.swapAt(clockHand, resident.count - 1)
-                    resident.removeLast()
-                    evictingBytes += candidate.space.pageSize
-                    inFlight[ObjectIdentifier(candidate.space), default: 0] += 1
-                    victims.append(candidate)
-                }
+            let batch = min(64, max(1, budgetBytes / space.pageSize / 16)) * space.pageSize
+            guard let victims = chooseVictims(incoming: space.pageSize, spare: batch - space.pageSize) else {
+                throw CalibyError.bufferPoolExhausted(bytes: budgetBytes)
             }
             residentBytesValue += space.pageSize
             resident.append((space, page))
@@ -154,6 +146,39 @@ package final class BufferPool: @unchecked Sendable {
             forget(space, page: page)
             throw error
         }
+    }
+
+    /// Takes victims off the clock (mutex held) until `incoming` more bytes fit in what pages may
+    /// take, with `spare` bytes more if it finds enough. Returns nil, with nothing taken, when the
+    /// clock finds no more and `incoming` still does not fit.
+    private func chooseVictims(incoming: Int, spare: Int) -> [Victim]? {
+        var victims: [Victim] = []
+        // Bytes that will be resident once the evictions under way finish.
+        var settled: Int { residentBytesValue - evictingBytes }
+        let room = pageBudget
+        guard settled + incoming > room else { return victims }
+        var scanned = 0
+        while settled + incoming > room - spare {
+            guard !resident.isEmpty, scanned < 3 * resident.count + 3 else {
+                // The spare room is a wish; only bytes that cannot be made room for fail.
+                if settled + incoming <= room { break }
+                finish(victims, kept: victims, evicted: 0)
+                return nil
+            }
+            scanned += 1
+            if clockHand >= resident.count { clockHand = 0 }
+            let candidate = resident[clockHand]
+            guard candidate.space.clockVisit(candidate.page) == .victim else {
+                clockHand += 1
+                continue
+            }
+            resident.swapAt(clockHand, resident.count - 1)
+            resident.removeLast()
+            evictingBytes += candidate.space.pageSize
+            inFlight[ObjectIdentifier(candidate.space), default: 0] += 1
+            victims.append(candidate)
+        }
+        return victims
     }
 
     /// Writes back and drops the victims `admit` chose (no mutex held), then settles the counts.
