@@ -196,7 +196,7 @@ extension Database {
         // Up to 7/8 of the pool, leaving an eighth for the records the searches expand: they are
         // each read about once, while every search comes back to the codes. With half, 4M × 128's
         // 124 MB of codes were faulted in one page at a time through a 160 MiB pool (the memory
-        // diskannpy's disk index searches in), at 0.23–0.79× the QPS of preloading them
+        // diskannpy's disk index searches in), at 0.23–0.80× the QPS of preloading them
         // (BENCHMARKS.md).
         let shared = index.pagesSharedBySearches(parameters)
         if !shared.isEmpty && reach >= shared.count && shared.count * space.pageSize <= room - room / 8 {
