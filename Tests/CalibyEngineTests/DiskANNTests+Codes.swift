@@ -116,7 +116,10 @@ extension DiskANNTests {
         }
         let exactRun = try pagesRead(.exact), pqRun = try pagesRead(.pq), autoRun = try pagesRead(.auto)
         XCTAssertGreaterThanOrEqual(recall(exactRun.hits, truth), 0.95)
-        XCTAssertGreaterThanOrEqual(recall(pqRun.hits, truth), 0.95)
+        // Two build threads make each graph a little different. Over 30 data sets of this kind
+        // (queries from other centres than the points'), recall@10 by these 4-byte codes ran from
+        // 0.936 to 1.0, mean 0.983, and from 0.947 with a first build pass over every point.
+        XCTAssertGreaterThanOrEqual(recall(pqRun.hits, truth), 0.92)
         XCTAssertLessThan(Double(pqRun.pages), 0.5 * Double(exactRun.pages), "codes: \(pqRun.pages) pages, exact: \(exactRun.pages)")
         XCTAssertEqual(autoRun.hits, pqRun.hits, "an index larger than the pool is searched by codes")
         XCTAssertEqual(try again.checkIntegrity(), [])

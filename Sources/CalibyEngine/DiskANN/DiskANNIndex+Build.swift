@@ -315,13 +315,17 @@ extension DiskANNIndex {
     }
 
     /// Vamana's build for a batch into an empty index: every record written, the start points
-    /// chosen, then two linking passes over a random order, the first with α = 1 (a sparse graph
-    /// that connects every point), the second with the configured α (adds the longer edges that
-    /// shorten searches). Returns the number inserted. DiskANN's library makes only the second pass,
-    /// which builds in about 0.8× the time; but on 3,000 clustered 16-d points (R 32) exact
-    /// recall@10 at L 100 then fell from 0.997 to 0.979, some clusters reached only the long way
-    /// round (DiskANNTests.testCodesCutPagesReadWithASmallPool), and a first pass at half L was
-    /// no better (0.955).
+    /// chosen, then two linking passes over a random order: the first with α = 1 over the order's
+    /// first quarter (`skeletonShare`: a sparse graph that connects the regions of the data), the
+    /// second with the configured α over every point (adds the longer edges that shorten searches).
+    /// Returns the number inserted.
+    ///
+    /// DiskANN's library makes only the second pass; but on 3,000 clustered 16-d points (R 32)
+    /// exact recall@10 at L 100 then fell from 0.997 to 0.971: some clusters were reached only the
+    /// long way round (DiskANNTests.testCodesCutPagesReadWithASmallPool), and a first pass at half
+    /// L was no better. A first pass over a quarter of the points gave 0.996 there (an eighth,
+    /// 0.988), and on 100k × 128 the recall of the full first pass in 0.89× the build time
+    /// (BENCHMARKS.md, "DiskANN build").
     private func bulkLoad(_ batch: PreparedBatch, options: InsertOptions) throws -> Int {
         let count = batch.records.count
         let nodes = try allocate(count)
@@ -339,10 +343,14 @@ extension DiskANNIndex {
         chooseStarts(batch, nodes: nodes)
         // A fixed pseudo-random order, so a one-thread build is reproducible.
         let order = (0..<count).sorted { SplitMix.mix(UInt64($0)) < SplitMix.mix(UInt64($1)) }
-        for (pass, passAlpha) in [Float(1), alpha].enumerated() {
+        let skeleton = (count + DiskANNIndex.skeletonShare - 1) / DiskANNIndex.skeletonShare
+        for (pass, (passAlpha, linked)) in [(Float(1), skeleton), (alpha, count)].enumerated() {
             var passOptions = options
-            if let progress = options.progress { passOptions.progress = { progress((pass * count + $0) / 2) } }
-            try forEachInParallel(count, options: passOptions) { i in
+            if let progress = options.progress {
+                let before = pass == 0 ? 0 : skeleton
+                passOptions.progress = { progress((before + $0) * count / (skeleton + count)) }
+            }
+            try forEachInParallel(linked, options: passOptions) { i in
                 let record = batch.records[order[i]]
                 try scratch.with { s in
                     try link(nodes[order[i]], vector: batch.vector(record), labels: batch.labels[record], alpha: passAlpha, scratch: s)

@@ -20,7 +20,7 @@ import Glibc
 ///   transaction that writes the record; it is never retrained. Indexes created with
 ///   `pqBytes` 0 have none. The build's own searches always use exact distances.
 /// - Build: a batch into an empty index is bulk-loaded with Vamana's two passes over a random order
-///   from the medoid, α = 1 then the configured α. Later inserts are FreshDiskANN's: greedy search, RobustPrune, back-links. Either
+///   from the medoid, α = 1 over its first quarter, then the configured α over all. Later inserts are FreshDiskANN's: greedy search, RobustPrune, back-links. Either
 ///   way a back-link is appended while the record has spare room (R + `spareLinks`) and a full
 ///   list is re-pruned to R; the insert ends by pruning every list past R back to R.
 /// - Labels: a point's candidates come from an unfiltered search and from a search that follows only
@@ -43,6 +43,8 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     /// The most candidates one RobustPrune considers, closest first (DiskANN's `maxc`): consolidation
     /// can gather R² of them, and the far ones are pruned anyway.
     static let maxPruneCandidates = 750
+    /// The bulk build's first pass (α = 1) links one point in this many (see `bulkLoad`).
+    static let skeletonShare = 4
     /// Live points before a codebook is trained: k-means wants several points per centroid, and an
     /// index smaller than this is searched quickly enough with exact distances.
     package static let pqTrainingMinimum = 4 * PQCodebook.centroids
