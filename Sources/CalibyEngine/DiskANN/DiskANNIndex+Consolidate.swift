@@ -5,6 +5,9 @@ import Glibc
 extension DiskANNIndex {
     package func delete(ids: [UInt64]) throws -> Int {
         guard writable else { throw CalibyError.readOnly("delete") }
+        // A prune drops deleted candidates, and consolidation needs the links to the deleted
+        // points to splice them out: the lists inserts left past R are pruned while all are live.
+        try shrinkOverfullLists()
         var deleted = 0
         for node in try existingNodes(of: ids) where try markDeleted(node) { deleted += 1 }
         try consolidateIfDue(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
@@ -32,6 +35,7 @@ extension DiskANNIndex {
     /// for reuse. Returns the number of slots freed.
     package func consolidate(threads: Int) throws -> Int {
         guard writable else { throw CalibyError.readOnly("consolidate") }
+        try shrinkOverfullLists()
         let (nodeCount, medoid, deletedCount) = headerMutex.withLock { (header.nodeCount, header.medoid, header.deletedCount) }
         guard deletedCount > 0 else { return 0 }
         var deleted = [Bool](repeating: false, count: nodeCount)

@@ -22,7 +22,7 @@ import Glibc
 /// - Build: a batch into an empty index is bulk-loaded with Vamana's two passes over a random order
 ///   from the medoid, α = 1 over its first quarter, then the configured α over all. Later inserts are FreshDiskANN's: greedy search, RobustPrune, back-links. Either
 ///   way a back-link is appended while the record has spare room (R + `spareLinks`) and a full
-///   list is re-pruned to R; the insert ends by pruning every list past R back to R.
+///   list is re-pruned to R; before the transaction commits, every list past R is pruned back to R.
 /// - Labels: a point's candidates come from an unfiltered search and from a search that follows only
 ///   points sharing one of its labels, started at those labels' start points; its links are half
 ///   plain RobustPrune, half Filtered-DiskANN's label-aware prune (see `robustPrune`). So each
@@ -75,10 +75,13 @@ package final class DiskANNIndex: PagedIndex, Consolidating {
     /// Set once, when trained or at open (guarded by `headerMutex`).
     var codebook: PQCodebook?
     let scratch: PerThreadPool<DiskANNScratch>
-    /// Nodes whose lists back-links took past R during the running insert (see `addBackLink`);
-    /// guarded by `overfullMutex`, which is never held with a latch.
+    /// Nodes whose lists back-links took past R since the lists were last pruned back
+    /// (`addBackLink`, `shrinkOverfullLists`): a bit per slot, made at the first; and the threads of
+    /// the last insert, which that prune uses too. Guarded by `overfullMutex`, which is never held
+    /// with a latch.
     let overfullMutex = Mutex()
-    var overfullNodes: [Int] = []
+    var overfullNodes: NodeSet?
+    var shrinkThreads = 1
 
     private init(info: IndexInfo, space: PageSpace, writable: Bool, layout: DiskANNLayout, header: DiskANNHeader,
                  starts: LabelStarts, codebook: PQCodebook?) {

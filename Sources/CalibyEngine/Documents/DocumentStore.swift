@@ -246,12 +246,6 @@ final class DocumentStore {
     }
 }
 
-/// An open object that holds changes in memory between operations of a transaction; the database
-/// has it write them before every commit.
-protocol PendingChanges: AnyObject {
-    func writePendingChanges() throws
-}
-
 extension DocumentStore: PendingChanges {
     func writePendingChanges() throws {
         try textIndex?.flush()

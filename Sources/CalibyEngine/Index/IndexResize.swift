@@ -81,6 +81,7 @@ extension DiskANNIndex {
     }
 
     func copy(into target: PageSpace, newLayout: DiskANNLayout) throws {
+        try shrinkOverfullLists()
         let header = checkSnapshot.header, metric = self.metric
         try copy(into: target, newLayout: newLayout,
                  newMap: IDMap(space: target, firstPage: newLayout.hashBase, slotCount: newLayout.hashSlots, nodeLimit: newLayout.capacity),
