@@ -337,8 +337,9 @@ extension DiskANNIndex {
     /// exact recall@10 at L 100 then fell from 0.997 to 0.971: some clusters were reached only the
     /// long way round (DiskANNTests.testCodesCutPagesReadWithASmallPool), and a first pass at half
     /// L was no better. A first pass over a quarter of the points gave 0.996 there (an eighth,
-    /// 0.988), and on 100k × 128 the recall of the full first pass in 0.89× the build time
-    /// (BENCHMARKS.md, "DiskANN build").
+    /// 0.988), and by the codes 0.94–0.97 against 0.98, within the spread of 30 such data sets,
+    /// whose mean it leaves unchanged; on 100k × 128 it gave the recall of the full first pass in
+    /// 0.90× the build time (BENCHMARKS.md, "DiskANN builds below diskannpy's time").
     private func bulkLoad(_ batch: PreparedBatch, options: InsertOptions) throws -> Int {
         let count = batch.records.count
         let nodes = try allocate(count)

@@ -4,7 +4,7 @@ import Glibc
 /// on, reporting every violation and skipping only what lies on pages that could not be read.
 extension DiskANNIndex {
     package func checkIntegrity() throws -> [String] {
-        if writable { try shrinkOverfullLists() }
+        try shrinkOverfullLists()
         let report = CheckReport()
         let (header, table, book) = checkSnapshot
         let scan = try space.verifyEveryPage(written: layout.writtenPages(nodeCount: header.nodeCount))
