@@ -27,6 +27,23 @@ extension DiskANNTests {
         try db.discardAndClose()
     }
 
+    /// The notes of which lists to prune, a bit per node of the index's capacity, live as long as
+    /// the transaction and grow with the index, so they count against the buffer until the commit
+    /// prunes the lists and drops them.
+    func testTheNotesOfListsToPruneAreChargedToTheBufferUntilTheCommit() throws {
+        let pool = try BufferPool(budgetBytes: 64 << 20)
+        let capacity = 2_000_000
+        let (db, index, _) = try newIndex(capacity: capacity, pool: pool)
+        _ = try index.insert(batch(clusteredVectors(count: 2500, dimensions: d, seed: 84), dimensions: d),
+                             options: InsertOptions(threads: 2))
+        XCTAssertGreaterThan(try longestList(index), degree(index))
+        let pending = pool.chargedBytes
+        try db.flush()
+        XCTAssertGreaterThanOrEqual(pending - pool.chargedBytes, capacity / 8, "released at the commit")
+        XCTAssertLessThanOrEqual(try longestList(index), degree(index))
+        try db.discardAndClose()
+    }
+
     func testAResizeInTheLoadsTransactionCopiesPrunedLists() throws {
         let (db, index, _) = try newIndex(capacity: 3000)
         _ = try index.insert(batch(clusteredVectors(count: 2500, dimensions: d, seed: 82), dimensions: d), options: InsertOptions(threads: 2))

@@ -177,7 +177,7 @@ extension DiskANNIndex {
             if try replaceLinks(of: neighbour, expected: current, with: updated) {
                 if updated.count == R + 1 {
                     overfullMutex.withLock {
-                        if overfullNodes == nil { overfullNodes = NodeSet(capacity: layout.capacity) }
+                        if overfullNodes == nil { overfullNodes = NodeSet(capacity: layout.capacity, chargedTo: space.pool) }
                         overfullNodes!.insert(neighbour)
                     }
                 }
@@ -205,21 +205,23 @@ extension DiskANNIndex {
     /// load goes in batches (16 MiB of vectors each), and each batch's own prune at its end re-pruned
     /// lists only a few links past R, a fifth of a 300k × 128 load's time.
     func shrinkOverfullLists() throws {
-        let (nodes, threads) = overfullMutex.withLock { () -> ([Int], Int) in
+        let (noted, threads) = overfullMutex.withLock { () -> (NodeSet?, Int) in
             defer { overfullNodes = nil }
-            var nodes: [Int] = []
-            nodes.reserveCapacity(overfullNodes?.count ?? 0)
-            overfullNodes?.forEach { nodes.append($0) }
-            return (nodes, shrinkThreads)
+            return (overfullNodes, shrinkThreads)
         }
-        try forEachInParallel(nodes.count, options: InsertOptions(threads: threads)) { i in
-            try scratch.with { s in
-                let labels = try copyVector(of: nodes[i], into: s.pivot)
-                while true {
-                    let current = try links(of: nodes[i])
-                    guard current.count > R else { return }
-                    let kept = try pruned(current, around: nodes[i], labels: labels, adding: nil, alpha: alpha, scratch: s)
-                    if try replaceLinks(of: nodes[i], expected: current, with: kept) { return }
+        // Shared out by the set's words: a list of the nodes would be up to 8 bytes each, outside
+        // the buffer's budget, where the set is a bit each, charged to it.
+        guard let noted else { return }
+        try forEachInParallel(noted.wordCount, options: InsertOptions(threads: threads)) { w in
+            try noted.forEach(inWord: w) { node in
+                try scratch.with { s in
+                    let labels = try copyVector(of: node, into: s.pivot)
+                    while true {
+                        let current = try links(of: node)
+                        guard current.count > R else { return }
+                        let kept = try pruned(current, around: node, labels: labels, adding: nil, alpha: alpha, scratch: s)
+                        if try replaceLinks(of: node, expected: current, with: kept) { return }
+                    }
                 }
             }
         }

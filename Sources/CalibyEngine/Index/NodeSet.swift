@@ -10,12 +10,20 @@ final class NodeSet: @unchecked Sendable {
     /// Members so far (an insert of a member already present does not count).
     private(set) var count = 0
     private var words: [UInt64]
+    /// The pool its bytes are counted against, if any (BufferPool.chargedBytes).
+    private let pool: BufferPool?
 
-    init(capacity: Int) {
+    /// A set that lives as long as a transaction (DiskANN's lists to prune) grows with the index and
+    /// so is charged to `pool`; one made for a single search is not.
+    init(capacity: Int, chargedTo pool: BufferPool? = nil) {
         precondition(capacity >= 0, "a node set's capacity cannot be negative")
         self.capacity = capacity
         words = [UInt64](repeating: 0, count: (capacity + 63) >> 6)
+        self.pool = pool
+        pool?.charge(words.count * 8)
     }
+
+    deinit { pool?.release(words.count * 8) }
 
     func insert(_ node: Int) {
         precondition(node >= 0 && node < capacity, "node \(node) outside the set's 0..<\(capacity)")
@@ -36,12 +44,19 @@ final class NodeSet: @unchecked Sendable {
 
     /// Every member, ascending.
     func forEach(_ body: (Int) throws -> Void) rethrows {
-        for (w, word) in words.enumerated() {
-            var rest = word
-            while rest != 0 {
-                try body(w << 6 + rest.trailingZeroBitCount)
-                rest &= rest - 1
-            }
+        for w in 0..<wordCount { try forEach(inWord: w, body) }
+    }
+
+    /// The set is held as `wordCount` words of 64 nodes each, which threads can share out without
+    /// a list of the members.
+    var wordCount: Int { words.count }
+
+    /// The members among nodes 64·w ..< 64·(w + 1), ascending.
+    func forEach(inWord w: Int, _ body: (Int) throws -> Void) rethrows {
+        var rest = words[w]
+        while rest != 0 {
+            try body(w << 6 + rest.trailingZeroBitCount)
+            rest &= rest - 1
         }
     }
 }
