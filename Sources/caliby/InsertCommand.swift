@@ -21,7 +21,9 @@ struct InsertCommand: DatabaseCommand {
             insert rate and the time left at that rate. For .fvecs and .bvecs the file's size gives the \
             number of records; for CSV, TSV and JSON lines its lines are counted first (a header or \
             blank lines count too, so the share and time are shown with ~). On standard input there is \
-            no total, only the count and the rate.
+            no total, only the count and the rate. After the last record the bar gives way to \
+            "committing" while the changes are made durable (a DiskANN index first prunes back to R \
+            the neighbour lists the load left longer); the summary's time includes it.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -136,17 +138,17 @@ struct InsertCommand: DatabaseCommand {
         if let explicitLabels, explicitLabels.count != done {
             throw CalibyError.badInput(location: labels!, message: "has \(explicitLabels.count) lines for \(done) records")
         }
-        progress.finish()
         stats?.end("insert")
-        if var stats {
-            // Committed here rather than after the command, so the report can time it; the REPL
-            // commits at its own flush, as every command there does.
-            if !session.interactive {
-                try database.flush()
-                stats.end("commit")
-            }
-            try stats.write(statistics.format)
+        // Committed here rather than after the command, so that the summary's time and the report
+        // include it: a DiskANN load's lists are pruned back to R at the commit, seconds to minutes
+        // of a large load. The REPL commits at its own flush, as every command there does.
+        if !session.interactive {
+            progress.show("committing")
+            try database.flush()
+            stats?.end("commit")
         }
+        progress.finish()
+        try stats?.write(statistics.format)
         if !quiet {
             let seconds = monotonicSeconds() - started
             var line = "inserted \(counted(total.inserted, "vector")) into '\(name)'"

@@ -55,6 +55,13 @@ final class ProgressBar: @unchecked Sendable {
         fputs("\r" + line + "\u{1B}[K", stderr)
     }
 
+    /// Replaces the bar with a phase that has no count, such as the commit after the last record.
+    func show(_ phase: String) {
+        guard enabled else { return }
+        drawn = true
+        fputs("\r\(phase)\u{1B}[K", stderr)
+    }
+
     /// Clears the line, so that what is printed next (the summary, an error, "interrupted") starts
     /// on an empty one. Safe to call when nothing was drawn, and more than once.
     func finish() {

@@ -107,6 +107,20 @@ final class UsabilityTests: XCTestCase {
 
     // MARK: A terminal
 
+    /// The commit is part of the command: the summary is printed after it, on a line of its own,
+    /// and what the terminal showed while it ran ("committing") is gone.
+    func testTheSummaryComesAfterTheCommitOnACleanLine() throws {
+        let dir = try makeDataDirectory()
+        try succeed(["create", "d", "--type", "diskann", "--dim", "16", "--max-elements", "3000", "--R", "16"], in: dir)
+        let file = try makeTemporaryFile("d.fvecs", contents: fvecs(testVectors(count: 3000, dimensions: 16, seed: 6), dimensions: 16))
+        let session = try TerminalSession(["insert", "d", file, "--dir", dir, "--threads", "2"], history: "", testCase: self)
+        XCTAssertTrue(session.waitFor("[exit status 0]"), session.screen)
+        let lines = session.screen.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("inserted 3000 vectors into 'd' (ids 0…2999) in ") }, session.screen)
+        XCTAssertFalse(session.screen.contains("committing"), session.screen)
+        try succeed(["check", "d"], in: dir)
+    }
+
     /// The bar counts records inserted (not bytes read, which run a batch ahead), out of the file's
     /// records (a CSV file's lines, marked as an estimate), and Ctrl-C leaves no bar on the line the
     /// error is printed on.
