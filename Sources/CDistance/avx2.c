@@ -48,6 +48,28 @@ TARGET static inline float dot_one(float x, float y) { return x * y; }
 
 KERNEL(l2_f32, float, load_f32, one_f32, l2_term, l2_one)
 KERNEL(dot_f32, float, load_f32, one_f32, dot_term, dot_one)
+// One vector against four: an accumulator each, the query's chunk loaded once for all four.
+#define FOUR_KERNEL(NAME, TERM, TERM_ONE)                                                                \
+    TARGET static void NAME(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, \
+                            size_t n, float *out) {                                                      \
+        __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;                                      \
+        size_t i = 0;                                                                                    \
+        for (; i + 8 <= n; i += 8) {                                                                     \
+            __m256 x = _mm256_loadu_ps(a + i);                                                           \
+            s0 = _mm256_add_ps(s0, TERM(x, _mm256_loadu_ps(b0 + i)));                                    \
+            s1 = _mm256_add_ps(s1, TERM(x, _mm256_loadu_ps(b1 + i)));                                    \
+            s2 = _mm256_add_ps(s2, TERM(x, _mm256_loadu_ps(b2 + i)));                                    \
+            s3 = _mm256_add_ps(s3, TERM(x, _mm256_loadu_ps(b3 + i)));                                    \
+        }                                                                                                \
+        out[0] = hsum(s0), out[1] = hsum(s1), out[2] = hsum(s2), out[3] = hsum(s3);                      \
+        for (; i < n; i++) {                                                                             \
+            out[0] += TERM_ONE(a[i], b0[i]), out[1] += TERM_ONE(a[i], b1[i]);                            \
+            out[2] += TERM_ONE(a[i], b2[i]), out[3] += TERM_ONE(a[i], b3[i]);                            \
+        }                                                                                                \
+    }
+
+FOUR_KERNEL(l2_f32_four, l2_term, l2_one)
+FOUR_KERNEL(dot_f32_four, dot_term, dot_one)
 KERNEL(l2_f16, uint16_t, load_f16, one_f16, l2_term, l2_one)
 KERNEL(dot_f16, uint16_t, load_f16, one_f16, dot_term, dot_one)
 // Int8 codes against an int16 query: sixteen components per `vpmaddwd`, int32 lanes converted to
@@ -114,5 +136,6 @@ TARGET static void from_f16(const uint16_t *from, float *to, size_t n) {
 
 const cdistance_kernels cdistance_avx2 = {
     CDISTANCE_AVX2, "avx2", l2_f32, dot_f32, l2_f16, dot_f16, l2_i8, dot_i8, pq_table, to_f16, from_f16,
+    l2_f32_four, dot_f32_four,
 };
 #endif

@@ -71,6 +71,14 @@ KERNEL(l2_f32, float, AS_FLOAT, (x - y) * (x - y))
 KERNEL(dot_f32, float, AS_FLOAT, x * y)
 KERNEL(l2_f16, uint16_t, half_to_float, (x - y) * (x - y))
 KERNEL(dot_f16, uint16_t, half_to_float, x * y)
+// Without vectors there is no load to share: the four are the one-to-one kernel's.
+#define FOUR_KERNEL(NAME, ONE)                                                                           \
+    static void NAME(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, \
+                     size_t n, float *out) {                                                             \
+        out[0] = ONE(a, b0, n), out[1] = ONE(a, b1, n), out[2] = ONE(a, b2, n), out[3] = ONE(a, b3, n);  \
+    }
+FOUR_KERNEL(l2_f32_four, l2_f32)
+FOUR_KERNEL(dot_f32_four, dot_f32)
 // Int8 codes against an int16 query, exactly, in 64-bit sums.
 static float l2_i8(const int16_t *q, const int8_t *c, size_t n) {
     int64_t sum = 0;
@@ -106,4 +114,5 @@ static void from_f16(const uint16_t *from, float *to, size_t n) {
 
 const cdistance_kernels cdistance_portable = {
     CDISTANCE_PORTABLE, "portable", l2_f32, dot_f32, l2_f16, dot_f16, l2_i8, dot_i8, pq_table, to_f16, from_f16,
+    l2_f32_four, dot_f32_four,
 };

@@ -58,6 +58,30 @@ final class DistanceKernelTests: XCTestCase {
         }
     }
 
+    /// From one vector to four at once (DiskANN's prune), each of the four against the reference.
+    func testOneToFourAgreesWithTheReferenceInEverySet() {
+        for count in 1...300 {
+            let a = randomVector(count), bs = (0..<4).map { _ in randomVector(count) }
+            let l2: [[Double]] = bs.map { b in
+                zip(a, b).map { x, y -> Double in (Double(x) - Double(y)) * (Double(x) - Double(y)) }
+            }
+            let dot: [[Double]] = bs.map { b in zip(a, b).map { x, y -> Double in Double(x) * Double(y) } }
+            for k in runnable {
+                let name = String(cString: k.name)
+                var out = [Float](repeating: .nan, count: 4)
+                let pointers = bs.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: count) }
+                defer { pointers.forEach { $0.deallocate() } }
+                for (p, b) in zip(pointers, bs) { p.initialize(from: b, count: count) }
+                a.withUnsafeBufferPointer { a in
+                    k.l2_f32_four(a.baseAddress, pointers[0], pointers[1], pointers[2], pointers[3], count, &out)
+                    for i in 0..<4 { assertClose(out[i], l2[i], "\(name) l2 f32 one to four, vector \(i) at \(count)") }
+                    k.dot_f32_four(a.baseAddress, pointers[0], pointers[1], pointers[2], pointers[3], count, &out)
+                    for i in 0..<4 { assertClose(out[i], dot[i], "\(name) dot f32 one to four, vector \(i) at \(count)") }
+                }
+            }
+        }
+    }
+
     /// Both int8 kernels of set `k` against the exact integer sums.
     private func assertInt8Kernels(_ k: cdistance_kernels, _ query: [Int16], _ codes: [Int8]) {
         let name = String(cString: k.name), count = query.count

@@ -24,6 +24,11 @@ typedef void (*cdistance_pq_fn)(const float *centroids, const float *sub, size_t
 /// Float32 to IEEE half, rounding to nearest even (beyond ±65504 becomes ±infinity), and back.
 typedef void (*cdistance_to_f16_fn)(const float *from, uint16_t *to, size_t count);
 typedef void (*cdistance_from_f16_fn)(const uint16_t *from, float *to, size_t count);
+/// The float32 kernel of the same name from one vector to four at once, written to `out[0..<4]`:
+/// each component of `query` is loaded once for the four. DiskANN's RobustPrune measures each
+/// candidate against every neighbour kept so far, all of them in cache, where loads bound the time.
+typedef void (*cdistance_f32_four_fn)(const float *query, const float *s0, const float *s1, const float *s2,
+                                      const float *s3, size_t count, float *out);
 
 typedef enum {
     CDISTANCE_PORTABLE = 0,
@@ -43,6 +48,8 @@ typedef struct {
     cdistance_pq_fn pq_table;
     cdistance_to_f16_fn to_f16;
     cdistance_from_f16_fn from_f16;
+    cdistance_f32_four_fn l2_f32_four;
+    cdistance_f32_four_fn dot_f32_four;
 } cdistance_kernels;
 
 /// Bit `1 << isa` for each instruction set this CPU and OS can run (portable always).

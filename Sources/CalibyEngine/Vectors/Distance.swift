@@ -22,6 +22,20 @@ package enum Distance {
         }
     }
 
+    /// `between` from `a` to four vectors at once, into `out[0..<4]`: `a` is loaded once for the
+    /// four (cdistance_f32_four_fn).
+    @inline(__always)
+    package static func between(_ a: UnsafePointer<Float>, four b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
+                                _ b2: UnsafePointer<Float>, _ b3: UnsafePointer<Float>, _ count: Int, metric: Metric,
+                                into out: UnsafeMutablePointer<Float>) {
+        switch metric {
+        case .l2: cdistance_active().pointee.l2_f32_four(a, b0, b1, b2, b3, count, out)
+        case .ip, .cosine:
+            cdistance_active().pointee.dot_f32_four(a, b0, b1, b2, b3, count, out)
+            for i in 0..<4 { out[i] = 1 - out[i] }
+        }
+    }
+
     /// Scales `vector` to unit length in place (cosine); a zero vector stays zero.
     package static func normalize(_ vector: UnsafeMutablePointer<Float>, _ count: Int) {
         let norm = dot(vector, vector, count).squareRoot()
