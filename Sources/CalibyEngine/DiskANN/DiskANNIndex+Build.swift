@@ -80,8 +80,8 @@ extension DiskANNIndex {
     /// most often covered by one of the first (the nearest to the pivot), and a group of four would
     /// measure three for nothing. A kept candidate is measured against every kept slot, and those
     /// measurements take four for little more than the time of one: the build of 20k real 384-d
-    /// embeddings went from 6.65–6.94 to 5.75–6.14 s (medians of 5 and 6 alternated builds;
-    /// BENCHMARKS.md), and its graph answered the queries exactly as before.
+    /// embeddings went from 6.65–7.62 to 5.75–7.05 s (medians of three runs of 5–6 alternated
+    /// builds; BENCHMARKS.md), and its graph answered the queries exactly as before.
     static let singlyMeasured = 2
 
     /// Whether a kept slot stands in for candidate `slot`: closer to it than the pivot is, by the
