@@ -52,8 +52,8 @@ KERNEL(dot_f32, float, load_f32, tail_f32, dot_term)
     s1 = _mm512_add_ps(s1, TERM(X, AT(b1)));                         \
     s2 = _mm512_add_ps(s2, TERM(X, AT(b2)));                         \
     s3 = _mm512_add_ps(s3, TERM(X, AT(b3)));
-#define CHUNK(p) _mm512_loadu_ps(p + i)
-#define TAIL(p) tail_f32(p + i, n - i)
+#define FOUR_CHUNK(p) _mm512_loadu_ps(p + i)
+#define FOUR_TAIL(p) tail_f32(p + i, n - i)
 #define FOUR_KERNEL(NAME, TERM)                                                                          \
     TARGET static void NAME(const float *a, const float *b0, const float *b1, const float *b2, const float *b3, \
                             size_t n, float *out) {                                                      \
@@ -61,11 +61,11 @@ KERNEL(dot_f32, float, load_f32, tail_f32, dot_term)
         size_t i = 0;                                                                                    \
         for (; i + 16 <= n; i += 16) {                                                                   \
             __m512 x = _mm512_loadu_ps(a + i);                                                           \
-            FOUR_TERMS(TERM, x, CHUNK)                                                                   \
+            FOUR_TERMS(TERM, x, FOUR_CHUNK)                                                              \
         }                                                                                                \
         if (i < n) {                                                                                     \
             __m512 x = tail_f32(a + i, n - i);                                                           \
-            FOUR_TERMS(TERM, x, TAIL)                                                                    \
+            FOUR_TERMS(TERM, x, FOUR_TAIL)                                                               \
         }                                                                                                \
         out[0] = _mm512_reduce_add_ps(s0);                                                               \
         out[1] = _mm512_reduce_add_ps(s1);                                                               \
@@ -75,6 +75,9 @@ KERNEL(dot_f32, float, load_f32, tail_f32, dot_term)
 
 FOUR_KERNEL(l2_f32_four, l2_term)
 FOUR_KERNEL(dot_f32_four, dot_term)
+#undef FOUR_TERMS
+#undef FOUR_CHUNK
+#undef FOUR_TAIL
 KERNEL(l2_f16, uint16_t, load_f16, tail_f16, l2_term)
 KERNEL(dot_f16, uint16_t, load_f16, tail_f16, dot_term)
 // Int8 codes against an int16 query: 32 components per instruction, widened by `vpmovsxbw` and

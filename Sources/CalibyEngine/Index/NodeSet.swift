@@ -2,8 +2,9 @@
 /// bitset: a filtered search asks `contains` for nearly every node it meets, so membership is one
 /// load and a mask, and a set over a million nodes is 128 KiB.
 ///
-/// Sendable by this invariant: it is built by one thread (`insert`) and only read afterwards, by
-/// any number of threads; nobody inserts once it has been handed to a search.
+/// Sendable by this invariant: it is built by one thread at a time (`insert`; DiskANN's notes of
+/// lists to prune under `overfullMutex`) and only read afterwards, by any number of threads;
+/// nobody inserts once it has been handed to a search or to the prune.
 final class NodeSet: @unchecked Sendable {
     /// Node numbers 0..<capacity may be members.
     let capacity: Int
