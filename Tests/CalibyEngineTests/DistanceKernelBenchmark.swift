@@ -5,7 +5,8 @@ import XCTest
 
 /// Nanoseconds per distance call, cache-resident (64 stored vectors), best of seven runs: each
 /// kernel set this CPU runs, called directly, and the engine's own path (`StoredVector.distance`,
-/// which the base commit's Swift kernels also had, so the same loop measures them there).
+/// which the base commit's Swift kernels also had, so the same loop measures them there); for
+/// float32 also one vector to four at once (`l2-four`, per distance).
 /// Skipped unless CALIBY_KERNEL_BENCH is set:
 ///
 ///     CALIBY_KERNEL_BENCH=1 swift test -c release -Xswiftc -enable-testing --disable-swift-testing \
@@ -53,10 +54,18 @@ final class DistanceKernelBenchmark: XCTestCase {
                         let timings: [(String, Double)]
                         switch precision {
                         case .float32:
-                            let l2 = k.l2_f32!, dot = k.dot_f32!
+                            let l2 = k.l2_f32!, dot = k.dot_f32!, l2Four = k.l2_f32_four!
                             let f = bytes.assumingMemoryBound(to: Float.self)
+                            let four = UnsafeMutablePointer<Float>.allocate(capacity: 4)
+                            defer { four.deallocate() }
+                            // One to four, per distance: the first of four neighbouring vectors.
+                            func stored(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(f + i % Self.vectors * dims) }
                             timings = [("l2", bestNanoseconds { l2(q, f + $0 * dims, dims) }),
-                                       ("ip", bestNanoseconds { dot(q, f + $0 * dims, dims) })]
+                                       ("ip", bestNanoseconds { dot(q, f + $0 * dims, dims) }),
+                                       ("l2-four", bestNanoseconds { i in
+                                           l2Four(q, stored(i), stored(i + 1), stored(i + 2), stored(i + 3), dims, four)
+                                           return four[0]
+                                       } / 4)]
                         case .float16:
                             let l2 = k.l2_f16!, dot = k.dot_f16!
                             let h = bytes.assumingMemoryBound(to: UInt16.self)
