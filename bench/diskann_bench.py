@@ -25,21 +25,9 @@ import argparse, os, re, shlex, shutil, tempfile, time
 
 import numpy as np
 
-from texmex import dataset, index_file, parse_rows, read_vecs, run, write_vecs
+from texmex import at_recall, dataset, index_file, parse_rows, read_vecs, run, write_vecs
 
 TARGET = 0.95
-
-
-def at_recall(points, target=TARGET):
-    """points: [(recall, value)] in curve order. Linear interpolation of value at recall = target between
-    the first two consecutive points that bracket it: (value, exact, note). When the first point is already
-    at or above target, its value stands in with exact False (a bound: the cheapest setting measured)."""
-    for (r0, v0), (r1, v1) in zip(points, points[1:]):
-        if r0 < target <= r1:
-            return v0 + (v1 - v0) * (target - r0) / (r1 - r0), True, f'interpolated between recall {r0:.4f} and {r1:.4f}'
-    if points and points[0][0] >= target:
-        return points[0][1], False, f'cheapest setting already at recall {points[0][0]:.4f}: its value, a bound'
-    return None, False, f'never reaches {target} (best {max(r for r, _ in points):.4f})'
 
 
 def bounded(v, exact, sign, spec):
@@ -156,13 +144,13 @@ def curves(a, cal, query, gt, ints):
             row, _ = cal.search_gt('da', query, gt, 10, ['--L', str(L), '--beam-width', str(bw), '--warmup'])
             pts.append((float(row['recall']), float(row['qps'])))
             print(f'| diskann bw {bw} | L {L} | {pts[-1][0]:.4f} | {pts[-1][1]:.0f} |', flush=True)
-        at95[f'diskann bw {bw}'] = at_recall(pts)
+        at95[f'diskann bw {bw}'] = at_recall(pts, TARGET)
     pts = []
     for ef in ints(a.efs):
         row, _ = cal.search_gt('hn', query, gt, 10, ['--ef', str(ef), '--warmup'])
         pts.append((float(row['recall']), float(row['qps'])))
         print(f'| hnsw | ef {ef} | {pts[-1][0]:.4f} | {pts[-1][1]:.0f} |', flush=True)
-    at95['hnsw'] = at_recall(pts)
+    at95['hnsw'] = at_recall(pts, TARGET)
     h, h_exact, _ = at95['hnsw']
     print(f'\n| index | QPS at recall@10 = {TARGET} | diskann / hnsw (target ≥ {1 / 1.2:.3f}) | how |')
     print('|---|---|---|---|')
@@ -201,7 +189,7 @@ def pages(a, cal, query, gt, ints, da_bytes, hn_bytes):
             pts.append((float(row['recall']), per))
             print(f"| {name} | {buf / 2**20:.1f} | {flag[2:]} {v} | {pts[-1][0]:.4f} | {per:.1f} | {float(row['qps']):.0f} |",
                   flush=True)
-        res[name] = at_recall(pts)
+        res[name] = at_recall(pts, TARGET)
     print(f'\n| index | pages/query at recall@10 = {TARGET} | how |')
     print('|---|---|---|')
     for name, (p, exact, note) in res.items():
@@ -286,7 +274,7 @@ def filtered(a, cal, work, base, query, ints):
         print(f"| post-filter | k' {kk}, L {kk}, bw {a.filter_beam_width} | {recall:.4f} | {qps:.0f} | {nq / qps:.3f} |",
               flush=True)
 
-    q95, exact, note = at_recall([(r, q) for _, r, q in fpts])
+    q95, exact, note = at_recall([(r, q) for _, r, q in fpts], TARGET)
     best = max(r for _, r, _ in fpts)
     print(f"\n--filter: best recall@10 {best:.4f} ({'✓' if best >= TARGET else '✗'} target {TARGET}); "
           f"QPS at recall {TARGET}: {bounded(q95, exact, '≥', '.0f')} ({note})")

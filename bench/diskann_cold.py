@@ -7,7 +7,8 @@ DONTNEED on each file, so programs and libraries stay cached and the bytes read 
 "warm" runs the same command again at once (the page cache holds what the cold run read; caliby's pool starts
 empty either way). Medians of alternated rounds. QPS is the search as each system times it: caliby's
 includes reading the PQ codes into its pool, diskannpy's excludes loading them (its constructor does);
-"QPS with open" counts opening the index too, for both.
+"QPS with open" counts opening the index too, for both. A second table sets each caliby point against
+diskannpy's QPS interpolated at the same recall (the graphs differ, so one L gives each its own recall).
 Bytes read per query are what the kernel read from disk for the whole process (block reads, readahead
 included, as getrusage counts them for a child), divided by the queries.
 
@@ -23,7 +24,7 @@ import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfi
 
 import numpy as np
 
-from texmex import dataset, evict, parse_rows, read_vecs, run, write_vecs
+from texmex import at_recall, dataset, evict, parse_rows, read_vecs, run, write_vecs
 
 DISKANNPY_SEARCH = """
 import json, resource, sys, time
@@ -68,6 +69,26 @@ def diskannpy_search(index_dir, queries, gt, L, a):
               env={**os.environ, 'PYTHONPATH': here})
     # diskannpy logs to stdout too.
     return json.loads(next(line for line in out.stdout.splitlines() if line.startswith('RESULT '))[7:])
+
+
+def print_at_equal_recall(results, calibys, Ls):
+    """Each caliby point against diskannpy's cold QPS at the same recall, interpolated linearly between
+    the two list sizes of diskannpy that bracket it (points outside diskannpy's measured range are left
+    out): the issue's "at equal recall", since at one L the two graphs do not give the same recall."""
+    med = lambda system, L, key: statistics.median(r[key] for r in results[(L, system, 'cold')])
+    curve = lambda key: sorted((med('diskannpy', L, 'recall'), med('diskannpy', L, key)) for L in Ls)
+    print('\n| L | system | recall@10 | cold QPS against diskannpy at that recall | with open |')
+    print('|---|---|---|---|---|')
+    for system in calibys:
+        for L in Ls:
+            recall = med(system, L, 'recall')
+            ratios = []
+            for key in ('qps', 'qps_open'):
+                theirs, exact, _ = at_recall(curve(key), recall)
+                ratios.append(f'{med(system, L, key) / theirs:.2f}× ({med(system, L, key):,.0f} / {theirs:,.0f})'
+                              if exact else None)
+            if None not in ratios:
+                print(f'| {L} | {system} | {recall:.4f} | {ratios[0]} | {ratios[1]} |')
 
 
 def main():
@@ -135,6 +156,7 @@ def main():
                 print(f'| {L} | {system} | {med(cold, "recall"):.4f} | {med(cold, "qps"):,.0f} | {med(cold, "qps_open"):,.0f} | '
                       f'{med(warm, "qps"):,.0f} | '
                       f'{med(cold, "read_kib"):,.0f} | {max(r["rss_mib"] for r in cold + warm):.1f} |')
+        print_at_equal_recall(results, calibys, list(map(int, a.Ls.split(','))))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

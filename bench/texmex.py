@@ -63,3 +63,15 @@ def index_file(caliby, directory, name):
     """The page file of index `name`, as `caliby info` reports it."""
     out = run([caliby, 'info', name, '--dir', directory, '--format', 'tsv']).stdout
     return dict(line.split('\t', 1) for line in out.strip().splitlines()[1:])['file']
+
+
+def at_recall(points, target):
+    """points: [(recall, value)] in curve order. Linear interpolation of value at recall = target between
+    the first two consecutive points that bracket it: (value, exact, note). When the first point is already
+    at or above target, its value stands in with exact False (a bound: the cheapest setting measured)."""
+    for (r0, v0), (r1, v1) in zip(points, points[1:]):
+        if r0 < target <= r1:
+            return v0 + (v1 - v0) * (target - r0) / (r1 - r0), True, f'interpolated between recall {r0:.4f} and {r1:.4f}'
+    if points and points[0][0] >= target:
+        return points[0][1], False, f'cheapest setting already at recall {points[0][0]:.4f}: its value, a bound'
+    return None, False, f'never reaches {target} (best {max(r for r, _ in points):.4f})'
