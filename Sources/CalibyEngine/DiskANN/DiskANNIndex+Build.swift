@@ -76,44 +76,17 @@ extension DiskANNIndex {
         return chosen.map { nodes[$0] }
     }
 
-    /// Kept slots `isCovered` measures one at a time before it goes four at a time: a candidate is
-    /// most often covered by one of the first (the nearest to the pivot), and a group of four would
-    /// measure three for nothing. A kept candidate is measured against every kept slot, and those
-    /// measurements take four for little more than the time of one: the build of 20k real 384-d
-    /// embeddings went from 6.65–7.62 to 5.75–7.05 s (medians of three runs of 5–6 alternated
-    /// builds; BENCHMARKS.md), and its graph answered the queries exactly as before.
-    static let singlyMeasured = 2
-
     /// Whether a kept slot stands in for candidate `slot`: closer to it than the pivot is, by the
     /// factor α, and, with `pivotLabels`, carrying every label the candidate shares with the pivot.
     @inline(__always)
     private func isCovered(_ slot: Int, toPivot: Float, by kept: [Int], pivotLabels: [UInt32]?, alpha: Float,
                            scratch s: DiskANNScratch) -> Bool {
-        let candidate = UnsafePointer(s.keptVector(slot)), dims = dimensions, metric = self.metric
         // α widens only positive distances: an inner product's negative ones would otherwise make
         // pruning stricter than α = 1.
         func covers(_ between: Float) -> Bool { (between > 0 ? alpha * between : between) <= toPivot }
-        func coveredBy(_ k: Int) -> Bool { covers(Distance.between(candidate, s.keptVector(k), dims, metric: metric)) }
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 4) { group in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 4) { four in
-                var measured = 0, grouped = 0
-                for k in kept where pivotLabels.map({ carriesSharedLabels(k, of: slot, pivotLabels: $0, scratch: s) }) ?? true {
-                    if measured < DiskANNIndex.singlyMeasured {
-                        measured += 1
-                        if coveredBy(k) { return true }
-                        continue
-                    }
-                    group[grouped] = k
-                    grouped += 1
-                    guard grouped == 4 else { continue }
-                    grouped = 0
-                    Distance.between(candidate, four: s.keptVector(group[0]), s.keptVector(group[1]), s.keptVector(group[2]),
-                                     s.keptVector(group[3]), dims, metric: metric, into: four.baseAddress!)
-                    if four.contains(where: covers) { return true }
-                }
-                return group.prefix(grouped).contains(where: coveredBy)
-            }
-        }
+        guard let pivotLabels else { return s.anyKept(kept, near: slot, metric: metric, covers: covers) }
+        return s.anyKept(kept.lazy.filter { self.carriesSharedLabels($0, of: slot, pivotLabels: pivotLabels, scratch: s) },
+                         near: slot, metric: metric, covers: covers)
     }
 
     /// Whether slot `k` carries every label slot `c` shares with the pivot.

@@ -22,19 +22,14 @@ extension HNSWIndex {
         precondition(limit <= layout.maxLinks0, "selection beyond the scratch's kept slots")
         var kept: [Int] = []
         kept.reserveCapacity(limit)
-        let dims = dimensions
         for key in sorted {
             if kept.count >= limit { break }
             let candidate = RankedNode.node(key)
             let candidateDistance = RankedNode.distance(key)
-            let slot = scratch.keptVector(kept.count)
-            try copyVector(of: candidate, into: slot)
-            var good = true
-            for j in 0..<kept.count where Distance.between(slot, scratch.keptVector(j), dims, metric: metric) < candidateDistance {
-                good = false
-                break
+            try copyVector(of: candidate, into: scratch.keptVector(kept.count))
+            if !scratch.anyKept(0..<kept.count, near: kept.count, metric: metric, covers: { $0 < candidateDistance }) {
+                kept.append(candidate)
             }
-            if good { kept.append(candidate) }
         }
         return kept
     }
