@@ -1,6 +1,6 @@
 """What the bench scripts share: a TEXMEX data set directory (base.fvecs, query.fvecs,
 groundtruth.ivecs), .fvecs/.ivecs reading and writing, running caliby and reading its TSV rows,
-dropping index files from the OS page cache.
+dropping index files from the OS page cache, reading a value off a recall curve.
 The scripts run as `python bench/NAME.py`, so `import texmex` finds this file beside them."""
 import os, struct, subprocess
 
