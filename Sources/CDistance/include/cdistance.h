@@ -25,8 +25,9 @@ typedef void (*cdistance_pq_fn)(const float *centroids, const float *sub, size_t
 typedef void (*cdistance_to_f16_fn)(const float *from, uint16_t *to, size_t count);
 typedef void (*cdistance_from_f16_fn)(const uint16_t *from, float *to, size_t count);
 /// The float32 kernel of the same name from one vector to four at once, written to `out[0..<4]`:
-/// each component of `query` is loaded once for the four. DiskANN's RobustPrune measures each
-/// candidate against every neighbour kept so far, all of them in cache, where loads bound the time.
+/// each component of `query` is loaded once for the four. Both graphs' neighbour selections measure
+/// each candidate against every neighbour kept so far, all of them in cache, where loads bound the
+/// time (SearchScratch.anyKept).
 typedef void (*cdistance_f32_four_fn)(const float *query, const float *s0, const float *s1, const float *s2,
                                       const float *s3, size_t count, float *out);
 
