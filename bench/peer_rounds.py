@@ -15,7 +15,9 @@ and of the whole command's wall time (Python's start and imports included for th
 OS page cache is warm (the files were just written or read); this machine cannot drop it.
 
 usage: peer_rounds.py DATA --caliby PATH [--also PATH]... [--shape cli|warm|cli,warm] [--efs 24,64] [--rounds 5] [--M 16] [--efc 200]
-       [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch] [--build-rounds 1]
+       [--quantization none,int8] [--metric l2] [--peers hnswlib,faiss,usearch] [--build-rounds 1] [--reorder]
+--reorder: each caliby index is also copied and renumbered by `caliby reorder` (timed), and the copy
+searched as one more system: the same graph in graph order against insertion order.
 Builds are timed too (alternated over --build-rounds, ratios to the first system's median).
 DATA holds base.fvecs, query.fvecs, groundtruth.ivecs.
 """
@@ -104,6 +106,8 @@ def main():
                     help='builds of every system, alternated; the table gives their medians')
     ap.add_argument('--also', action='append', default=[], metavar='BIN',
                     help='another caliby binary that searches the directories --caliby built (a before/after in one run)')
+    ap.add_argument('--reorder', action='store_true',
+                    help='also search a copy of each caliby index renumbered by caliby reorder')
     ap.add_argument('--json')
     a = ap.parse_args()
     base_file, query_file, gt_file, _, _, _ = dataset(a.data)
@@ -139,15 +143,25 @@ def main():
                 start = time.perf_counter()
                 run(cal + ['insert', 'bench', base_file, '--dir', d, '--threads', '2', '--quiet'])
                 builds.setdefault(f'caliby {quantization}', []).append(time.perf_counter() - start)
+        variants = ['']
+        if a.reorder:
+            variants.append(' reordered')
+            for quantization in filter(None, a.quantization.split(',')):
+                d = os.path.join(work, 'db-' + quantization)
+                shutil.copytree(d, d + '-reordered')
+                start = time.perf_counter()
+                run([a.caliby, 'reorder', 'bench', '--dir', d + '-reordered'])
+                builds.setdefault(f'caliby {quantization} reorder', []).append(time.perf_counter() - start)
         for name in filter(None, a.peers.split(',')):
             path = os.path.join(work, name + '.index')
             systems.append((name, lambda ef, warm, name=name, path=path: run_peer(name, path, qfile, base.shape[1], a.metric, ef, warm)))
         for binary in [a.caliby] + a.also:
             label = '' if binary == a.caliby else ' @' + os.path.basename(binary)
             for quantization in filter(None, a.quantization.split(',')):
-                d = os.path.join(work, 'db-' + quantization)
-                systems.append((f'caliby {quantization}{label}',
-                                lambda ef, warm, d=d, cal=[binary]: run_caliby(cal, d, query_file, gt_file, ef, warm)))
+                for variant in variants:
+                    d = os.path.join(work, 'db-' + quantization + variant.replace(' ', '-'))
+                    systems.append((f'caliby {quantization}{variant}{label}',
+                                    lambda ef, warm, d=d, cal=[binary]: run_caliby(cal, d, query_file, gt_file, ef, warm)))
         first = next(iter(builds.values()))
         print(f'builds (2 threads; peers: the library call and save in process; caliby: the whole insert command), '
               f'medians of {a.build_rounds}: ' + ', '.join(

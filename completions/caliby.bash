@@ -173,13 +173,13 @@ _caliby() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|resize|vacuum|drop|flush|check|recover|stats|backup|restore|upgrade|repl|exit-codes|help)
+    init|create|list|info|insert|search|get|update|delete|alter|index|consolidate|resize|vacuum|reorder|drop|flush|check|recover|stats|backup|restore|upgrade|repl|exit-codes|help)
         # Offer subcommand argument completions
         "_caliby_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate resize vacuum drop flush check recover stats backup restore upgrade repl exit-codes help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'init create list info insert search get update delete alter index consolidate resize vacuum reorder drop flush check recover stats backup restore upgrade repl exit-codes help' -- "${cur}"))
         ;;
     esac
 }
@@ -785,6 +785,36 @@ _caliby_vacuum() {
     case "${positional_number}" in
     1)
         __caliby_add_completions -W "$(__caliby_custom_complete ---completion vacuum -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
+        return
+        ;;
+    esac
+}
+
+_caliby_reorder() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--dir --buffer-size --wait)
+    __caliby_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--dir')
+        __caliby_add_completions -d
+        return
+        ;;
+    '--buffer-size')
+        return
+        ;;
+    '--wait')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __caliby_add_completions -W "$(__caliby_custom_complete ---completion reorder -- positional@0 "${COMP_CWORD}" "$(__caliby_cursor_index_in_current_word)")"
         return
         ;;
     esac

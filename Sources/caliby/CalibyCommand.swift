@@ -23,7 +23,7 @@ struct CalibyCommand: ParsableCommand {
         version: "caliby 0.1.0",
         subcommands: [
             InitCommand.self, CreateCommand.self, ListCommand.self, InfoCommand.self, InsertCommand.self,
-            SearchCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, AlterCommand.self, IndexCommand.self, ConsolidateCommand.self, ResizeCommand.self, VacuumCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self, RecoverCommand.self,
+            SearchCommand.self, GetCommand.self, UpdateCommand.self, DeleteCommand.self, AlterCommand.self, IndexCommand.self, ConsolidateCommand.self, ResizeCommand.self, VacuumCommand.self, ReorderCommand.self, DropCommand.self, FlushCommand.self, CheckCommand.self, RecoverCommand.self,
             StatsCommand.self, BackupCommand.self, RestoreCommand.self, UpgradeCommand.self,
             ReplCommand.self, ExitCodesCommand.self,
         ])

@@ -234,6 +234,33 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try succeed(["check"], in: dir), "v: ok\n")
     }
 
+    /// reorder renumbers the graph: every answer stays the same, for both index types; without a
+    /// name it reorders every index.
+    func testReorderKeepsEveryAnswerOfEveryIndex() throws {
+        let dir = try makeDataDirectory()
+        let d = 16
+        let vectors = testVectors(count: 2000, dimensions: d, seed: 12)
+        let data = try makeTemporaryFile("v.fvecs", contents: fvecs(vectors, dimensions: d))
+        // Without int8 codes, whose equal estimates are ranked by node number (ReorderTests).
+        try succeed(["create", "h", "--dim", "\(d)", "--max-elements", "3000", "--ef-construction", "60", "--quantization", "none"], in: dir)
+        try succeed(["create", "v", "--type", "diskann", "--dim", "\(d)", "--max-elements", "3000", "--R", "24", "--L", "40"], in: dir)
+        let queries = try makeTemporaryFile("q.fvecs", contents: fvecs(testVectors(count: 50, dimensions: d, seed: 13), dimensions: d))
+        var before: [String] = []
+        for (name, list) in [("h", "--ef"), ("v", "--L")] {
+            try succeed(["insert", name, data, "--quiet"], in: dir)
+            before.append(try succeed(["search", name, "--file", queries, "--format", "tsv", list, "40"], in: dir))
+        }
+        try succeed(["delete", "v"] + (0..<50).map { String($0 * 7) }, in: dir)
+        before[1] = try succeed(["search", "v", "--file", queries, "--format", "tsv", "--L", "40"], in: dir)
+        let result = try CLI.run(["reorder"], directory: dir)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "reordered 'h'\nreordered 'v'\n")
+        XCTAssertEqual(try succeed(["search", "h", "--file", queries, "--format", "tsv", "--ef", "40"], in: dir), before[0])
+        XCTAssertEqual(try succeed(["search", "v", "--file", queries, "--format", "tsv", "--L", "40"], in: dir), before[1])
+        XCTAssertEqual(try succeed(["check"], in: dir), "h: ok\nv: ok\n")
+        try expectFailure(["reorder", "nosuch"], in: dir, status: 66, mentions: ["nosuch"])
+    }
+
     func testSearchStatsReportPagesRead() throws {
         let dir = try makeDataDirectory()
         try succeed(["create", "v", "--dim", "4", "--max-elements", "10"], in: dir)

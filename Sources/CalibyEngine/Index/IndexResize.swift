@@ -21,8 +21,9 @@ struct ResizePlan {
 
 extension PagedIndex {
     /// Writes this index's pages into `target`, laid out by `newLayout`: the header (`storeHeader`)
-    /// first, the formatted regions empty, then the plan's copies and the id map's entries.
-    func copy(into target: PageSpace, newLayout: Layout, newMap: IDMap, plan: ResizePlan,
+    /// first, the formatted regions empty, then the plan's copies and the id map's entries, each
+    /// sent to its node's new number when `renumbered` (reorder moves nodes; resize keeps them).
+    func copy(into target: PageSpace, newLayout: Layout, newMap: IDMap, plan: ResizePlan, renumbered: Renumbering? = nil,
               storeHeader: (UnsafeMutableRawPointer) -> Void) throws {
         try target.create(0) { storeHeader($0) }
         try target.formatEmptyPages(1..<newLayout.formattedPages.upperBound)
@@ -44,8 +45,15 @@ extension PagedIndex {
         }
         var entries: [(UInt64, Int)] = []
         try idMap.forEach { entries.append(($0, $1)) }
-        for (id, node) in entries where try newMap.insert(id, node: node) != nil {
-            throw CalibyError.corrupt(path: space.path, detail: "id map holds id \(id) twice")
+        for (id, node) in entries {
+            var target = node
+            if let renumbered {
+                guard node < renumbered.count else {
+                    throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond the \(renumbered.count) nodes")
+                }
+                target = renumbered[node]
+            }
+            if try newMap.insert(id, node: target) != nil { throw CalibyError.corrupt(path: space.path, detail: "id map holds id \(id) twice") }
         }
     }
 }
@@ -132,12 +140,8 @@ extension Database {
         case let diskann as DiskANNIndex: plan = diskann.resizePlan(to: newLayout as! DiskANNLayout)
         default: preconditionFailure("an index of a directory is HNSW or DiskANN")
         }
-        // The rebuilt document file is at most the size of the old one plus its larger directory.
-        let documentBytes = try info.documentFileName.map {
-            try PosixFile(path: directory + "/" + $0, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
-                + DocumentLayout(config: config).directoryPages * DocumentLayout.pageSize
-        } ?? 0
-        let needed = plan.pagesWritten(formatted: newLayout.formattedPages.upperBound) * newLayout.pageSize + documentBytes
+        let needed = try plan.pagesWritten(formatted: newLayout.formattedPages.upperBound) * newLayout.pageSize
+            + rebuiltDocumentBytes(of: info, config: config)
         let free = try FreeSpace.available(at: directory)
         guard needed <= free else {
             throw CalibyError.noSpace("resize: index '\(name)' at \(maxElements) elements needs \(ByteCount.text(needed)) "
@@ -150,25 +154,37 @@ extension Database {
             case let diskann as DiskANNIndex: try diskann.copy(into: space, newLayout: newLayout as! DiskANNLayout)
             default: preconditionFailure("an index of a directory is HNSW or DiskANN")
             }
-            if let documentSpace {
-                let store = try DocumentStore(creating: documentSpace, of: name, layout: DocumentLayout(config: replacement.config),
-                                              schema: replacement.config.schema, analyzer: replacement.config.analyzer)
-                // Registered before it is filled: its pending text is written at commit (`writePendingChanges`).
-                openObjects[replacement.documentFileID] = store
-                try collection.copyDocuments(into: store)
-            }
+            if let documentSpace { try collection.copyDocuments(into: openDocumentStore(of: replacement, in: documentSpace)) }
         }
+    }
+
+    /// At most the bytes a rebuilt document file of `info` under `config` takes: the old file's
+    /// plus a whole directory.
+    func rebuiltDocumentBytes(of info: IndexInfo, config: IndexConfig) throws -> Int {
+        try info.documentFileName.map {
+            try PosixFile(path: directory + "/" + $0, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
+                + DocumentLayout(config: config).directoryPages * DocumentLayout.pageSize
+        } ?? 0
+    }
+
+    /// A new, empty document store for `replacement` in `space`, registered before it is filled:
+    /// its pending text is written at commit (`writePendingChanges`).
+    func openDocumentStore(of replacement: IndexInfo, in space: PageSpace) throws -> DocumentStore {
+        let store = try DocumentStore(creating: space, of: replacement.name, layout: DocumentLayout(config: replacement.config),
+                                      schema: replacement.config.schema, analyzer: replacement.config.analyzer)
+        openObjects[replacement.documentFileID] = store
+        return store
     }
 }
 
 extension DocumentCollection {
-    /// Puts every live node's document and labels into `target` at the same node (resize keeps
-    /// node numbers).
-    func copyDocuments(into target: DocumentStore) throws {
+    /// Puts every live node's document and labels into `target` at the same node, or at its new
+    /// number when `renumbered` (resize keeps node numbers; reorder moves them).
+    func copyDocuments(into target: DocumentStore, renumbered: Renumbering? = nil) throws {
         guard let store else { return }
         let empty = Document(fieldCount: schema.fields.count)
         try host.forEachLiveNode { node in
-            try target.put(store.document(of: node) ?? empty, labels: store.labels(of: node), node: node)
+            try target.put(store.document(of: node) ?? empty, labels: store.labels(of: node), node: renumbered.map { $0[node] } ?? node)
         }
         try target.finishChanges()
     }

@@ -36,12 +36,7 @@ extension Database {
         try replaceFiles(of: info, config: info.config, capacityPages: info.capacityPages) { replacement, space, documentSpace in
             let index = try replacement.type.format(replacement, space: space)
             openObjects[replacement.id] = index
-            var store: DocumentStore?
-            if let documentSpace {
-                store = try DocumentStore(creating: documentSpace, of: name, layout: DocumentLayout(config: replacement.config),
-                                          schema: replacement.config.schema, analyzer: replacement.config.analyzer)
-                openObjects[replacement.documentFileID] = store
-            }
+            let store = try documentSpace.map { try openDocumentStore(of: replacement, in: $0) }
             let rebuilt = DocumentCollection(index: index, store: store, database: self)
             for start in stride(from: 0, to: live.count, by: perBatch) {
                 let records = try old.records(ofNodes: live[start..<min(start + perBatch, live.count)])

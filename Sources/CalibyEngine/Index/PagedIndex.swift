@@ -19,6 +19,12 @@ extension PagedIndex {
         layout.records.corruptLink(node, link, path: space.path)
     }
 
+    /// A link to a slot never allocated: what a walk of the whole graph (reorder) refuses before
+    /// following it.
+    func linkBeyondNodes(_ node: Int, _ link: Int) -> CalibyError {
+        .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the \(allocatedNodes) nodes")
+    }
+
     /// The node an id maps to. The map's node numbers come from a page: one past the records
     /// allocated is damage, and writing there would corrupt a record never allocated.
     func node(of id: UInt64) throws -> Int? {
