@@ -13,11 +13,12 @@ Bytes read per query are what the kernel read from disk for the whole process (b
 included, as getrusage counts them for a child), divided by the queries.
 
 usage: diskann_cold.py DATA --caliby PATH [--caliby PATH ...] [--buffer 8M] [--pq-bytes 32] [--Ls 32,64,128]
-       [--width 4] [--queries 100] [--rounds 3] [--db DIR] [--keep DIR]
+       [--width 4] [--queries 100] [--rounds 3] [--db DIR [--db DIR ...]] [--keep DIR]
 A second --caliby (another build, for an A/B) is measured in the same rounds, named by its file name.
 --db searches a caliby data directory built beforehand (index `v`, with the same R, L and PQ bytes),
-so a large load can be timed and held to its own buffer; --keep builds diskannpy's index in DIR, or
-reuses it when DIR already holds one.
+so a large load can be timed and held to its own buffer; a second --db (e.g. a copy after `caliby
+reorder`) is searched by the first --caliby as one more system, named by its directory's name.
+--keep builds diskannpy's index in DIR, or reuses it when DIR already holds one.
 Run with a Python that has diskannpy and numpy (diskannpy pins numpy 1.x: give it a venv of its own).
 """
 import argparse, json, os, resource, shutil, statistics, subprocess, sys, tempfile
@@ -103,19 +104,21 @@ def main():
     ap.add_argument('--width', type=int, default=4)
     ap.add_argument('--queries', type=int, default=100)
     ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--db')
+    ap.add_argument('--db', action='append', default=[])
     ap.add_argument('--keep')
     a = ap.parse_args()
     import diskannpy
     base_file, query_file, gt_file, dim, n, _ = dataset(a.data)
     work = tempfile.mkdtemp(prefix='diskann-cold-')
     cal = a.caliby[0]
-    calibys = {'caliby': cal, **{f'caliby {os.path.basename(p)}': p for p in a.caliby[1:]}}
+    db = a.db[0] if a.db else os.path.join(work, 'caliby')
+    # Each caliby system: (binary, data directory).
+    calibys = {'caliby': (cal, db), **{f'caliby {os.path.basename(p)}': (p, db) for p in a.caliby[1:]},
+               **{f'caliby {os.path.basename(d.rstrip("/"))}': (cal, d) for d in a.db[1:]}}
     try:
         queries, gt = os.path.join(work, 'query.fvecs'), os.path.join(work, 'groundtruth.ivecs')
         write_vecs(queries, read_vecs(query_file, 'float32')[:a.queries], 'float32')
         write_vecs(gt, read_vecs(gt_file, 'int32')[:a.queries], 'int32')
-        db = a.db or os.path.join(work, 'caliby')
         if not a.db:
             run([cal, 'init', '--dir', db])
             run([cal, 'create', 'v', '--dir', db, '--type', 'diskann', '--dim', str(dim), '--max-elements', str(n),
@@ -138,9 +141,9 @@ def main():
                 for system in (*calibys, 'diskannpy'):
                     for shape in ('cold', 'warm'):
                         if shape == 'cold':
-                            evict([db, index_dir])
+                            evict([d for _, d in calibys.values()] + [index_dir])
                         before = blocks_read()
-                        r = caliby_search(calibys[system], db, queries, gt, L, a) if system in calibys else \
+                        r = caliby_search(*calibys[system], queries, gt, L, a) if system in calibys else \
                             diskannpy_search(index_dir, queries, gt, L, a)
                         r['read_kib'] = (blocks_read() - before) / 2 / a.queries
                         results.setdefault((L, system, shape), []).append(r)
