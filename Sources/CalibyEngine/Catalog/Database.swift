@@ -284,7 +284,8 @@ public final class Database {
         catalogChanged = true
     }
 
-    /// Gives index `info` new files under a new id, laid out for `config` (`resize`, `vacuum`):
+    /// Gives index `info` new files under a new id, laid out for `config` (`resize`, `vacuum`,
+    /// `reorder`):
     /// `fill` writes the new index file and, when the index has documents, the new document file;
     /// then the catalog entry names them, and the old files go when the transaction commits, as a
     /// dropped index's do. Before the commit point the new files are ones the catalog does not

@@ -1,5 +1,3 @@
-import Glibc
-
 /// `resize`: a larger capacity moves every region after the id map (the map itself, HNSW's upper
 /// slots, DiskANN's codes and the node records are all laid out by capacity, and the buffer pool
 /// reserves the file's address range by it), so growing is a copy into a new file with the new
@@ -46,14 +44,17 @@ extension PagedIndex {
         var entries: [(UInt64, Int)] = []
         try idMap.forEach { entries.append(($0, $1)) }
         for (id, node) in entries {
-            var target = node
+            var newNode = node
             if let renumbered {
                 guard node < renumbered.count else {
-                    throw CalibyError.corrupt(path: space.path, detail: "id map sends id \(id) to node \(node), beyond the \(renumbered.count) nodes")
+                    throw CalibyError.corrupt(path: space.path,
+                                              detail: "id map sends id \(id) to node \(node), beyond the \(renumbered.count) nodes")
                 }
-                target = renumbered[node]
+                newNode = renumbered[node]
             }
-            if try newMap.insert(id, node: target) != nil { throw CalibyError.corrupt(path: space.path, detail: "id map holds id \(id) twice") }
+            if try newMap.insert(id, node: newNode) != nil {
+                throw CalibyError.corrupt(path: space.path, detail: "id map holds id \(id) twice")
+            }
         }
     }
 }
@@ -156,36 +157,5 @@ extension Database {
             }
             if let documentSpace { try collection.copyDocuments(into: openDocumentStore(of: replacement, in: documentSpace)) }
         }
-    }
-
-    /// At most the bytes a rebuilt document file of `info` under `config` takes: the old file's
-    /// plus a whole directory.
-    func rebuiltDocumentBytes(of info: IndexInfo, config: IndexConfig) throws -> Int {
-        try info.documentFileName.map {
-            try PosixFile(path: directory + "/" + $0, flags: O_RDONLY | PosixFile.inDirectory).allocatedBytes()
-                + DocumentLayout(config: config).directoryPages * DocumentLayout.pageSize
-        } ?? 0
-    }
-
-    /// A new, empty document store for `replacement` in `space`, registered before it is filled:
-    /// its pending text is written at commit (`writePendingChanges`).
-    func openDocumentStore(of replacement: IndexInfo, in space: PageSpace) throws -> DocumentStore {
-        let store = try DocumentStore(creating: space, of: replacement.name, layout: DocumentLayout(config: replacement.config),
-                                      schema: replacement.config.schema, analyzer: replacement.config.analyzer)
-        openObjects[replacement.documentFileID] = store
-        return store
-    }
-}
-
-extension DocumentCollection {
-    /// Puts every live node's document and labels into `target` at the same node, or at its new
-    /// number when `renumbered` (resize keeps node numbers; reorder moves them).
-    func copyDocuments(into target: DocumentStore, renumbered: Renumbering? = nil) throws {
-        guard let store else { return }
-        let empty = Document(fieldCount: schema.fields.count)
-        try host.forEachLiveNode { node in
-            try target.put(store.document(of: node) ?? empty, labels: store.labels(of: node), node: renumbered.map { $0[node] } ?? node)
-        }
-        try target.finishChanges()
     }
 }
