@@ -206,6 +206,27 @@ final class ReorderTests: XCTestCase {
         try db.close()
     }
 
+    /// The numbering and the id map's entries grow with the index, so they are charged to the
+    /// buffer while the copy runs (PoolChargeTests), and released after it.
+    func testTheCopysBookkeepingIsReleasedAfterIt() throws {
+        let pool = try BufferPool(budgetBytes: 8 << 20)
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir, pool: pool)
+        for type in IndexType.allCases {
+            let index = try db.createIndex(name: type.rawValue, type: type, config: IndexConfig(dimensions: d, maxElements: 3000))
+            _ = try index.insert(batch(clusteredVectors(count: 3000, dimensions: d, seed: 68), dimensions: d), options: InsertOptions(threads: 2))
+        }
+        try db.flush()
+        for type in IndexType.allCases {
+            try db.reorderIndex(type.rawValue)
+            try db.flush()
+            XCTAssertEqual(try db.check(db.info(named: type.rawValue)), [], "\(type)")
+        }
+        try db.close()
+        XCTAssertEqual(pool.chargedBytes, 0, "every charge released once the directory is closed")
+    }
+
     /// A link beyond the nodes, written into a record on disk, is reported as damage before the
     /// copy writes anything, never followed.
     func testADamagedLinkIsAnErrorNotACrash() throws {

@@ -22,8 +22,8 @@ extension Database {
     /// Worth running after a bulk load or a large insert: nodes inserted later are numbered in
     /// insertion order again, so the gain fades as the index grows. The copy needs free space for
     /// the index's used pages (and its documents) until the commit removes the old files, and
-    /// about 25 bytes of memory per node (the numbering, and the id map's entries as resize reads
-    /// them).
+    /// 25 bytes per node of the buffer (the numbering, and the id map's entries, which the copy
+    /// reads whole as resize does).
     ///
     /// - Throws: ``CalibyError/noSuchIndex(_:)``; ``CalibyError/noSpace(_:lower:)`` when the file
     ///   system cannot take the copy. A failure during the copy leaves the transaction to
@@ -34,6 +34,10 @@ extension Database {
         try requireWritable("reorder")
         let info = try info(named: name)
         let index = try self.index(named: name)
+        // The numbering grows with the index, so it is charged to the buffer like its bookkeeping.
+        let numberingBytes = Renumbering.bytesPerNode * index.storageStatistics().slots.used
+        pool.chargeAndEvict(numberingBytes)
+        defer { pool.release(numberingBytes) }
         let renumbered: Renumbering
         let written: [Range<Int>]
         switch index {

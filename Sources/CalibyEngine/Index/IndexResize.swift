@@ -41,7 +41,12 @@ extension PagedIndex {
                 try target.create(start + i) { $0.copyMemory(from: buffer, byteCount: bytes) }
             }
         }
+        // Grows with the index, so charged to the buffer like its other bookkeeping.
+        let entryBytes = MemoryLayout<(UInt64, Int)>.stride * allocatedNodes
+        space.pool.chargeAndEvict(entryBytes)
+        defer { space.pool.release(entryBytes) }
         var entries: [(UInt64, Int)] = []
+        entries.reserveCapacity(allocatedNodes)
         try idMap.forEach { entries.append(($0, $1)) }
         for (id, node) in entries {
             var newNode = node

@@ -5,6 +5,9 @@ struct Renumbering {
     let order: [UInt32]
     private let newNumber: [UInt32]
 
+    /// Memory a numbering takes: both arrays, and the walk's marks while it is made.
+    static let bytesPerNode = 2 * MemoryLayout<UInt32>.stride + MemoryLayout<Bool>.stride
+
     init(order: [UInt32]) {
         self.order = order
         var newNumber = [UInt32](repeating: 0, count: order.count)
