@@ -26,7 +26,8 @@ final class ReorderTests: XCTestCase {
 
     /// Each query's hits, those at exactly the same distance by id: a search ranks such ties by
     /// node number, which a reorder changes.
-    private func answers(_ collection: DocumentCollection, _ queries: [Float], filter: DocumentCollection.PreparedFilter?) throws -> [[SearchHit]] {
+    private func answers(_ collection: DocumentCollection, _ queries: [Float],
+                         filter: DocumentCollection.PreparedFilter?) throws -> [[SearchHit]] {
         var parameters = SearchParameters(k: 10)
         parameters.ef = 48
         return try stride(from: 0, to: queries.count, by: d).map { qo in
@@ -215,7 +216,8 @@ final class ReorderTests: XCTestCase {
         let db = try openDatabase(dir, pool: pool)
         for type in IndexType.allCases {
             let index = try db.createIndex(name: type.rawValue, type: type, config: IndexConfig(dimensions: d, maxElements: 3000))
-            _ = try index.insert(batch(clusteredVectors(count: 3000, dimensions: d, seed: 68), dimensions: d), options: InsertOptions(threads: 2))
+            let vectors = clusteredVectors(count: 3000, dimensions: d, seed: 68)
+            _ = try index.insert(batch(vectors, dimensions: d), options: InsertOptions(threads: 2))
         }
         try db.flush()
         for type in IndexType.allCases {

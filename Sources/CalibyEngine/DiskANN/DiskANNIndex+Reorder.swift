@@ -29,8 +29,10 @@ extension DiskANNIndex {
         newHeader.freeHead = header.freeCount > 0 ? firstFree : -1
         let (layout, metric) = (self.layout, self.metric)
         let newMap = IDMap(space: target, firstPage: layout.hashBase, slotCount: layout.hashSlots, nodeLimit: layout.capacity)
-        try copy(into: target, newLayout: layout, newMap: newMap, plan: ResizePlan(intoFormatted: [(layout.codebookBase..<layout.codeBase, layout.codebookBase)]),
-                 renumbered: renumbered) { newHeader.store(into: $0, layout: layout, metric: metric) }
+        let codebook = ResizePlan(intoFormatted: [(layout.codebookBase..<layout.codeBase, layout.codebookBase)])
+        try copy(into: target, newLayout: layout, newMap: newMap, plan: codebook, renumbered: renumbered) {
+            newHeader.store(into: $0, layout: layout, metric: metric)
+        }
         for (entry, value) in table.enumerated() {
             let (page, offset) = layout.labelEntry(entry)
             try target.write(page) { p in
@@ -59,7 +61,8 @@ extension DiskANNIndex {
             }
             let count = record.rawLinkCount
             guard count <= limit else {
-                throw CalibyError.corrupt(path: space.path, detail: "slot \(old): link count \(count), more than the \(limit) a record holds")
+                throw CalibyError.corrupt(path: space.path,
+                                          detail: "slot \(old): link count \(count), more than the \(limit) a record holds")
             }
             for i in 0..<count {
                 let link = Int(record.links[i])

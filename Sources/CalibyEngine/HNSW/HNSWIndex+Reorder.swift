@@ -56,7 +56,8 @@ extension HNSWIndex {
             }
         }
         guard nextSlot == header.upperSlotsUsed else {
-            throw CalibyError.corrupt(path: space.path, detail: "nodes use \(nextSlot) upper slots, header field upperSlotsUsed = \(header.upperSlotsUsed)")
+            throw CalibyError.corrupt(path: space.path,
+                                      detail: "nodes use \(nextSlot) upper slots, header field upperSlotsUsed = \(header.upperSlotsUsed)")
         }
         try records.finish()
         try slots.finish()

@@ -22,7 +22,7 @@ struct Renumbering {
     /// Nodes `0..<count` breadth-first over their links from each of `starts` in turn, then from
     /// each node no walk reached, lowest first; nodes `walked` refuses (free slots) go last, in
     /// their order, and are never walked through. A walk takes a node's links in the order they are
-    /// stored, so the nodes one expansion measures get consecutive numbers.
+    /// stored, so the nodes one expansion places get consecutive numbers.
     ///
     /// - Parameter links: copies a node's links into the buffer (room for `maxLinks`) and returns
     ///   their count; each link is checked against `count` before use (`beyond` names the damage).
