@@ -11,7 +11,9 @@ struct ReorderCommand: DatabaseCommand {
             stored together: the graph, ids and documents stay the same, and so do the answers (but \
             for ties: hits at equal distances are ranked by position, and with int8 codes a \
             candidate can tie with another on its estimate), while searches touch fewer pages and \
-            cache lines (see BENCHMARKS.md). Run it after a bulk load; vectors inserted later go at \
+            cache lines: 1.1 to 1.3 times the queries per second measured on an HNSW index of 1M vectors of \
+            128 dimensions and on a DiskANN index larger than its buffer, little on 384-dimensional \
+            HNSW. Run it after a bulk load; vectors inserted later go at \
             the end in insertion order again. The index is copied into new files, which replace the \
             old ones when the command commits; a crash leaves the index as it was. The copy needs \
             free space for the index and its documents until the old files are removed. Without a \
