@@ -59,16 +59,7 @@ extension DiskANNIndex {
                 record.nextFree = new + 1 < header.nodeCount ? new + 1 : -1
                 continue
             }
-            let count = record.rawLinkCount
-            guard count <= limit else {
-                throw CalibyError.corrupt(path: space.path,
-                                          detail: "slot \(old): link count \(count), more than the \(limit) a record holds")
-            }
-            for i in 0..<count {
-                let link = Int(record.links[i])
-                guard link < renumbered.count else { throw linkBeyondNodes(Int(old), link) }
-                record.links[i] = UInt32(renumbered[link])
-            }
+            try renumberLinks(at: record.base + DiskANNLayout.linkCountOffset, limit: limit, of: Int(old), renumbered)
         }
         try records.finish()
     }

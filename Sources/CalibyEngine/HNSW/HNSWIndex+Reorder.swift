@@ -44,14 +44,14 @@ extension HNSWIndex {
                 throw CalibyError.corrupt(path: space.path, detail: "node \(old): level word \(word) is not a level and a deleted flag, "
                                           + "or its levels overrun the \(header.upperSlotsUsed) upper slots in use")
             }
-            try renumberList(at: record + HNSWLayout.countOffset, limit: layout.maxLinks0, of: Int(old), renumbered)
+            try renumberLinks(at: record + HNSWLayout.countOffset, limit: layout.maxLinks0, of: Int(old), renumbered)
             record.storeBytes(of: UInt32(nextSlot), toByteOffset: HNSWLayout.upperSlotOffset, as: UInt32.self)
             for upper in stride(from: 1, through: level, by: 1) {
                 let (oldSlotPage, oldSlotOffset) = try linkList(of: Int(old), level: upper)
                 let (slotPage, slotOffset) = layout.upperSlot(nextSlot)
                 let slot = try slots.page(slotPage) + slotOffset
                 try space.read(oldSlotPage) { slot.copyMemory(from: $0 + oldSlotOffset, byteCount: layout.upperSlotBytes) }
-                try renumberList(at: slot, limit: M, of: Int(old), renumbered)
+                try renumberLinks(at: slot, limit: M, of: Int(old), renumbered)
                 nextSlot += 1
             }
         }
@@ -61,19 +61,5 @@ extension HNSWIndex {
         }
         try records.finish()
         try slots.finish()
-    }
-
-    /// Rewrites a link list (count word, then links) copied out of `node`'s record or slot with
-    /// every link renumbered, refusing a count or link no insert could have written.
-    private func renumberList(at list: UnsafeMutableRawPointer, limit: Int, of node: Int, _ renumbered: Renumbering) throws {
-        let count = Int(list.load(as: UInt32.self))
-        guard count <= limit else {
-            throw CalibyError.corrupt(path: space.path, detail: "node \(node): link count \(count), more than the \(limit) a list holds")
-        }
-        for i in 0..<count {
-            let link = Int(list.load(fromByteOffset: 4 + 4 * i, as: UInt32.self))
-            guard link < renumbered.count else { throw linkBeyondNodes(node, link) }
-            list.storeBytes(of: UInt32(renumbered[link]), toByteOffset: 4 + 4 * i, as: UInt32.self)
-        }
     }
 }

@@ -25,6 +25,21 @@ extension PagedIndex {
         .corrupt(path: space.path, detail: "node \(node) links to \(link), beyond the \(allocatedNodes) nodes")
     }
 
+    /// Rewrites a link list copied out of `node`'s record (both layouts keep a UInt32 count word,
+    /// then the links) with every link renumbered, refusing a count or link no insert could have
+    /// written (reorder).
+    func renumberLinks(at list: UnsafeMutableRawPointer, limit: Int, of node: Int, _ renumbered: Renumbering) throws {
+        let count = Int(list.load(as: UInt32.self))
+        guard count <= limit else {
+            throw CalibyError.corrupt(path: space.path, detail: "node \(node): link count \(count), more than the \(limit) a list holds")
+        }
+        for i in 0..<count {
+            let link = Int(list.load(fromByteOffset: 4 + 4 * i, as: UInt32.self))
+            guard link < renumbered.count else { throw linkBeyondNodes(node, link) }
+            list.storeBytes(of: UInt32(renumbered[link]), toByteOffset: 4 + 4 * i, as: UInt32.self)
+        }
+    }
+
     /// The node an id maps to. The map's node numbers come from a page: one past the records
     /// allocated is damage, and writing there would corrupt a record never allocated.
     func node(of id: UInt64) throws -> Int? {
