@@ -3,7 +3,8 @@ import XCTest
 
 /// `SearchScratch.anyKept`, the question both graphs' neighbour selections ask of each candidate:
 /// it measures the first kept copies one by one and the rest four at a time, and must answer as if
-/// it had measured every one of them.
+/// it had measured every one of them. And HNSW's selection, which asks it of distances it may
+/// have only as estimates.
 final class NeighbourSelectionTests: XCTestCase {
     private let dimensions = 24
 
@@ -55,5 +56,39 @@ final class NeighbourSelectionTests: XCTestCase {
                 XCTAssertEqual(got, want, accuracy: 1e-4 * max(1, abs(want)), "\(metric)")
             }
         }
+    }
+
+    /// An int8 build hands HNSW's selection distances estimated by codes; it must decide by the
+    /// vectors' own distances, measured from the base it is given, or an estimate too far makes it
+    /// drop a link the graph needs (and one too near keeps a redundant one).
+    func testAnHNSWSelectionFromEstimatesDecidesByExactDistances() throws {
+        let d = dimensions
+        let dir = temporaryDirectory(self)
+        try Caliby.initialize(dir)
+        let db = try openDatabase(dir)
+        defer { try? db.discardAndClose() }
+        let index = try db.createIndex(name: "v", type: .hnsw, config: IndexConfig(
+            dimensions: d, maxElements: 8, hnsw: HNSWConfig(M: 16, efConstruction: 16, quantization: .none)))
+        // Around a base at the origin: A at 1 on the first axis, C at -1 on it (squared distance 4
+        // from A), D at 3 on the second axis (10 from A).
+        var vectors = [Float](repeating: 0, count: 3 * d)
+        vectors[0] = 1
+        vectors[d] = -1
+        vectors[2 * d + 1] = 3
+        _ = try index.insert(batch(vectors, dimensions: d, ids: [10, 11, 12]), options: InsertOptions(threads: 1))
+        let hnsw = try XCTUnwrap(index as? HNSWIndex)
+        let (a, c, dNode) = (try XCTUnwrap(hnsw.node(of: 10)), try XCTUnwrap(hnsw.node(of: 11)), try XCTUnwrap(hnsw.node(of: 12)))
+        // Estimates that put C at 5 (it is at 1) and D at 6 (it is at 9): taken as they are, A
+        // covers C (4 < 5) and not D (10 > 6).
+        let keys = [RankedNode.key(1, UInt32(a)), RankedNode.key(5, UInt32(c)), RankedNode.key(6, UInt32(dNode))]
+        let base = [Float](repeating: 0, count: d)
+        let (trusted, measured) = try hnsw.scratch.with { scratch in
+            try base.withUnsafeBufferPointer { base in
+                (try hnsw.selectNeighbours(keys, limit: 2, scratch: scratch),
+                 try hnsw.selectNeighbours(keys, limit: 2, estimatedFrom: base.baseAddress!, scratch: scratch))
+            }
+        }
+        XCTAssertEqual(trusted, [a, dNode], "the estimates taken as distances")
+        XCTAssertEqual(measured, [a, c], "C is nearer the base (1) than A (4): kept; the limit then stops the look before D")
     }
 }

@@ -16,17 +16,30 @@ extension HNSWIndex {
     /// hnswlib's getNeighborsByHeuristic2: keep a candidate only if it is closer to the base than to
     /// every candidate already kept — spreads links across directions. `sorted` is closest first.
     /// Each candidate is copied out of its page once, into the slot after the kept ones, so the
-    /// pairwise distances run on cached copies (this was a quarter of build time read from pages).
-    func selectNeighbours(_ sorted: [UInt64], limit: Int, scratch: SearchScratch) throws -> [Int] {
+    /// pairwise distances run on cached copies (this was a quarter of build time read from pages);
+    /// the copies are asked for `vectorLookahead` candidates before their turn.
+    ///
+    /// `estimatedFrom`: the keys' distances are estimates (by codes) from this vector, the base's
+    /// own; each candidate looked at is measured from it exactly, on its copy, and the estimates
+    /// only order the look. Selection stops once `limit` are kept, well before the end of an ef-long
+    /// list, so the vectors of the rest are never read: re-measuring the whole list first, as the
+    /// build did, read them all (1M × 128 int8 builds, BENCHMARKS.md).
+    func selectNeighbours(_ sorted: [UInt64], limit: Int, estimatedFrom base: UnsafePointer<Float>? = nil,
+                          scratch: SearchScratch) throws -> [Int] {
         guard sorted.count > limit else { return sorted.map(RankedNode.node) }
         precondition(limit <= layout.maxLinks0, "selection beyond the scratch's kept slots")
         var kept: [Int] = []
         kept.reserveCapacity(limit)
-        for key in sorted {
+        let ahead = HNSWIndex.vectorLookahead
+        for key in sorted.prefix(ahead) { prefetchVector(of: RankedNode.node(key)) }
+        for (i, key) in sorted.enumerated() {
             if kept.count >= limit { break }
+            if i + ahead < sorted.count { prefetchVector(of: RankedNode.node(sorted[i + ahead])) }
             let candidate = RankedNode.node(key)
-            let candidateDistance = RankedNode.distance(key)
-            try copyVector(of: candidate, into: scratch.keptVector(kept.count))
+            let copy = scratch.keptVector(kept.count)
+            try copyVector(of: candidate, into: copy)
+            let candidateDistance = base.map { Distance.between(UnsafePointer(copy), $0, dimensions, metric: metric) }
+                ?? RankedNode.distance(key)
             if !scratch.anyKept(0..<kept.count, near: kept.count, metric: metric, covers: { $0 < candidateDistance }) {
                 kept.append(candidate)
             }
@@ -35,10 +48,12 @@ extension HNSWIndex {
     }
 
     /// Links `node` (vector `q`) at `level` to its selected neighbours and each of them back to it.
-    private func connect(_ node: Int, vector q: UnsafePointer<Float>, candidates: [UInt64], level: Int,
+    /// `estimated`: the candidates' distances are estimates by codes (see `selectNeighbours`).
+    private func connect(_ node: Int, vector q: UnsafePointer<Float>, candidates: [UInt64], estimated: Bool, level: Int,
                          scratch: SearchScratch) throws {
         let limit = level == 0 ? layout.maxLinks0 : M
-        let chosen = try selectNeighbours(candidates.filter { RankedNode.node($0) != node }, limit: M, scratch: scratch)
+        let chosen = try selectNeighbours(candidates.filter { RankedNode.node($0) != node }, limit: M,
+                                          estimatedFrom: estimated ? q : nil, scratch: scratch)
         // A concurrent insert may already have reached this node through a higher level and added
         // itself here; this write drops that edge. hnswlib prevents it by holding the node's lock for
         // its whole insertion. Tried: making such inserts wait or look away cost 3.5 % of build time
@@ -159,18 +174,17 @@ extension HNSWIndex {
             holdsLevelMutex = false
         }
         if entry >= 0 && (entry != node || reused) {
-            // With codes, the candidates are found by them and re-measured by the vectors before
-            // the selection, which compares vectors: 20 % less build time on 384-d at the same
-            // recall (BENCHMARKS.md).
+            // With codes, the candidates are found by them (walking by codes cut 384-d build time
+            // 20 % at the same recall, BENCHMARKS.md), and the selection, which compares vectors,
+            // measures by the vectors those it looks at.
             let codes = quantizer?.prepare(q, metric: metric, into: scratch.codeQuery)
             var (current, currentDistance) = try descend(q, from: entry, topLevel: top, to: level, codes: codes, scratch: scratch)
             for lc in stride(from: min(level, top), through: 0, by: -1) {
                 if codes != nil && lc < min(level, top) { currentDistance = try distance(q, toNode: current, codes: codes) }
                 try searchLevel(q, from: [RankedNode.key(currentDistance, UInt32(current))], ef: efConstruction,
                                 level: lc, skipDeleted: false, codes: codes, scratch: scratch)
-                var found = scratch.results.drainComplemented()
-                if codes != nil { found = try remeasured(found, q, scratch: scratch) }
-                try connect(node, vector: q, candidates: found, level: lc, scratch: scratch)
+                let found = scratch.results.drainComplemented()
+                try connect(node, vector: q, candidates: found, estimated: codes != nil, level: lc, scratch: scratch)
                 if let best = found.first(where: { RankedNode.node($0) != node }) {
                     current = RankedNode.node(best)
                     currentDistance = RankedNode.distance(best)

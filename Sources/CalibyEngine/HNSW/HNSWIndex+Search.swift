@@ -114,11 +114,11 @@ extension HNSWIndex {
 
     /// A list found by codes, re-measured by the vectors and sorted again: its order by codes is
     /// only near the true one. The vectors are scattered and none is cached yet (the walk read
-    /// codes), so each is asked for `remeasureLookahead` nodes before its turn: waited for one at
-    /// a time, they were most of the re-measuring.
+    /// codes), so each is asked for `vectorLookahead` nodes before its turn: waited for one at a
+    /// time, they were most of the re-measuring.
     func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
         scratch.count(pageAccesses: keys.count, distances: keys.count)
-        let ahead = HNSWIndex.remeasureLookahead
+        let ahead = HNSWIndex.vectorLookahead
         for key in keys.prefix(ahead) { prefetchVector(of: RankedNode.node(key)) }
         var measured: [UInt64] = []
         measured.reserveCapacity(keys.count)
@@ -130,7 +130,7 @@ extension HNSWIndex {
         return measured.sorted()
     }
 
-    static let remeasureLookahead = 4
+    static let vectorLookahead = 4
 
     /// Where a search starts, read under the header lock; nil when it has nothing to do (an empty
     /// index, k = 0). Refuses a label filter: an HNSW graph's records keep no labels (its documents
