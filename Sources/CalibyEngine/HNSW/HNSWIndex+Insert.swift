@@ -76,7 +76,7 @@ extension HNSWIndex {
                         try copyVector(of: neighbour, into: scratch.pivot)
                         pivotLoaded = true
                     }
-                    var keyed = try links.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }
+                    var keyed = try measured(links, from: pivot, scratch: scratch)
                     keyed.append(RankedNode.key(Distance.between(pivot, q, dimensions, metric: metric), UInt32(node)))
                     keyed.sort()
                     updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)

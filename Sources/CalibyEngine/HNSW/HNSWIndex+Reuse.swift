@@ -106,7 +106,7 @@ extension HNSWIndex {
                 pivotLoaded = true
             }
             let pivot = UnsafePointer(scratch.pivot)
-            let keyed = try candidates.map { RankedNode.key(try distance(pivot, toNode: $0), UInt32($0)) }.sorted()
+            let keyed = try measured(candidates, from: pivot, scratch: scratch).sorted()
             let updated = try selectNeighbours(keyed, limit: limit, scratch: scratch)
             if try replaceList(page, offset, limit, expected: links, with: updated) { return }
         }

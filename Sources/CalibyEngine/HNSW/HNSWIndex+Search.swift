@@ -108,26 +108,27 @@ extension HNSWIndex {
             let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, codes: codes, scratch: scratch)
             try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, codes: codes, scratch: scratch)
             guard codes != nil else { return try hits(scratch.results, k: parameters.k) }
-            return try hits(sorted: remeasured(scratch.results.drainComplemented(), q, scratch: scratch), k: parameters.k)
+            return try hits(sorted: measured(scratch.results.drainComplemented().map(RankedNode.node), from: q, scratch: scratch).sorted(),
+                            k: parameters.k)
         }
     }
 
-    /// A list found by codes, re-measured by the vectors and sorted again: its order by codes is
-    /// only near the true one. The vectors are scattered and none is cached yet (the walk read
-    /// codes), so each is asked for `vectorLookahead` nodes before its turn: waited for one at a
-    /// time, they were most of the re-measuring.
-    func remeasured(_ keys: [UInt64], _ q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
-        scratch.count(pageAccesses: keys.count, distances: keys.count)
+    /// Keys of `nodes` measured from `q` by their vectors, in the order given: a list found by
+    /// codes, to be re-ranked (its order by codes is only near the true one), or a node's links
+    /// seen from it. The vectors are scattered and rarely cached, so each is asked for
+    /// `vectorLookahead` nodes before its turn: waited for one at a time, they were most of the
+    /// re-measuring.
+    func measured(_ nodes: [Int], from q: UnsafePointer<Float>, scratch: SearchScratch) throws -> [UInt64] {
+        scratch.count(pageAccesses: nodes.count, distances: nodes.count)
         let ahead = HNSWIndex.vectorLookahead
-        for key in keys.prefix(ahead) { prefetchVector(of: RankedNode.node(key)) }
-        var measured: [UInt64] = []
-        measured.reserveCapacity(keys.count)
-        for (i, key) in keys.enumerated() {
-            if i + ahead < keys.count { prefetchVector(of: RankedNode.node(keys[i + ahead])) }
-            let node = RankedNode.node(key)
-            measured.append(RankedNode.key(try distance(q, toNode: node), UInt32(node)))
+        for node in nodes.prefix(ahead) { prefetchVector(of: node) }
+        var keys: [UInt64] = []
+        keys.reserveCapacity(nodes.count + 1)  // + 1: a full list's re-selection adds the new node
+        for (i, node) in nodes.enumerated() {
+            if i + ahead < nodes.count { prefetchVector(of: nodes[i + ahead]) }
+            keys.append(RankedNode.key(try distance(q, toNode: node), UInt32(node)))
         }
-        return measured.sorted()
+        return keys
     }
 
     static let vectorLookahead = 4
