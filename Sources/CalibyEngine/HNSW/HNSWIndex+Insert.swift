@@ -21,7 +21,7 @@ extension HNSWIndex {
     ///
     /// `estimatedFrom`: the keys' distances are estimates (by codes) from this vector, the base's
     /// own; each candidate looked at is measured from it exactly, on its copy, and the estimates
-    /// only order the look. Selection stops once `limit` are kept, well before the end of an ef-long
+    /// only order the look. Selection stops once `limit` are kept, mostly before the end of an ef-long
     /// list, so the vectors of the rest are never read: re-measuring the whole list first, as the
     /// build did, read them all (1M × 128 int8 builds, BENCHMARKS.md).
     func selectNeighbours(_ sorted: [UInt64], limit: Int, estimatedFrom base: UnsafePointer<Float>? = nil,
