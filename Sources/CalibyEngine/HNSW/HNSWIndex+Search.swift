@@ -108,8 +108,7 @@ extension HNSWIndex {
             let seeds = try levelZeroSeeds(q, entry: entry, listSize: listSize, codes: codes, scratch: scratch)
             try searchLevel(q, from: seeds, ef: listSize, level: 0, skipDeleted: entry.deleted > 0, codes: codes, scratch: scratch)
             guard codes != nil else { return try hits(scratch.results, k: parameters.k) }
-            return try hits(sorted: measured(scratch.results.drainComplemented().map(RankedNode.node), from: q, scratch: scratch).sorted(),
-                            k: parameters.k)
+            return try hits(sorted: measured(scratch.results.drainNodesOfComplemented(), from: q, scratch: scratch).sorted(), k: parameters.k)
         }
     }
 

@@ -111,6 +111,15 @@ final class KeyHeap {
         return out
     }
 
+    /// Empties a max-heap of complemented keys, returning their nodes in no order: for a list
+    /// about to be measured again and sorted by the new distances, where sorting by the old would
+    /// be work thrown away.
+    func drainNodesOfComplemented() -> [Int] {
+        let nodes = UnsafeBufferPointer(start: storage, count: held).map { RankedNode.node(~$0) }
+        held = 0
+        return nodes
+    }
+
     private func grow() {
         let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
         bigger.update(from: storage, count: held)
