@@ -11,7 +11,8 @@ struct UpgradeCommand: DatabaseCommand {
             command with exit 78, naming the file and both versions; an older format this caliby \
             still reads opens as it is, and this command rewrites it, in one transaction, when a \
             change needs that. Prints one line per file and format. The newer formats so far (HNSW 2 \
-            with int8 codes, DiskANN 3 with spare link room) belong to indexes created with those \
+            with int8 codes, HNSW 3 with int8 records on cache lines, DiskANN 3 with spare link \
+            room) belong to indexes created with those \
             features; an index created before keeps its format, which is current for it, so this \
             command rewrites nothing yet and says that the directory is current.
             """)

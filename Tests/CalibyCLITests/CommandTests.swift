@@ -160,7 +160,7 @@ final class CommandTests: XCTestCase {
     }
 
     /// An index searched by int8 codes: the same hits and distances as without codes on a small
-    /// set, its parameters shown by info, its file HNSW format 2 (one without codes stays format 1).
+    /// set, its parameters shown by info, its file HNSW format 3 (one without codes stays format 1).
     func testInt8QuantizationIsShownAndSearchesGiveTheVectorsDistances() throws {
         let dir = try makeDataDirectory()
         let data = try makeTemporaryFile("v.fvecs", contents: fvecs(testVectors(count: 300, dimensions: 16, seed: 5), dimensions: 16))
@@ -176,7 +176,7 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(try search("coded"), try search("plain"), "at ef 300 both find the exact neighbours")
         let upgrade = try succeed(["upgrade"], in: dir)
         XCTAssertTrue(upgrade.contains("index_1.dat: HNSW format 1 (current)"), upgrade)
-        XCTAssertTrue(upgrade.contains("index_2.dat: HNSW format 2 (current)"), upgrade)
+        XCTAssertTrue(upgrade.contains("index_2.dat: HNSW format 3 (current)"), upgrade)
         XCTAssertEqual(try succeed(["check"], in: dir), "plain: ok\ncoded: ok\n")
     }
 

@@ -31,11 +31,11 @@ final class FormatFixtureTests: XCTestCase {
 
     func testFilesOfANewerFormatAreRefusedNamingTheFileAndBothVersions() throws {
         let graph = try copyOfFixture()
-        // The version is the magic's last byte: "CLBHNSW1" becomes "CLBHNSW3".
-        try patchPage(graph + "/index_1.dat", page: 0) { $0.storeBytes(of: UInt8(ascii: "3"), toByteOffset: 7, as: UInt8.self) }
+        // The version is the magic's last byte: "CLBHNSW1" becomes "CLBHNSW4".
+        try patchPage(graph + "/index_1.dat", page: 0) { $0.storeBytes(of: UInt8(ascii: "4"), toByteOffset: 7, as: UInt8.self) }
         for command in [["search", "h", "--vector", "1,1,1,1"], ["check", "h"], ["upgrade"]] {
             try expectFailure(command, in: graph, status: 78,
-                              mentions: ["\(graph)/index_1.dat was written by a newer caliby (HNSW format 3; this caliby reads up to 2)"])
+                              mentions: ["\(graph)/index_1.dat was written by a newer caliby (HNSW format 4; this caliby reads up to 3)"])
         }
         // The other indexes are unaffected.
         try succeed(["search", "a", "--vector", "1,1,1,1"], in: graph)
@@ -87,6 +87,24 @@ final class FormatFixtureTests: XCTestCase {
         try succeed(["insert", "a", dir + "/../more.csv", "--id-column", "1", "--quiet"], in: fresh)
         XCTAssertEqual(try succeed(["check", "a"], in: fresh), "a: ok\n")
         XCTAssertTrue(try succeed(["upgrade"], in: fresh).contains(": DiskANN format 3 (current)"))
+    }
+
+    /// An HNSW index with int8 codes written before its records were aligned to cache lines
+    /// (format 2) keeps growing and taking inserts in its own layout; one created now is format 3.
+    func testAnOlderHNSWIndexWithCodesTakesInsertsInItsOwnFormat() throws {
+        let rows = (100..<400).map { i in "\(i),\(i % 5),\(i / 5 % 4),\(i % 3),\(i % 7 + i % 11)" }.joined(separator: "\n")
+        for (fixture, format) in [("format-2", 2), ("format-3", 3)] {
+            let dir = try copyOfFixture(fixture)
+            try rows.write(toFile: dir + "/../more.csv", atomically: true, encoding: .utf8)
+            XCTAssertTrue(try succeed(["upgrade"], in: dir).contains("index_1.dat: HNSW format \(format) (current)"), fixture)
+            try succeed(["resize", "h", "--max-elements", "400"], in: dir)
+            try succeed(["insert", "h", dir + "/../more.csv", "--id-column", "1", "--threads", "1", "--quiet"], in: dir)
+            XCTAssertEqual(try succeed(["check", "h"], in: dir), "h: ok\n", fixture)
+            // resize copied h into a file under the next id, in h's own layout
+            XCTAssertTrue(try succeed(["upgrade"], in: dir).contains("index_4.dat: HNSW format \(format) (current)"), fixture)
+            let hit = try succeed(["search", "h", "--vector", "0,0,1,3", "-k", "1", "--format", "tsv"], in: dir)
+            XCTAssertTrue(hit.hasSuffix("\t0.0\n"), "\(fixture): an inserted point is found exactly: \(hit)")
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import XCTest
 /// with both versions, and a magic of another kind is damage, not a version.
 final class FormatVersionTests: XCTestCase {
     func testMagicsCarryTheirKindAndVersion() throws {
-        XCTAssertEqual(FileFormat.hnsw.current, 2)
+        XCTAssertEqual(FileFormat.hnsw.current, 3)
         XCTAssertEqual(FileFormat.diskann.current, 3)
         XCTAssertEqual(FileFormat.journal.current, 2)
         for format in FileFormat.pageFiles + [.journal] {

@@ -141,6 +141,43 @@ final class QuantizationTests: XCTestCase {
         try db.discardAndClose()
     }
 
+    /// An int8 index created now (HNSW format 3) has every record, and so every code a hop reads
+    /// and every vector a re-rank reads, on a 64-byte cache line; an index without codes, or one
+    /// whose catalog predates the alignment, keeps the 16-byte layout of its format.
+    func testANewInt8IndexHasItsCodesAndVectorsOnCacheLines() throws {
+        for (dimensions, M, precision) in [(128, 16, VectorPrecision.float32), (384, 16, .float32), (100, 5, .float16), (4, 2, .float32)] {
+            let config = try IndexConfig(dimensions: dimensions, maxElements: 500, precision: precision,
+                                         hnsw: HNSWConfig(M: M, quantization: .int8)).resolved(for: .hnsw)
+            XCTAssertEqual(config.hnsw?.alignedRecords, true)
+            let layout = HNSWLayout(config: config)
+            XCTAssertEqual(layout.formatVersion, 3)
+            XCTAssertGreaterThanOrEqual(layout.codeOffset, HNSWLayout.linksOffset + 4 * layout.maxLinks0)
+            XCTAssertLessThanOrEqual(layout.vectorOffset + layout.stored.byteCount, layout.records.recordBytes)
+            for node in 0..<2 * layout.records.perPage {
+                let (page, offset) = layout.records.locate(node)
+                let record = page * layout.pageSize + offset
+                XCTAssertEqual((record + layout.codeOffset) % 64, 0, "\(dimensions)-d node \(node)'s codes")
+                XCTAssertEqual((record + layout.vectorOffset) % 64, 0, "\(dimensions)-d node \(node)'s vector")
+            }
+
+            var older = config
+            older.hnsw?.alignedRecords = nil
+            let olderLayout = HNSWLayout(config: older)
+            XCTAssertEqual(olderLayout.formatVersion, 2)
+            XCTAssertEqual(olderLayout.codeOffset, (HNSWLayout.linksOffset + 4 * layout.maxLinks0 + 15) / 16 * 16)
+        }
+        // 128-d, M 16: 800-byte records, five to a 4 KiB page before; 832, nine to 8 KiB now.
+        let sift = try IndexConfig(dimensions: 128, maxElements: 500, hnsw: HNSWConfig()).resolved(for: .hnsw)
+        XCTAssertEqual([HNSWLayout(config: sift).records.recordBytes, HNSWLayout(config: sift).pageSize], [832, 8192])
+
+        let plain = try IndexConfig(dimensions: 128, maxElements: 500, hnsw: HNSWConfig(quantization: .none)).resolved(for: .hnsw)
+        XCTAssertNil(plain.hnsw?.alignedRecords)
+        XCTAssertEqual(HNSWLayout(config: plain).formatVersion, 1)
+        var misaligned = plain
+        misaligned.hnsw?.alignedRecords = true
+        XCTAssertThrowsError(try misaligned.validate())
+    }
+
     func testResizeKeepsAndVacuumRetrainsTheQuantizer() throws {
         let (_, db) = try freshDatabase()
         let base = clusteredVectors(count: 1200, dimensions: d, seed: 76)

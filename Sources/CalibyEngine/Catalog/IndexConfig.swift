@@ -53,6 +53,11 @@ public struct HNSWConfig: Codable, Sendable, Equatable {
     public var efConstruction: Int = 200
     /// Codes that searches and inserts traverse by (neighbours are chosen by full vectors either way).
     public var quantization: VectorQuantization = .int8
+    /// Whether each int8 record starts on a 64-byte cache line, with its codes and vector on lines
+    /// of their own (HNSW format 3, see HNSWLayout): a hop then reads a code's two lines at
+    /// 128 dimensions, not three every other record. Set at create for int8 indexes (`resolved`);
+    /// nil in catalogs written before it existed, whose files keep the 16-byte layout (format 2).
+    package var alignedRecords: Bool?
     /// hnswlib's M and efConstruction, and int8 codes: they cost a byte per dimension and give the
     /// same recall with faster searches and builds on every set measured (BENCHMARKS.md).
     public init(M: Int = 16, efConstruction: Int = 200, quantization: VectorQuantization = .int8) {
@@ -67,6 +72,7 @@ public struct HNSWConfig: Codable, Sendable, Equatable {
         M = try c.decode(Int.self, forKey: .M)
         efConstruction = try c.decode(Int.self, forKey: .efConstruction)
         quantization = try c.decodeIfPresent(VectorQuantization.self, forKey: .quantization) ?? .none
+        alignedRecords = try c.decodeIfPresent(Bool.self, forKey: .alignedRecords)
     }
 }
 
@@ -207,6 +213,9 @@ public struct IndexConfig: Codable, Sendable, Equatable {
         if let hnsw {
             range(hnsw.M, 2...512, "hnsw.M")
             range(hnsw.efConstruction, 1...100_000, "hnsw.efConstruction")
+            if hnsw.alignedRecords == true {
+                require(hnsw.quantization == .int8, "hnsw.alignedRecords", true, "false unless hnsw.quantization is int8")
+            }
         }
         if diskann != nil && labelsInDocuments { found.append(ConfigProblem(field: "labelsInDocuments", value: "true", requirement: "false for a diskann index")) }
         if let diskann {

@@ -112,12 +112,14 @@ public struct SearchHit: Sendable, Equatable {
 
 extension IndexConfig {
     /// The config an index of `type` is created with, checked: its type's parameters filled in with
-    /// their defaults and the other type's dropped. The catalog records the code size actually
-    /// used, so a later change of the default cannot change an existing index's layout.
+    /// their defaults and the other type's dropped. The catalog records the code size, link room
+    /// and record alignment actually used, so a later change of a default cannot change an
+    /// existing index's layout.
     func resolved(for type: IndexType) throws -> IndexConfig {
         var config = self
         config.hnsw = type == .hnsw ? hnsw ?? HNSWConfig() : nil
         config.diskann = type == .diskann ? diskann ?? DiskANNConfig() : nil
+        if let hnsw = config.hnsw, hnsw.quantization == .int8 { config.hnsw?.alignedRecords = hnsw.alignedRecords ?? true }
         if let diskann = config.diskann {
             config.diskann?.pqBytes = diskann.resolvedPQBytes(dimensions: dimensions)
             config.diskann?.spareLinks = diskann.spareLinks ?? DiskANNConfig.defaultSpareLinks(R: diskann.R)

@@ -11,8 +11,9 @@
 /// (never misread as damage, never guessed at); an older one reads if its reader allows it, and
 /// `caliby upgrade` rewrites it once a change needs that. Three kinds have more than one version:
 /// the journal, whose format 1 is recognised only to say which caliby can recover it; HNSW, whose
-/// format 2 adds int8 codes (an index without codes is still written and read as format 1, so that
-/// older calibys keep reading it); and DiskANN, whose format 3 adds spare link room to each record
+/// format 2 adds int8 codes and format 3 puts those records on cache lines (an index without codes
+/// is still written and read as format 1, so that older calibys keep reading it, and one created
+/// with codes before format 3 stays format 2); and DiskANN, whose format 3 adds spare link room to each record
 /// (an index created before it stays format 2). The catalog says which version each file must be.
 package struct FileFormat: Sendable {
     /// What the user is told the file is: "HNSW", "journal".
@@ -31,7 +32,8 @@ package struct FileFormat: Sendable {
     var magic: UInt64 { magic(version: current) }
 
     /// The magic of an older version this build still writes where it suffices (HNSW without
-    /// codes stays format 1, see HNSWLayout.formatVersion; DiskANN without spare links format 2).
+    /// codes stays format 1 and with unaligned codes format 2, see HNSWLayout.formatVersion;
+    /// DiskANN without spare links format 2).
     func magic(version: Int) -> UInt64 { prefix | UInt64(0x30 + version) << 56 }
 
     /// The version a magic of this kind carries, or nil when it is not this kind's magic at all.

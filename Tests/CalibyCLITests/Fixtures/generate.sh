@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Writes NAME/ (format-2 now): a small data directory written by the current formats (catalog 1,
-# HNSW 2 with int8 codes in h and HNSW 1 in docs, DiskANN 3, document file 1, text index 1), and the
-# outputs FormatFixtureTests expects of it (format-1 was written before h had codes, with DiskANN 2). Run it
+# Writes NAME/ (format-3 now): a small data directory written by the current formats (catalog 1,
+# HNSW 3 with int8 codes on cache lines in h and docs, DiskANN 3, document file 1, text index 1), and
+# the outputs FormatFixtureTests expects of it (format-1 was written before h had codes, with DiskANN 2;
+# format-2 with HNSW 2 in h, codes not aligned, and HNSW 1 in docs). Run it
 # only when a new format version is introduced, into a new directory (format-N/), and keep the
 # old ones: FormatFixtureTests proves that every committed fixture still opens, checks, lists and
 # searches as it did. The vectors are computed here, so the script needs nothing but caliby.
@@ -15,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 caliby=${CALIBY:-caliby}
 replace=false
 if [[ ${1:-} == --replace ]]; then replace=true; shift; fi
-name=${1:?usage: generate.sh [--replace] NAME (e.g. format-2)}
+name=${1:?usage: generate.sh [--replace] NAME (e.g. format-3)}
 out=$here/$name
 if [[ -e $out ]] && ! $replace; then
     echo "generate.sh: $out exists; it records an older format and must stay (--replace only while it is current)" >&2
