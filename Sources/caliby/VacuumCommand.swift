@@ -10,7 +10,9 @@ struct VacuumCommand: DatabaseCommand {
             (a fresh graph, so recall is that of a new build), which replace the old ones when the \
             command commits; a crash leaves the indexes as they were. The live vectors are held in \
             memory while an index is rebuilt, and its new files need free space until the old ones \
-            are removed. Without a name, every index is vacuumed, one transaction for all.
+            are removed. The new files are in the newest format for the index's parameters, so \
+            an index created by an older caliby (HNSW format 2, DiskANN format 2) comes out as \
+            format 3. Without a name, every index is vacuumed, one transaction for all.
             """)
 
     @OptionGroup var global: GlobalOptions

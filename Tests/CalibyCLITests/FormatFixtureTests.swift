@@ -106,6 +106,24 @@ final class FormatFixtureTests: XCTestCase {
             XCTAssertTrue(hit.hasSuffix("\t0.0\n"), "\(fixture): an inserted point is found exactly: \(hit)")
         }
     }
+
+    /// `vacuum` rebuilds an index of an older format in the newest one for its parameters, with
+    /// the same answers: HNSW 2 and DiskANN 2 come out as format 3; HNSW 1 (no codes) stays 1.
+    func testVacuumRebuildsAnOlderIndexInTheNewestFormat() throws {
+        let queries = Self.fixtures + "/format-1/queries.csv"
+        for (fixture, index, file, before, after) in [("format-2", "h", "index_1.dat", "HNSW format 2", "HNSW format 3"),
+                                                      ("format-1", "a", "index_2.dat", "DiskANN format 2", "DiskANN format 3"),
+                                                      ("format-1", "h", "index_1.dat", "HNSW format 1", "HNSW format 1")] {
+            let dir = try copyOfFixture(fixture)
+            XCTAssertTrue(try succeed(["upgrade"], in: dir).contains("\(file): \(before) (current)"), fixture)
+            let search = ["search", index, "--file", queries, "-k", "5", "--format", "tsv"]
+            let answers = try succeed(search, in: dir)
+            try succeed(["vacuum", index, "--threads", "1"], in: dir)
+            XCTAssertTrue(try succeed(["upgrade"], in: dir).contains("index_4.dat: \(after) (current)"), "\(fixture) \(index)")
+            XCTAssertEqual(try succeed(["check", index], in: dir), "\(index): ok\n")
+            XCTAssertEqual(try succeed(search, in: dir), answers, "\(fixture) \(index)")
+        }
+    }
 }
 
 extension XCTestCase {

@@ -285,22 +285,23 @@ public final class Database {
     }
 
     /// Gives index `info` new files under a new id, laid out for `config` (`resize`, `vacuum`,
-    /// `reorder`):
+    /// `reorder`), in the page size and page count that layout has:
     /// `fill` writes the new index file and, when the index has documents, the new document file;
     /// then the catalog entry names them, and the old files go when the transaction commits, as a
     /// dropped index's do. Before the commit point the new files are ones the catalog does not
     /// name, removed at the next open (journal invariant 5), so a crash anywhere leaves either the
     /// old index or the new one. A failure leaves the transaction to be rolled back.
-    func replaceFiles(of info: IndexInfo, config: IndexConfig, capacityPages: Int,
-                      fill: (IndexInfo, PageSpace, PageSpace?) throws -> Void) throws {
+    func replaceFiles(of info: IndexInfo, config: IndexConfig, fill: (IndexInfo, PageSpace, PageSpace?) throws -> Void) throws {
         guard let i = catalog.indexes.firstIndex(where: { $0.id == info.id }) else { throw CalibyError.noSuchIndex(info.name) }
         let nextID = catalog.nextID + 1
         if nextID > IndexInfo.documentFileBit { throw CalibyError.capacity(index: info.name, detail: "the catalog has given out every index id") }
         var replacement = info
         replacement.id = catalog.nextID
         replacement.config = config
-        replacement.capacityPages = capacityPages
-        let space = try createFile(id: replacement.id, pageSize: info.pageSize, capacityPages: capacityPages)
+        let layout = info.type.layout(config)
+        replacement.pageSize = layout.pageSize
+        replacement.capacityPages = layout.totalPages
+        let space = try createFile(id: replacement.id, pageSize: layout.pageSize, capacityPages: layout.totalPages)
         catalog.nextID = nextID
         catalogChanged = true
         do {

@@ -56,7 +56,7 @@ extension Database {
                                       + "\(directory) has \(ByteCount.text(free)) free", lower: [])
         }
         let collection = try self.collection(named: name)
-        try replaceFiles(of: info, config: info.config, capacityPages: info.capacityPages) { replacement, space, documentSpace in
+        try replaceFiles(of: info, config: info.config) { replacement, space, documentSpace in
             switch index {
             case let hnsw as HNSWIndex: try hnsw.copy(into: space, renumbered: renumbered)
             case let diskann as DiskANNIndex: try diskann.copy(into: space, renumbered: renumbered)

@@ -154,7 +154,7 @@ extension Database {
                                       + "written now; \(directory) has \(ByteCount.text(free)) free", lower: ["maxElements"])
         }
         let collection = try self.collection(named: name)
-        try replaceFiles(of: info, config: config, capacityPages: newLayout.totalPages) { replacement, space, documentSpace in
+        try replaceFiles(of: info, config: config) { replacement, space, documentSpace in
             switch index {
             case let hnsw as HNSWIndex: try hnsw.copy(into: space, newLayout: newLayout as! HNSWLayout)
             case let diskann as DiskANNIndex: try diskann.copy(into: space, newLayout: newLayout as! DiskANNLayout)

@@ -11,7 +11,8 @@ import Glibc
 extension Database {
     /// Rebuilds an index compactly from its live vectors and their documents, into new files that
     /// replace the old ones when the transaction commits (``flush()``); a crash before that leaves
-    /// the index as it was. Ids, labels, documents and the next automatic id are kept.
+    /// the index as it was. Ids, labels, documents and the next automatic id are kept; the new
+    /// files are in the newest format for the index's parameters (an older index's way to it).
     ///
     /// ```swift
     /// try database.vacuumIndex("docs")
@@ -33,7 +34,11 @@ extension Database {
         var live: [Int] = []
         try old.host.forEachLiveNode { live.append($0) }
         let perBatch = VectorBatch.loadRecords(dimensions: info.config.dimensions)
-        try replaceFiles(of: info, config: info.config, capacityPages: info.capacityPages) { replacement, space, documentSpace in
+        // Every record is written again, so the new file takes the layout an index created now
+        // gets: a format-2 index becomes HNSW format 3 (int8 records on cache lines) or DiskANN
+        // format 3 (spare link room), its parameters otherwise kept.
+        let config = try info.config.resolved(for: info.type)
+        try replaceFiles(of: info, config: config) { replacement, space, documentSpace in
             let index = try replacement.type.format(replacement, space: space)
             openObjects[replacement.id] = index
             let store = try documentSpace.map { try openDocumentStore(of: replacement, in: $0) }
