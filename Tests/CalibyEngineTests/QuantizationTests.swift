@@ -166,9 +166,13 @@ final class QuantizationTests: XCTestCase {
             XCTAssertEqual(olderLayout.formatVersion, 2)
             XCTAssertEqual(olderLayout.codeOffset, (HNSWLayout.linksOffset + 4 * layout.maxLinks0 + 15) / 16 * 16)
         }
-        // 128-d, M 16: 800-byte records, five to a 4 KiB page before; 832, nine to 8 KiB now.
+        // 128-d, M 16: 800-byte records, five to a 4 KiB page before; 832, four to a 4 KiB page now
+        // (a miss through a small pool reads no more than before); 384-d: seven to 16 KiB both.
         let sift = try IndexConfig(dimensions: 128, maxElements: 500, hnsw: HNSWConfig()).resolved(for: .hnsw)
-        XCTAssertEqual([HNSWLayout(config: sift).records.recordBytes, HNSWLayout(config: sift).pageSize], [832, 8192])
+        XCTAssertEqual([HNSWLayout(config: sift).records.recordBytes, HNSWLayout(config: sift).pageSize], [832, 4096])
+        var wide = sift
+        wide.dimensions = 384
+        XCTAssertEqual([HNSWLayout(config: wide).records.recordBytes, HNSWLayout(config: wide).pageSize], [2112, 16384])
 
         let plain = try IndexConfig(dimensions: 128, maxElements: 500, hnsw: HNSWConfig(quantization: .none)).resolved(for: .hnsw)
         XCTAssertNil(plain.hnsw?.alignedRecords)

@@ -26,10 +26,10 @@
 /// 3, every int8 index created since) to 64, a cache line: a record of 800 bytes (128-d, M 16)
 /// starts every other time mid-line, and its 128 bytes of codes then span three lines, of which a
 /// hop's prefetch asked for two (asking for the third gained nothing: the cost is the line fetched).
-/// Aligned, the record is 832 bytes, 9 to an 8 KiB page (5 to 4 KiB before: the file is 10 %
-/// larger), for faster builds and in-memory searches but slower ones through a pool much smaller
-/// than the file, whose misses read 8 KiB (BENCHMARKS.md). At 384-d the record grows from 2,080 to
-/// 2,112 bytes in the same 16 KiB pages of seven.
+/// Aligned, the record is 832 bytes, four to a 4 KiB page where five fitted (the file is 23 %
+/// larger; `PageLayout.smallPageSize` says why not nine to 8 KiB), for faster builds and in-memory
+/// searches (BENCHMARKS.md). At 384-d the record grows from 2,080 to 2,112 bytes in the same 16 KiB
+/// pages of seven.
 ///
 /// Upper slot: UInt32 link count, UInt32 links [M].
 struct HNSWLayout {
@@ -83,8 +83,10 @@ struct HNSWLayout {
         codeBytes = quantization == .int8 ? (dimensions + 15) / 16 * 16 : 0
         vectorOffset = aligned(codeOffset + codeBytes)
         let recordBytes = aligned(vectorOffset + stored.byteCount)
-        // Format 1 keeps its rule; records with codes are wider, so they get pages that waste little.
-        pageSize = quantization == .none ? PageLayout.pageSize(forRecord: recordBytes) : PageLayout.densePageSize(forRecord: recordBytes)
+        // Format 1 keeps its rule; records with codes are wider, so they get pages that waste little
+        // (format 2), or 4 KiB ones while those hold four (format 3).
+        pageSize = quantization == .none ? PageLayout.pageSize(forRecord: recordBytes)
+            : alignedRecords ? PageLayout.smallPageSize(forRecord: recordBytes) : PageLayout.densePageSize(forRecord: recordBytes)
         let usable = PageLayout.usableBytes(pageSize)
         upperSlotBytes = 4 + 4 * M
         upperSlotsPerPage = usable / upperSlotBytes

@@ -13,8 +13,9 @@
 /// the journal, whose format 1 is recognised only to say which caliby can recover it; HNSW, whose
 /// format 2 adds int8 codes and format 3 puts those records on cache lines (an index without codes
 /// is still written and read as format 1, so that older calibys keep reading it, and one created
-/// with codes before format 3 stays format 2); and DiskANN, whose format 3 adds spare link room to each record
-/// (an index created before it stays format 2). The catalog says which version each file must be.
+/// with codes before format 3 stays format 2); and DiskANN, whose format 3 adds spare link room to
+/// each record (an index created before it stays format 2). The catalog says which version each
+/// file must be; `vacuum` rebuilds an index in the newest one for its parameters.
 package struct FileFormat: Sendable {
     /// What the user is told the file is: "HNSW", "journal".
     package let kind: String

@@ -58,9 +58,11 @@ enum PageTrailer {
 package enum PageLayout {
     package static func usableBytes(_ pageSize: Int) -> Int { pageSize - PageTrailer.size }
 
+    static let smallestPageSize = 4096
+
     /// The smallest power-of-two page, at least 4 KiB, that holds `recordBytes` in its usable part.
     package static func pageSize(forRecord recordBytes: Int) -> Int {
-        var size = 4096
+        var size = smallestPageSize
         while usableBytes(size) < recordBytes { size *= 2 }
         return size
     }
@@ -72,5 +74,13 @@ package enum PageLayout {
         var size = pageSize(forRecord: recordBytes)
         while size < 1 << 16 && (size - (usableBytes(size) / recordBytes) * recordBytes) * 8 > size { size *= 2 }
         return size
+    }
+
+    /// 4 KiB while such a page holds four records or more, else `densePageSize`: a search or build
+    /// through a pool far smaller than the file reads a whole page per record it misses, and on
+    /// 832-byte records (128-d, int8, on cache lines) 8 KiB pages of nine, though less wasteful than
+    /// 4 KiB pages of four, made such searches 0.6–0.85× and such a build 0.56× as fast.
+    static func smallPageSize(forRecord recordBytes: Int) -> Int {
+        usableBytes(smallestPageSize) / recordBytes >= 4 ? smallestPageSize : densePageSize(forRecord: recordBytes)
     }
 }
