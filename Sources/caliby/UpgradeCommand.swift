@@ -13,8 +13,9 @@ struct UpgradeCommand: DatabaseCommand {
             change needs that. Prints one line per file and format. The newer formats so far (HNSW 2 \
             with int8 codes, HNSW 3 with int8 records on cache lines, DiskANN 3 with spare link \
             room) belong to indexes created with those features; an index created before keeps \
-            its format, which is current for it, so this command rewrites nothing yet and says that the directory is current. 'caliby vacuum' \
-            rebuilds such an index in the newest format.
+            its format, which is current for it, so this command rewrites nothing yet and says \
+            that the directory is current. 'caliby vacuum' rebuilds such an index in the newest \
+            format.
             """)
 
     @OptionGroup var global: GlobalOptions
