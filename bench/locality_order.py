@@ -9,10 +9,12 @@ The order: the vectors are put in --clusters cells, the cells chained greedily f
 to the nearest unvisited cell's centre, and the vectors written cell by cell, in their original
 order within a cell. --cells kmeans: the cells of 10 rounds of k-means (FAISS); --cells pivots:
 each vector goes to the nearest of --clusters vectors drawn at random, no rounds (what an insert
-could afford to do to its own batch). The queries stay as they are; the ground truth is renumbered to the new order, so
-recall compares with the original directory's.
+could afford to do to its own batch). --batch N orders each run of N vectors on its own instead, by
+the nearest of --clusters of its own vectors, the cells in the order of their pivots (an insert's
+batch: 32,768 vectors in a 128-d load). The queries stay as they are; the ground truth is renumbered
+to the new order, so recall compares with the original directory's.
 
-usage: locality_order.py DATA OUT [--cells kmeans|pivots] [--clusters 1024] [--seed 0]
+usage: locality_order.py DATA OUT [--cells kmeans|pivots] [--clusters 1024] [--seed 0] [--batch N]
 Run with a Python that has numpy and faiss-cpu (the peers' venv).
 """
 import argparse, os, shutil
@@ -43,9 +45,15 @@ def main():
     ap.add_argument('--clusters', type=int, default=1024)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--cells', choices=('kmeans', 'pivots'), default='kmeans')
+    ap.add_argument('--batch', type=int, default=0)
     a = ap.parse_args()
     import faiss
     base = np.ascontiguousarray(read_vecs(os.path.join(a.data, 'base.fvecs'), 'float32'))
+    if a.batch:
+        order = np.concatenate([start + batch_order(base[start:start + a.batch], a.clusters, a.seed + start)
+                                for start in range(0, len(base), a.batch)])
+        write(a, base, order)
+        return
     if a.cells == 'kmeans':
         kmeans = faiss.Kmeans(base.shape[1], a.clusters, niter=10, seed=a.seed)
         kmeans.train(base)
@@ -58,6 +66,21 @@ def main():
     rank = np.empty(a.clusters, dtype=np.int64)
     rank[chain(centres)] = np.arange(a.clusters)
     order = np.lexsort((np.arange(len(base)), rank[cell[:, 0]]))  # new position -> old id
+    write(a, base, order)
+
+
+def batch_order(batch, clusters, seed):
+    """One batch's vectors cell by cell (the nearest of `clusters` of its own vectors drawn at
+    random), cells in the order of their pivots, vectors in their order within a cell."""
+    import faiss
+    pivots = batch[np.random.default_rng(seed).choice(len(batch), min(clusters, len(batch)), replace=False)]
+    nearest = faiss.IndexFlatL2(batch.shape[1])
+    nearest.add(np.ascontiguousarray(pivots))
+    _, cell = nearest.search(batch, 1)
+    return np.lexsort((np.arange(len(batch)), cell[:, 0]))
+
+
+def write(a, base, order):
     new_id = np.empty(len(base), dtype=np.int32)
     new_id[order] = np.arange(len(base), dtype=np.int32)
     os.makedirs(a.out, exist_ok=True)
