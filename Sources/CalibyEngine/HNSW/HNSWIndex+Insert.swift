@@ -243,19 +243,12 @@ extension HNSWIndex {
         summary.lastID = ids.last
         try claimDeletedSlots(for: ids, replace: options.replace)
         let quantizer = try quantizerForInsert(batch)
-        let existing = count
-        space.preload(beforeInserting: ids.count, into: existing)
-        // Through a pool the graph outgrows, near vectors one after another (InsertOrder).
-        let outgrows = space.outgrowsPool(withPages: layout.records.pages(holding: existing + ids.count).upperBound)
+        space.preload(beforeInserting: ids.count, into: count)
         let inserted = ManagedAtomic<Int>(0)
         var failure: Error?
         do {
             try batch.vectors.withUnsafeBufferPointer { vectors in
-                let order = !outgrows ? Array(ids.indices)
-                    : try InsertOrder.of(Array(ids.indices), vectors: vectors.baseAddress!, dimensions: dimensions, ids: ids,
-                                         metric: metric, threads: options.threads)
-                try forEachInParallel(ids.count, options: options) { k in
-                    let i = order[k]
+                try forEachInParallel(ids.count, options: options) { i in
                     try scratch.with { scratch in
                         if try insertOne(id: ids[i], vector: vectors.baseAddress! + i * dimensions,
                                          replace: options.replace, quantizer: quantizer, scratch: scratch) {

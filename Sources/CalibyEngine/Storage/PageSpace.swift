@@ -167,10 +167,7 @@ package final class PageSpace: @unchecked Sendable {
     /// Whether the file is larger than the whole pool, so a search through it will miss: the cue
     /// for a search to ask the disk for pages ahead (`readAhead`), which would only cost an extra
     /// look at the state word per page where everything is resident.
-    package var outgrowsPool: Bool { outgrowsPool(withPages: filePages.load(ordering: .relaxed)) }
-
-    /// Whether a file of `pages` would be larger than the whole pool.
-    package func outgrowsPool(withPages pages: Int) -> Bool { pages &* pageSize > pool.pageBudgetBytes }
+    package var outgrowsPool: Bool { filePages.load(ordering: .relaxed) &* pageSize > pool.pageBudgetBytes }
 
     /// Starts loading bytes of a page into the CPU cache. Only a hint: an evicted page's range is
     /// mapped but empty, and a prefetch there does nothing.
