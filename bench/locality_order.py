@@ -9,8 +9,8 @@ The order: the vectors are put in --clusters cells, the cells chained greedily f
 to the nearest unvisited cell's centre, and the vectors written cell by cell, in their original
 order within a cell. --cells kmeans: the cells of 10 rounds of k-means (FAISS); --cells pivots:
 each vector goes to the nearest of --clusters vectors drawn at random, no rounds (what an insert
-could afford to do to its own batch). --batch N orders each run of N vectors on its own instead, by
-the nearest of --clusters of its own vectors, the cells in the order of their pivots (an insert's
+could afford to do to its own batch). --batch N orders each run of N vectors on its own instead
+(pivots whatever --cells says), by the nearest of --clusters of its own vectors, the cells in the order of their pivots (an insert's
 batch: 32,768 vectors in a 128-d load). The queries stay as they are; the ground truth is renumbered
 to the new order, so recall compares with the original directory's.
 
@@ -60,24 +60,25 @@ def main():
         centres = kmeans.centroids
     else:
         centres = base[np.random.default_rng(a.seed).choice(len(base), a.clusters, replace=False)]
-    nearest = faiss.IndexFlatL2(base.shape[1])
-    nearest.add(centres)
-    _, cell = nearest.search(base, 1)
     rank = np.empty(a.clusters, dtype=np.int64)
     rank[chain(centres)] = np.arange(a.clusters)
-    order = np.lexsort((np.arange(len(base)), rank[cell[:, 0]]))  # new position -> old id
+    order = np.lexsort((np.arange(len(base)), rank[nearest(base, centres)]))  # new position -> old id
     write(a, base, order)
+
+
+def nearest(vectors, centres):
+    """The position in `centres` of each vector's nearest."""
+    import faiss
+    index = faiss.IndexFlatL2(vectors.shape[1])
+    index.add(np.ascontiguousarray(centres))
+    return index.search(vectors, 1)[1][:, 0]
 
 
 def batch_order(batch, clusters, seed):
     """One batch's vectors cell by cell (the nearest of `clusters` of its own vectors drawn at
     random), cells in the order of their pivots, vectors in their order within a cell."""
-    import faiss
     pivots = batch[np.random.default_rng(seed).choice(len(batch), min(clusters, len(batch)), replace=False)]
-    nearest = faiss.IndexFlatL2(batch.shape[1])
-    nearest.add(np.ascontiguousarray(pivots))
-    _, cell = nearest.search(batch, 1)
-    return np.lexsort((np.arange(len(batch)), cell[:, 0]))
+    return np.lexsort((np.arange(len(batch)), nearest(batch, pivots)))
 
 
 def write(a, base, order):
